@@ -1,0 +1,199 @@
+import { z } from "zod";
+import { stringify } from "yaml";
+import { NodeReportSchema } from "./node-status.js";
+import {
+  GROUP,
+  NODE_STATUS_KIND,
+  NODE_STATUS_PLURAL,
+  NODE_STATUS_SHORT_NAMES,
+  NODE_STATUS_SINGULAR,
+  PROFILE_KIND,
+  PROFILE_PLURAL,
+  PROFILE_SHORT_NAMES,
+  PROFILE_SINGULAR,
+  VERSION,
+} from "./names.js";
+import { ProfileSpecSchema } from "./profile-spec.js";
+import { ProfileStatusSchema } from "./profile-status.js";
+
+type JsonSchema = { [key: string]: unknown };
+
+/** Keys a structural schema may carry; anything else zod emits is a bug in this generator. */
+const ALLOWED_KEYS = new Set([
+  "type",
+  "format",
+  "description",
+  "properties",
+  "items",
+  "required",
+  "enum",
+  "pattern",
+  "minimum",
+  "maximum",
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "additionalProperties",
+  "default",
+  "x-kubernetes-validations",
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-preserve-unknown-fields",
+]);
+
+/**
+ * Turns zod's JSON Schema into a structural OpenAPI v3 schema the API server accepts: no `$ref`,
+ * no `additionalProperties: false`, every node typed, and JavaScript's safe-integer bounds
+ * dropped where zod added them only because of the number type.
+ */
+export function toStructural(node: JsonSchema, path = ""): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "$schema" || key === "id") continue;
+    if (key === "additionalProperties" && value === false) continue;
+    if ((key === "minimum" && value === Number.MIN_SAFE_INTEGER) || (key === "maximum" && value === Number.MAX_SAFE_INTEGER)) continue;
+    if (!ALLOWED_KEYS.has(key)) throw new Error(`${path || "<root>"}: the CRD schema cannot carry "${key}"`);
+    if (key === "properties") {
+      const props: JsonSchema = {};
+      for (const [name, child] of Object.entries(value as JsonSchema)) {
+        props[name] = toStructural(child as JsonSchema, `${path}.${name}`);
+      }
+      out[key] = props;
+    } else if (key === "items" || (key === "additionalProperties" && typeof value === "object")) {
+      out[key] = toStructural(value as JsonSchema, `${path}[]`);
+    } else {
+      out[key] = value;
+    }
+  }
+  if (typeof out.type !== "string") throw new Error(`${path || "<root>"}: every node of a structural schema needs a type`);
+  if (out.type === "integer" && out.format === undefined) out.format = "int64";
+  return out;
+}
+
+/** Every field a user can set or read must explain itself in `kubectl explain`. */
+function assertDescribed(node: JsonSchema, path: string): void {
+  const props = node.properties as Record<string, JsonSchema> | undefined;
+  for (const [name, child] of Object.entries(props ?? {})) {
+    const childPath = `${path}.${name}`;
+    if (typeof child.description !== "string" || child.description.length === 0) {
+      throw new Error(`${childPath}: missing description`);
+    }
+    assertDescribed(child, childPath);
+    const items = child.items as JsonSchema | undefined;
+    if (items?.type === "object") assertDescribed(items, `${childPath}[]`);
+  }
+}
+
+function schemaOf(schema: z.ZodType): JsonSchema {
+  return toStructural(z.toJSONSchema(schema, { target: "openapi-3.0", io: "input" }) as JsonSchema);
+}
+
+function rootSchema(description: string, properties: Record<string, JsonSchema>, required: string[]): JsonSchema {
+  const root: JsonSchema = {
+    type: "object",
+    description,
+    properties: {
+      apiVersion: { type: "string", description: "Versioned schema of this object: seccomp.operator.dev/v1alpha1." },
+      kind: { type: "string", description: "The kind of this object." },
+      metadata: { type: "object", description: "Standard object metadata." },
+      ...properties,
+    },
+    required,
+  };
+  assertDescribed(root, "");
+  return root;
+}
+
+export function buildProfileCrd(): JsonSchema {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${PROFILE_PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: PROFILE_KIND,
+        listKind: `${PROFILE_KIND}List`,
+        plural: PROFILE_PLURAL,
+        singular: PROFILE_SINGULAR,
+        shortNames: [...PROFILE_SHORT_NAMES],
+        categories: ["seccomp"],
+      },
+      scope: "Namespaced",
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: "Status", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: "Why the profile is or is not ready." },
+            { name: "Nodes", type: "string", jsonPath: ".status.nodes.summary", description: "Nodes with the current hash installed / live nodes." },
+            { name: "Hash", type: "string", jsonPath: ".status.hash", description: "sha256 of the rendered profile." },
+            { name: "Default", type: "string", jsonPath: ".spec.defaultAction", priority: 1, description: "The default action." },
+            { name: "Base", type: "string", jsonPath: ".spec.baseProfileName", priority: 1, description: "The base profile." },
+            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+          ],
+          schema: {
+            openAPIV3Schema: rootSchema(
+              "SeccompProfile is a seccomp profile that the operator installs on every node and applies to the workloads that reference it.",
+              { spec: schemaOf(ProfileSpecSchema), status: schemaOf(ProfileStatusSchema) },
+              ["spec"],
+            ),
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function buildNodeStatusCrd(): JsonSchema {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${NODE_STATUS_PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: NODE_STATUS_KIND,
+        listKind: `${NODE_STATUS_KIND}List`,
+        plural: NODE_STATUS_PLURAL,
+        singular: NODE_STATUS_SINGULAR,
+        shortNames: [...NODE_STATUS_SHORT_NAMES],
+        categories: ["seccomp"],
+      },
+      scope: "Cluster",
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [
+            { name: "Agent", type: "string", jsonPath: ".status.agentVersion", description: "Agent version." },
+            { name: "Heartbeat", type: "date", jsonPath: ".status.heartbeatTime", description: "Last report." },
+            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+          ],
+          schema: {
+            openAPIV3Schema: rootSchema(
+              "SeccompNodeStatus reports what the node agent of one node (the object's name) has installed. Only that agent writes it.",
+              { status: schemaOf(NodeReportSchema) },
+              [],
+            ),
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The CRD files as they are committed in crds/: file name to YAML text. */
+export function renderCrdFiles(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const crd of [buildProfileCrd(), buildNodeStatusCrd()]) {
+    const spec = crd.spec as { group: string; names: { plural: string } };
+    const header = "# Generated from the zod schemas in src/api by `npm run generate`. Do not edit.\n";
+    files.set(`${spec.group}_${spec.names.plural}.yaml`, header + stringify(crd, { lineWidth: 0 }));
+  }
+  return files;
+}

@@ -1,0 +1,39 @@
+/** Names shared by every component: API group, kinds, annotations, labels and finalizers. */
+
+export const GROUP = "seccomp.operator.dev";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const PROFILE_KIND = "SeccompProfile";
+export const PROFILE_PLURAL = "seccompprofiles";
+export const PROFILE_SINGULAR = "seccompprofile";
+export const PROFILE_SHORT_NAMES = ["scp"] as const;
+
+export const NODE_STATUS_KIND = "SeccompNodeStatus";
+export const NODE_STATUS_PLURAL = "seccompnodestatuses";
+export const NODE_STATUS_SINGULAR = "seccompnodestatus";
+export const NODE_STATUS_SHORT_NAMES = ["scpns"] as const;
+
+/** Workload annotation: every container and init container runs under this profile. */
+export const PROFILE_ANNOTATION = `${GROUP}/profile`;
+/** Workload annotation prefix: `container.seccomp.operator.dev/<container>: <profile>` wins for one container. */
+export const CONTAINER_ANNOTATION_PREFIX = `container.${GROUP}/`;
+
+export const FINALIZER = `${GROUP}/in-use`;
+export const FIELD_MANAGER = "seccomp-operator";
+
+/** Folder, relative to `<kubelet root>/seccomp`, that the node agent owns. */
+export const NODE_PROFILE_ROOT = "operator";
+
+/** The stable path a user can write in `localhostProfile` by hand. */
+export function stableLocalhostPath(namespace: string, name: string): string {
+  return `${NODE_PROFILE_ROOT}/${namespace}/${name}.json`;
+}
+
+/** The immutable, content-addressed path the controller writes into workloads. */
+export function pinnedLocalhostPath(namespace: string, name: string, hash: string): string {
+  return `${NODE_PROFILE_ROOT}/${namespace}/${name}/${hash}.json`;
+}
+
+/** Namespace of the admin-owned catalogue of shared profiles, readable by every tenant. */
+export const DEFAULT_CATALOGUE_NAMESPACE = "seccomp-catalogue";

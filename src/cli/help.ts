@@ -1,0 +1,63 @@
+/** Help texts: one per command, printed by `--help`. */
+
+export const MAIN_HELP = `seccomp-operator: seccomp profiles as Kubernetes resources
+
+Usage: seccomp-operator <command> [options] [paths...]
+
+Commands:
+  validate   check profiles against the API schema and the kernel's syscall tables
+  lint       validate, then report practices (allowlists, exit syscalls, dangerous syscalls)
+  render     print the exact JSON a node writes for one profile
+  convert    turn Docker/OCI JSON or security-profiles-operator manifests into SeccompProfile YAML
+  version    print the version
+
+Paths are files or folders (.json, .yaml, .yml, searched recursively); '-' or none reads stdin.
+Run 'seccomp-operator <command> --help' for a command's options.
+
+Exit codes: 0 ok, 1 profile errors (or lint findings at --fail-on), 2 usage error, 3 unreadable input.
+`;
+
+const COMMON = `  -o, --output text|json     output format (default text)
+      --capability CAP       with Docker profiles: a capability containers have, to resolve
+                             includes/excludes (repeatable; default: the runtime's default set)
+      --catalogue-namespace NS  where base profiles are looked for after the profile's own
+                             namespace (default seccomp-catalogue)
+  -h, --help                 this help`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  validate: `Usage: seccomp-operator validate [options] [paths...]
+
+Checks every profile in the inputs: the schema the API server enforces, syscall names on the
+profile's architectures (with suggestions), duplicates and conflicting rules, arguments, and
+base profiles among the inputs. Each message names the file, the document, the field and the reason.
+Exits 1 when a profile has an error.
+
+${COMMON}
+`,
+  lint: `Usage: seccomp-operator lint [options] [paths...]
+
+Validates, then reports practices with stable rule ids (SCP001...): exit syscalls blocked,
+dangerous syscalls allowed, runtime start-up syscalls, blocklists, audit mode, kill-thread actions.
+
+      --fail-on error|warning|info|none   exit 1 on findings at or above this (default error)
+${COMMON}
+`,
+  render: `Usage: seccomp-operator render [options] [paths...]
+
+Prints the canonical OCI JSON that the node agent writes for one profile, byte for byte.
+Other inputs may hold its base profiles.
+
+      --name NAME            which profile to render when the inputs hold several
+${COMMON}
+`,
+  convert: `Usage: seccomp-operator convert [options] [paths...]
+
+Prints a SeccompProfile manifest for each profile in the inputs (Docker or OCI JSON, or a
+security-profiles-operator SeccompProfile). Docker-only constructs are resolved and reported on
+stderr. Prints nothing if any input has an error.
+
+      --name NAME            the object name (one input profile only; default: from the file name)
+      --namespace NS         the object namespace
+${COMMON}
+`,
+};

@@ -1,0 +1,58 @@
+/**
+ * The profile engine: pure functions shared by the controller, the node agent and the CLI, so
+ * a node writes exactly the bytes `seccomp-operator render` prints.
+ */
+import type { ProfileSpec } from "../api/profile-spec.js";
+import { hasErrors, type Diagnostic } from "./diagnostics.js";
+import { lintSpec } from "./lint.js";
+import { loadProfiles } from "./load.js";
+import { renderProfile, type RenderedProfile } from "./render.js";
+import { resolveSpec } from "./resolve.js";
+
+export * from "./actions.js";
+export * from "./architectures.js";
+export * from "./conversion.js";
+export * from "./diagnostics.js";
+export * from "./lint.js";
+export * from "./lint-rules.js";
+export * from "./load.js";
+export * from "./manifest.js";
+export * from "./render.js";
+export * from "./resolve.js";
+export * from "./result.js";
+export * from "./semantic-check.js";
+export * from "./schema-check.js";
+export * from "./syscall-table.js";
+
+/** Thrown by the convenience functions below; carries every error found. */
+export class ProfileError extends Error {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    super(diagnostics.map((d) => `${d.path || "<document>"}: ${d.message}`).join("; "));
+    this.name = "ProfileError";
+  }
+}
+
+/**
+ * Renders the single profile in a text (any supported format) that has no base profile.
+ * For tests and scripts; the CLI and the controllers use the parts, to report every error.
+ */
+export function renderFromText(text: string): RenderedProfile {
+  const loaded = loadProfiles(text);
+  if (loaded.length !== 1) throw new ProfileError([{ rule: "documents", severity: "error", path: "", message: `expected one profile, found ${loaded.length}` }]);
+  const [profile] = loaded;
+  if (profile!.spec === undefined) throw new ProfileError(profile!.diagnostics.filter((d) => d.severity === "error"));
+  return renderSpec(profile!.spec);
+}
+
+/** Renders a spec that names no base profile. */
+export function renderSpec(spec: ProfileSpec): RenderedProfile {
+  const resolved = resolveSpec("profile", spec, () => undefined);
+  if (!resolved.ok) throw new ProfileError([resolved.error]);
+  return renderProfile(resolved.value.spec);
+}
+
+/** Validation and lint findings of a spec that names no base profile. */
+export function checkSpec(spec: ProfileSpec): { errors: boolean; findings: Diagnostic[] } {
+  const findings = lintSpec(spec);
+  return { errors: hasErrors(findings), findings };
+}

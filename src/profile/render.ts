@@ -1,0 +1,113 @@
+import { createHash } from "node:crypto";
+import type { SyscallArg, SyscallRule } from "../api/profile-spec.js";
+import { ACTIONS, type Action, type Flag, type Operator } from "./actions.js";
+import type { ArchitectureToken } from "./architectures.js";
+import { effectiveArchitectures } from "./effective-architectures.js";
+import type { ResolvedSpec } from "./resolve.js";
+
+/** The `linux.seccomp` object of an OCI runtime spec, as runc and crun read it. */
+export interface OciSeccomp {
+  defaultAction: Action;
+  defaultErrnoRet?: number;
+  architectures: ArchitectureToken[];
+  flags?: Flag[];
+  syscalls: OciSyscall[];
+}
+
+export interface OciSyscall {
+  names: string[];
+  action: Action;
+  errnoRet?: number;
+  args?: OciArg[];
+}
+
+export interface OciArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: Operator;
+}
+
+export interface RenderedProfile {
+  /** The exact bytes a node writes: canonical JSON with a final newline. */
+  json: string;
+  /** sha256 of `json`, hex. */
+  hash: string;
+  document: OciSeccomp;
+}
+
+const ACTION_ORDER = new Map(ACTIONS.map((action, i) => [action, i]));
+
+/**
+ * Renders a resolved spec to canonical OCI JSON: fixed key order, architectures and flags
+ * sorted, rules without argument conditions grouped per action with their names sorted, and
+ * rules sorted. Two specs that mean the same give the same bytes, hence the same hash.
+ */
+export function renderProfile(spec: ResolvedSpec): RenderedProfile {
+  const document: OciSeccomp = { defaultAction: spec.defaultAction, architectures: [], syscalls: [] };
+  if (spec.defaultErrnoRet !== undefined) document.defaultErrnoRet = spec.defaultErrnoRet;
+  document.architectures = [...new Set(effectiveArchitectures(spec))].sort();
+  if (spec.flags !== undefined && spec.flags.length > 0) document.flags = [...new Set(spec.flags)].sort();
+  document.syscalls = canonicalRules(spec.syscalls ?? []);
+  const json = `${JSON.stringify(document, null, 2)}\n`;
+  return { json, hash: sha256(json), document };
+}
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
+  const grouped = new Map<string, { action: Action; errnoRet: number | undefined; names: Set<string> }>();
+  const conditional = new Map<string, OciSyscall>();
+  for (const rule of rules) {
+    if (rule.args === undefined || rule.args.length === 0) {
+      const key = `${rule.action}/${rule.errnoRet ?? ""}`;
+      let group = grouped.get(key);
+      if (group === undefined) {
+        group = { action: rule.action, errnoRet: rule.errnoRet, names: new Set() };
+        grouped.set(key, group);
+      }
+      for (const name of rule.names) group.names.add(name);
+    } else {
+      const out = ociRule([...new Set(rule.names)].sort(), rule.action, rule.errnoRet);
+      out.args = rule.args.map(canonicalArg).sort(compareArgs);
+      conditional.set(JSON.stringify(out), out);
+    }
+  }
+  const unconditional = [...grouped.values()].map((g) => ociRule([...g.names].sort(), g.action, g.errnoRet));
+  return [...unconditional, ...conditional.values()].sort(compareRules);
+}
+
+function ociRule(names: string[], action: Action, errnoRet: number | undefined): OciSyscall {
+  const out: OciSyscall = { names, action };
+  if (errnoRet !== undefined) out.errnoRet = errnoRet;
+  return out;
+}
+
+function canonicalArg(arg: SyscallArg): OciArg {
+  const out: OciArg = { index: arg.index, value: arg.value, op: arg.op };
+  // valueTwo means something only for MASKED_EQ; elsewhere it is the OCI default, 0.
+  if (arg.op === "SCMP_CMP_MASKED_EQ") {
+    return { index: arg.index, value: arg.value, valueTwo: arg.valueTwo ?? 0, op: arg.op };
+  }
+  return out;
+}
+
+function compareArgs(a: OciArg, b: OciArg): number {
+  return a.index - b.index || a.op.localeCompare(b.op) || a.value - b.value || (a.valueTwo ?? 0) - (b.valueTwo ?? 0);
+}
+
+function compareRules(a: OciSyscall, b: OciSyscall): number {
+  return (
+    ACTION_ORDER.get(a.action)! - ACTION_ORDER.get(b.action)! ||
+    (a.errnoRet ?? -1) - (b.errnoRet ?? -1) ||
+    (a.args?.length ?? 0) - (b.args?.length ?? 0) ||
+    compareText(a.names.join(","), b.names.join(",")) ||
+    compareText(JSON.stringify(a.args ?? []), JSON.stringify(b.args ?? []))
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,176 @@
+import { SYSCALL_NAME_PATTERN, type ProfileSpec, type SyscallRule } from "../api/profile-spec.js";
+import { DEFAULT_ARCHITECTURES, isArchitectureToken, type ArchitectureToken } from "./architectures.js";
+import { ACTIONS_WITH_RETURN } from "./actions.js";
+import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { effectiveArchitectures } from "./effective-architectures.js";
+import { isKnownSyscall, missingOn, suggestSyscall } from "./syscall-table.js";
+
+/**
+ * Checks what the schema cannot: syscall names against the kernel tables of the profile's
+ * architectures, contradictions between rules, and combinations that runc would refuse or
+ * silently reinterpret. Returns errors (the profile must not be installed) and warnings.
+ */
+export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const arches = effectiveArchitectures(spec);
+
+  if (spec.defaultAction === "SCMP_ACT_NOTIFY") {
+    out.push(
+      diagnostic("error", "notify-default", `${prefix}.defaultAction`, "SCMP_ACT_NOTIFY cannot be the default action", "use SCMP_ACT_ERRNO or SCMP_ACT_LOG"),
+    );
+  }
+  if (spec.defaultErrnoRet !== undefined && !ACTIONS_WITH_RETURN.includes(spec.defaultAction)) {
+    out.push(
+      diagnostic(
+        "error",
+        "errno-without-errno-action",
+        `${prefix}.defaultErrnoRet`,
+        `defaultErrnoRet is set but defaultAction is ${spec.defaultAction}, which returns no errno`,
+        "remove defaultErrnoRet or use SCMP_ACT_ERRNO",
+      ),
+    );
+  }
+
+  // name -> first unconditional rule that names it, to find contradictions across rules.
+  const unconditional = new Map<string, { index: number; rule: SyscallRule }>();
+  (spec.syscalls ?? []).forEach((rule, i) => {
+    const rulePath = `${prefix}.syscalls[${i}]`;
+    checkRule(rule, rulePath, out);
+    const seen = new Set<string>();
+    rule.names.forEach((name, j) => {
+      const namePath = `${rulePath}.names[${j}]`;
+      if (seen.has(name)) {
+        out.push(diagnostic("error", "duplicate-syscall", namePath, `${name} is listed twice in this rule`));
+        return;
+      }
+      seen.add(name);
+      checkName(name, namePath, arches, out);
+      if (rule.args !== undefined && rule.args.length > 0) return;
+      const first = unconditional.get(name);
+      if (first === undefined) {
+        unconditional.set(name, { index: i, rule });
+      } else if (first.rule.action !== rule.action || first.rule.errnoRet !== rule.errnoRet) {
+        out.push(
+          diagnostic(
+            "error",
+            "conflicting-actions",
+            namePath,
+            `${name} is given ${describeAction(rule)} here and ${describeAction(first.rule)} in ${prefix}.syscalls[${first.index}]`,
+            "keep one rule per syscall",
+          ),
+        );
+      } else {
+        out.push(diagnostic("warning", "duplicate-syscall", namePath, `${name} already has the same rule in ${prefix}.syscalls[${first.index}]`));
+      }
+    });
+  });
+  return out;
+}
+
+function checkRule(rule: SyscallRule, path: string, out: Diagnostic[]): void {
+  if (rule.action === "SCMP_ACT_NOTIFY") {
+    out.push(
+      diagnostic(
+        "error",
+        "notify-action",
+        `${path}.action`,
+        "SCMP_ACT_NOTIFY needs a seccomp agent listening on a socket, which a Localhost profile cannot configure",
+        "use SCMP_ACT_ERRNO, or SCMP_ACT_LOG to observe",
+      ),
+    );
+  }
+  if (rule.errnoRet !== undefined && !ACTIONS_WITH_RETURN.includes(rule.action)) {
+    out.push(
+      diagnostic(
+        "error",
+        "errno-without-errno-action",
+        `${path}.errnoRet`,
+        `errnoRet is set but action is ${rule.action}, which returns no errno`,
+        "remove errnoRet or use SCMP_ACT_ERRNO",
+      ),
+    );
+  }
+  const indices = new Set<number>();
+  (rule.args ?? []).forEach((arg, k) => {
+    const argPath = `${path}.args[${k}]`;
+    if (arg.valueTwo !== undefined && arg.valueTwo !== 0 && arg.op !== "SCMP_CMP_MASKED_EQ") {
+      out.push(
+        diagnostic("error", "value-two-unused", `${argPath}.valueTwo`, `valueTwo is only used by SCMP_CMP_MASKED_EQ, not ${arg.op}`, "remove valueTwo"),
+      );
+    }
+    if (arg.op === "SCMP_CMP_MASKED_EQ" && (BigInt(arg.valueTwo ?? 0) & ~BigInt(arg.value)) !== 0n) {
+      out.push(
+        diagnostic(
+          "warning",
+          "mask-never-matches",
+          `${argPath}.valueTwo`,
+          `valueTwo ${arg.valueTwo} has bits outside the mask ${arg.value}: the comparison can never match`,
+        ),
+      );
+    }
+    if (indices.has(arg.index)) {
+      out.push(
+        diagnostic(
+          "warning",
+          "repeated-argument",
+          `${argPath}.index`,
+          `argument ${arg.index} is compared more than once: runc turns such rules into alternatives (OR), not AND`,
+          "write one rule per alternative to make the intent explicit",
+        ),
+      );
+    }
+    indices.add(arg.index);
+  });
+}
+
+function checkName(name: string, path: string, arches: readonly ArchitectureToken[], out: Diagnostic[]): void {
+  if (!isKnownSyscall(name)) {
+    const suggestions = suggestSyscall(name, arches);
+    out.push(
+      diagnostic(
+        "error",
+        "unknown-syscall",
+        path,
+        `${name} is not a syscall on any architecture (runc would silently ignore it)`,
+        suggestions.length > 0 ? `did you mean ${suggestions.join(", ")}?` : undefined,
+      ),
+    );
+    return;
+  }
+  const missing = missingOn(name, arches);
+  if (missing.length === arches.length) {
+    out.push(
+      diagnostic(
+        "warning",
+        "syscall-not-on-architectures",
+        path,
+        `${name} does not exist on any of this profile's architectures (${arches.join(", ")}), so this entry has no effect`,
+      ),
+    );
+  }
+}
+
+function describeAction(rule: SyscallRule): string {
+  return rule.errnoRet === undefined ? rule.action : `${rule.action} (errno ${rule.errnoRet})`;
+}
+
+/**
+ * Syscall-name checks on a candidate that failed the schema, so one typo in an action does not
+ * hide another in a name: every error is reported in one pass.
+ */
+export function checkNamesLoosely(candidate: unknown, prefix = "spec"): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (candidate === null || typeof candidate !== "object") return out;
+  const { syscalls, architectures } = candidate as { syscalls?: unknown; architectures?: unknown };
+  if (!Array.isArray(syscalls)) return out;
+  const listed = Array.isArray(architectures) ? architectures.filter((a): a is ArchitectureToken => typeof a === "string" && isArchitectureToken(a)) : [];
+  const arches = listed.length > 0 ? listed : DEFAULT_ARCHITECTURES;
+  syscalls.forEach((rule: unknown, i) => {
+    const names = rule !== null && typeof rule === "object" ? (rule as { names?: unknown }).names : undefined;
+    if (!Array.isArray(names)) return;
+    names.forEach((name: unknown, j) => {
+      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, `${prefix}.syscalls[${i}].names[${j}]`, arches, out);
+    });
+  });
+  return out;
+}

@@ -1,0 +1,117 @@
+// The CustomResourceDefinitions in crds/ as a real API server sees them: they
+// are accepted, become Established, and serve the kinds the code expects.
+import assert from "node:assert/strict";
+import { ApiextensionsV1Api, type V1APIResourceList, type V1CustomResourceDefinition } from "@kubernetes/client-node";
+import {
+  GROUP,
+  NODE_STATUS_KIND,
+  NODE_STATUS_PLURAL,
+  NODE_STATUS_SHORT_NAMES,
+  PROFILE_KIND,
+  PROFILE_PLURAL,
+  PROFILE_SHORT_NAMES,
+  VERSION,
+} from "../../src/api/names.js";
+import { installCrds, loadCrds } from "../harness/crds.js";
+import { apiGet } from "../harness/raw-api.js";
+import { useControlPlane } from "../harness/shared.js";
+
+const PROFILE_CRD = `${PROFILE_PLURAL}.${GROUP}`;
+const NODE_STATUS_CRD = `${NODE_STATUS_PLURAL}.${GROUP}`;
+
+function condition(crd: V1CustomResourceDefinition, type: string): string | undefined {
+  return crd.status?.conditions?.find((c) => c.type === type)?.status;
+}
+
+describe("CustomResourceDefinitions in crds/", function () {
+  const cp = useControlPlane();
+  let installed: V1CustomResourceDefinition[];
+
+  before(async function () {
+    this.timeout(60_000);
+    installed = await installCrds(cp().kubeConfig());
+  });
+
+  it("contain one CRD for each kind of the API", async function () {
+    const names = (await loadCrds()).map((c) => c.metadata?.name).sort();
+    assert.deepEqual(names, [NODE_STATUS_CRD, PROFILE_CRD].sort());
+  });
+
+  it("install and become Established with their names accepted", function () {
+    for (const crd of installed) {
+      const name = crd.metadata!.name!;
+      assert.equal(condition(crd, "Established"), "True", `${name} Established`);
+      assert.equal(condition(crd, "NamesAccepted"), "True", `${name} NamesAccepted`);
+      assert.equal(condition(crd, "NonStructuralSchema"), undefined, `${name} has a structural schema`);
+      assert.deepEqual(crd.status?.acceptedNames?.kind, crd.spec.names.kind);
+    }
+  });
+
+  it("install again without changing anything (server-side apply is idempotent)", async function () {
+    const ext = cp().kubeConfig().makeApiClient(ApiextensionsV1Api);
+    const before = await Promise.all(installed.map((c) => ext.readCustomResourceDefinition({ name: c.metadata!.name! })));
+    await installCrds(cp().kubeConfig());
+    const after = await Promise.all(installed.map((c) => ext.readCustomResourceDefinition({ name: c.metadata!.name! })));
+    assert.deepEqual(
+      after.map((c) => c.metadata?.resourceVersion),
+      before.map((c) => c.metadata?.resourceVersion),
+    );
+  });
+
+  it("serve SeccompProfile (namespaced, with a status subresource) and SeccompNodeStatus (cluster-scoped)", async function () {
+    const res = await apiGet(cp(), `/apis/${GROUP}/${VERSION}`);
+    assert.equal(res.status, 200, res.text);
+    const resources = (res.body as V1APIResourceList).resources;
+    const byName = new Map(resources.map((r) => [r.name, r]));
+
+    const profiles = byName.get(PROFILE_PLURAL);
+    assert.ok(profiles, `${PROFILE_PLURAL} is served`);
+    assert.equal(profiles.kind, PROFILE_KIND);
+    assert.equal(profiles.namespaced, true);
+    assert.deepEqual([...(profiles.shortNames ?? [])].sort(), [...PROFILE_SHORT_NAMES].sort());
+    for (const verb of ["create", "get", "list", "watch", "patch", "update", "delete"]) {
+      assert.ok(profiles.verbs.includes(verb), `${PROFILE_PLURAL} supports ${verb}`);
+    }
+    assert.ok(byName.has(`${PROFILE_PLURAL}/status`), "SeccompProfile has a status subresource");
+
+    const nodeStatuses = byName.get(NODE_STATUS_PLURAL);
+    assert.ok(nodeStatuses, `${NODE_STATUS_PLURAL} is served`);
+    assert.equal(nodeStatuses.kind, NODE_STATUS_KIND);
+    assert.equal(nodeStatuses.namespaced, false);
+    assert.deepEqual([...(nodeStatuses.shortNames ?? [])].sort(), [...NODE_STATUS_SHORT_NAMES].sort());
+  });
+
+  it("publish a description for every field in the OpenAPI schema (kubectl explain)", async function () {
+    const res = await apiGet(cp(), `/openapi/v3/apis/${GROUP}/${VERSION}`);
+    assert.equal(res.status, 200, res.text);
+    const schemas = (res.body as { components: { schemas: Record<string, Schema> } }).components.schemas;
+    const undocumented: string[] = [];
+    for (const kind of [PROFILE_KIND, NODE_STATUS_KIND]) {
+      const entry = Object.entries(schemas).find(([key]) => key.endsWith(`.${VERSION}.${kind}`));
+      assert.ok(entry, `the OpenAPI document has a schema for ${kind}`);
+      const [, schema] = entry;
+      for (const top of ["spec", "status"]) {
+        const child = schema.properties?.[top];
+        if (child) collectUndocumented(child, `${kind}.${top}`, undocumented);
+      }
+    }
+    assert.deepEqual(undocumented, [], "fields without a description");
+  });
+});
+
+interface Schema {
+  description?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  allOf?: Schema[];
+}
+
+function collectUndocumented(schema: Schema, path: string, out: string[]): void {
+  if (!schema.description && !(schema.allOf ?? []).some((s) => s.description)) out.push(path);
+  for (const [name, child] of Object.entries(schema.properties ?? {})) collectUndocumented(child, `${path}.${name}`, out);
+  if (schema.items) {
+    for (const [name, child] of Object.entries(schema.items.properties ?? {})) {
+      collectUndocumented(child, `${path}[].${name}`, out);
+    }
+  }
+}
