@@ -4,7 +4,6 @@ import { SEVERITIES, type Severity } from "../api/profile-status.js";
 import { convertCommand, lintCommand, renderCommand, validateCommand, type CommonOptions, type Io } from "./commands.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { COMMAND_HELP, MAIN_HELP } from "./help.js";
-import { readStdin } from "./inputs.js";
 
 const OPTIONS = {
   output: { type: "string", short: "o" },

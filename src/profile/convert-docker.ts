@@ -109,13 +109,14 @@ export function fromDockerProfile(raw: Record<string, unknown>, options: Convert
   }
 
   const relocate = (specPath: string): string => {
-    let path = specPath.replace(/^spec\.?/, "");
-    path = path.replace(/^syscalls\[(\d+)\]/, (_m, k: string) => {
-      const index = Number(k);
-      const source = `syscalls[${origin[index] ?? index}]`;
-      return fromName.has(index) ? `${source}\u0000` : source;
-    });
-    return path.replace(/\u0000\.names\[0\]/, ".name").replace("\u0000", "");
+    const path = specPath.replace(/^spec\.?/, "");
+    const match = /^syscalls\[(\d+)\](.*)$/.exec(path);
+    if (match === null) return path;
+    const index = Number(match[1]);
+    let rest = match[2]!;
+    // A rule written with the old singular `name` has no `names` in the source.
+    if (fromName.has(index)) rest = rest.replace(/^\.names\[0\]/, ".name");
+    return `syscalls[${origin[index] ?? index}]${rest}`;
   };
   return { format: docker ? "docker" : "oci", candidate, diagnostics, relocate };
 }

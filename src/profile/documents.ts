@@ -1,4 +1,4 @@
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, type YAMLError } from "yaml";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 
 /** One document of a source text, before anything is known about what it holds. */
@@ -18,14 +18,12 @@ export function splitDocuments(text: string): SourceDocument[] {
   const trimmed = text.trimStart();
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) return flatten([parseJson(text)]);
   const out: SourceDocument[] = [];
-  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   list.forEach((doc, i) => {
     const label = String(i + 1);
     if (doc.errors.length > 0) {
-      const first = doc.errors[0]!;
-      const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : "";
-      out.push({ label, diagnostics: [diagnostic("error", "syntax", "", `invalid YAML${where}: ${first.message.split("\n")[0]}`)] });
+      out.push({ label, diagnostics: [diagnostic("error", "syntax", "", `invalid YAML${syntaxError(doc.errors[0]!)}`)] });
       return;
     }
     const value: unknown = doc.toJS({ maxAliasCount: 100 });
@@ -40,19 +38,17 @@ function parseJson(text: string): SourceDocument {
   try {
     return { label: "1", value: JSON.parse(text) as unknown, diagnostics: [] };
   } catch (error) {
+    // V8's message rarely says where; JSON is YAML, and the YAML parser does.
+    const [doc] = parseAllDocuments(text, { prettyErrors: true }) as ReturnType<typeof parseAllDocuments> & unknown[];
+    const located = doc !== undefined && "errors" in doc && doc.errors.length > 0 ? syntaxError(doc.errors[0]!) : "";
     const message = error instanceof Error ? error.message : String(error);
-    return { label: "1", diagnostics: [diagnostic("error", "syntax", "", `invalid JSON: ${message}${lineOf(text, message)}`)] };
+    return { label: "1", diagnostics: [diagnostic("error", "syntax", "", `invalid JSON${located === "" ? `: ${message}` : located}`)] };
   }
 }
 
-/** V8 reports a character offset; people want a line. */
-function lineOf(text: string, message: string): string {
-  const match = /position (\d+)/.exec(message);
-  if (match === null) return "";
-  const offset = Number(match[1]);
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return ` (line ${line}, column ${offset - before.lastIndexOf("\n")})`;
+function syntaxError(error: YAMLError): string {
+  const where = error.linePos?.[0] ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : "";
+  return `${where}: ${error.message.split(/ at line \d+|\n/)[0]}`;
 }
 
 function flatten(docs: SourceDocument[]): SourceDocument[] {

@@ -44,7 +44,8 @@ const ACTION_ORDER = new Map(ACTIONS.map((action, i) => [action, i]));
  * rules sorted. Two specs that mean the same give the same bytes, hence the same hash.
  */
 export function renderProfile(spec: ResolvedSpec): RenderedProfile {
-  const document: OciSeccomp = { defaultAction: spec.defaultAction, architectures: [], syscalls: [] };
+  // Insertion order is the key order of the JSON: build it field by field.
+  const document = { defaultAction: spec.defaultAction } as OciSeccomp;
   if (spec.defaultErrnoRet !== undefined) document.defaultErrnoRet = spec.defaultErrnoRet;
   document.architectures = [...new Set(effectiveArchitectures(spec))].sort();
   if (spec.flags !== undefined && spec.flags.length > 0) document.flags = [...new Set(spec.flags)].sort();

@@ -18,6 +18,7 @@ function toDiagnostic(issue: z.core.$ZodIssue, prefix: string, candidate: unknow
   switch (issue.code) {
     case "invalid_value": {
       const received = valueAt(candidate, issue.path);
+      if (received === undefined) return diagnostic("error", "required", path, "required field is missing");
       const options = issue.values.filter((v): v is string => typeof v === "string");
       const hint = typeof received === "string" ? closest(received, options) : undefined;
       return diagnostic(

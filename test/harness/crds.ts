@@ -2,15 +2,10 @@
 // until the API server serves them.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  ApiextensionsV1Api,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubeConfig,
-  type V1CustomResourceDefinition,
-} from "@kubernetes/client-node";
+import { ApiextensionsV1Api, type KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { repoRoot } from "./binaries.js";
+import { APPLY_PATCH, apiRequest } from "./raw-api.js";
 import { waitUntil } from "./readiness.js";
 
 export const crdDir = join(repoRoot, "crds");
@@ -46,9 +41,18 @@ export async function installCrds(
 ): Promise<V1CustomResourceDefinition[]> {
   const objects = crds ?? (await loadCrds());
   if (objects.length === 0) throw new Error(`no CustomResourceDefinition found in ${crdDir}`);
-  const client = KubernetesObjectApi.makeApiClient(kc);
   for (const crd of objects) {
-    await client.patch(crd, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    // Sent as read from the file; see raw-api.ts for why not a typed client.
+    const name = crd.metadata!.name!;
+    const res = await apiRequest(kc, {
+      method: "PATCH",
+      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}?fieldManager=${FIELD_MANAGER}&force=true&fieldValidation=Strict`,
+      contentType: APPLY_PATCH,
+      body: crd,
+    });
+    if (res.status !== 200 && res.status !== 201) {
+      throw new Error(`applying CustomResourceDefinition ${name}: HTTP ${res.status}: ${res.text}`);
+    }
   }
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   const installed: V1CustomResourceDefinition[] = [];

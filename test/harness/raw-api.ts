@@ -1,9 +1,12 @@
-// Plain HTTPS requests to the API server as the administrator, for what the
-// typed clients do not expose: discovery documents, the published OpenAPI
-// schema, and server-side Table output (printer columns).
+// Plain HTTPS requests to the API server, for what the typed clients do not
+// expose (discovery documents, the published OpenAPI schema, server-side Table
+// output) and for sending manifests exactly as written: the typed clients
+// re-serialize known kinds through their models, which drops every field they
+// do not model under its wire name (a plain-object CRD loses `enum` and all
+// `x-kubernetes-*` keys that way).
 import { request } from "node:https";
-import { readFileSync } from "node:fs";
-import type { ControlPlane } from "./control-plane.js";
+import type { RequestOptions } from "node:https";
+import type { KubeConfig } from "@kubernetes/client-node";
 
 export interface RawResponse {
   status: number;
@@ -11,37 +14,51 @@ export interface RawResponse {
   text: string;
 }
 
-export const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io";
+export interface RawRequest {
+  method?: "GET" | "PATCH" | "POST" | "PUT" | "DELETE";
+  path: string;
+  accept?: string;
+  contentType?: string;
+  body?: unknown;
+}
 
-export function apiGet(cp: ControlPlane, path: string, accept = "application/json"): Promise<RawResponse> {
+export const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io";
+export const APPLY_PATCH = "application/apply-patch+yaml";
+
+export async function apiRequest(kc: KubeConfig, req: RawRequest): Promise<RawResponse> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error("the kubeconfig has no current cluster");
+  const payload = req.body === undefined ? undefined : typeof req.body === "string" ? req.body : JSON.stringify(req.body);
+  const options: RequestOptions = {
+    method: req.method ?? "GET",
+    headers: {
+      Accept: req.accept ?? "application/json",
+      ...(payload !== undefined ? { "Content-Type": req.contentType ?? "application/json" } : {}),
+    },
+    timeout: 10_000,
+  };
+  await kc.applyToHTTPSOptions(options);
   return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, cp.url),
-      {
-        method: "GET",
-        headers: { Accept: accept },
-        ca: readFileSync(cp.ca.certFile),
-        cert: readFileSync(cp.admin.certFile),
-        key: readFileSync(cp.admin.keyFile),
-        timeout: 10_000,
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => (text += chunk));
-        res.on("end", () => {
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body, text });
-        });
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error(`GET ${path} timed out`)));
-    req.on("error", reject);
-    req.end();
+    const r = request(new URL(req.path, server), options, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => {
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body, text });
+      });
+    });
+    r.on("timeout", () => r.destroy(new Error(`${options.method} ${req.path} timed out`)));
+    r.on("error", reject);
+    r.end(payload);
   });
+}
+
+export function apiGet(kc: KubeConfig, path: string, accept?: string): Promise<RawResponse> {
+  return apiRequest(kc, { path, accept });
 }

@@ -13,6 +13,7 @@ import {
   VERSION,
 } from "../../src/api/names.js";
 import { installCrds, loadCrds } from "../harness/crds.js";
+import { eventually } from "../harness/eventually.js";
 import { apiGet } from "../harness/raw-api.js";
 import { useControlPlane } from "../harness/shared.js";
 
@@ -47,6 +48,21 @@ describe("CustomResourceDefinitions in crds/", function () {
     }
   });
 
+  it("are served with the schema and names exactly as written in crds/", async function () {
+    for (const file of await loadCrds()) {
+      // Read as JSON off the wire: the typed client renames schema keywords.
+      const res = await apiGet(cp().kubeConfig(), `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${file.metadata!.name}`);
+      assert.equal(res.status, 200, res.text);
+      const served = res.body as V1CustomResourceDefinition;
+      assert.deepEqual(served.spec.names, file.spec.names);
+      assert.equal(served.spec.scope, file.spec.scope);
+      assert.deepEqual(
+        served.spec.versions.map((v) => v.schema?.openAPIV3Schema),
+        file.spec.versions.map((v) => v.schema?.openAPIV3Schema),
+      );
+    }
+  });
+
   it("install again without changing anything (server-side apply is idempotent)", async function () {
     const ext = cp().kubeConfig().makeApiClient(ApiextensionsV1Api);
     const before = await Promise.all(installed.map((c) => ext.readCustomResourceDefinition({ name: c.metadata!.name! })));
@@ -59,7 +75,7 @@ describe("CustomResourceDefinitions in crds/", function () {
   });
 
   it("serve SeccompProfile (namespaced, with a status subresource) and SeccompNodeStatus (cluster-scoped)", async function () {
-    const res = await apiGet(cp(), `/apis/${GROUP}/${VERSION}`);
+    const res = await apiGet(cp().kubeConfig(), `/apis/${GROUP}/${VERSION}`);
     assert.equal(res.status, 200, res.text);
     const resources = (res.body as V1APIResourceList).resources;
     const byName = new Map(resources.map((r) => [r.name, r]));
@@ -82,8 +98,12 @@ describe("CustomResourceDefinitions in crds/", function () {
   });
 
   it("publish a description for every field in the OpenAPI schema (kubectl explain)", async function () {
-    const res = await apiGet(cp(), `/openapi/v3/apis/${GROUP}/${VERSION}`);
-    assert.equal(res.status, 200, res.text);
+    // The OpenAPI document of a new group is published shortly after its CRDs.
+    const res = await eventually(async () => {
+      const r = await apiGet(cp().kubeConfig(), `/openapi/v3/apis/${GROUP}/${VERSION}`);
+      assert.equal(r.status, 200, r.text);
+      return r;
+    });
     const schemas = (res.body as { components: { schemas: Record<string, Schema> } }).components.schemas;
     const undocumented: string[] = [];
     for (const kind of [PROFILE_KIND, NODE_STATUS_KIND]) {
