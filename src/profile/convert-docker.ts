@@ -4,6 +4,7 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 
 const TOP_LEVEL_KEYS = new Set(["defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls", "flags", "listenerPath", "listenerMetadata"]);
 const RULE_KEYS = new Set(["names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes"]);
+const CONDITION_KEYS = new Set(["caps", "arches", "minKernel"]);
 const DOCKER_ONLY_KEYS = ["archMap", "name", "comment", "includes", "excludes"];
 
 /**
@@ -133,7 +134,6 @@ function keepRule(
   arches: readonly ArchitectureToken[],
   out: Diagnostic[],
 ): boolean {
-  const names = Array.isArray(rule.names) ? rule.names.join(", ") : String(rule.name ?? "");
   const includes = isRecord(rule.includes) ? rule.includes : {};
   const excludes = isRecord(rule.excludes) ? rule.excludes : {};
   for (const [field, value] of [["includes", rule.includes], ["excludes", rule.excludes]] as const) {
@@ -143,11 +143,12 @@ function keepRule(
       return false;
     }
     for (const key of Object.keys(value)) {
-      const allowed = field === "includes" ? ["caps", "arches", "minKernel"] : ["caps", "arches", "minKernel"];
-      if (!allowed.includes(key)) out.push(diagnostic("error", "unknown-field", `${path}.${field}.${key}`, `unknown field ${JSON.stringify(key)}`));
+      if (!CONDITION_KEYS.has(key)) out.push(diagnostic("error", "unknown-field", `${path}.${field}.${key}`, `unknown field ${JSON.stringify(key)}`));
     }
   }
   const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+  if (rule.includes === undefined && rule.excludes === undefined) return true;
+  const names = Array.isArray(rule.names) ? rule.names.join(", ") : String(rule.name ?? "");
 
   const needs = list(includes.caps).filter((cap) => !capabilities.has(cap));
   if (needs.length > 0) {

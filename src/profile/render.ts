@@ -104,9 +104,18 @@ function compareRules(a: OciSyscall, b: OciSyscall): number {
     ACTION_ORDER.get(a.action)! - ACTION_ORDER.get(b.action)! ||
     (a.errnoRet ?? -1) - (b.errnoRet ?? -1) ||
     (a.args?.length ?? 0) - (b.args?.length ?? 0) ||
-    compareText(a.names.join(","), b.names.join(",")) ||
+    compareNames(a.names, b.names) ||
     compareText(JSON.stringify(a.args ?? []), JSON.stringify(b.args ?? []))
   );
+}
+
+function compareNames(a: readonly string[], b: readonly string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareText(a[i]!, b[i]!);
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
 }
 
 function compareText(a: string, b: string): number {

@@ -3,7 +3,7 @@ import { DEFAULT_ARCHITECTURES, isArchitectureToken, type ArchitectureToken } fr
 import { ACTIONS_WITH_RETURN } from "./actions.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
-import { isKnownSyscall, missingOn, suggestSyscall } from "./syscall-table.js";
+import { architectureMask, suggestSyscall, syscallMask } from "./syscall-table.js";
 
 /**
  * Checks what the schema cannot: syscall names against the kernel tables of the profile's
@@ -13,6 +13,7 @@ import { isKnownSyscall, missingOn, suggestSyscall } from "./syscall-table.js";
 export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[] {
   const out: Diagnostic[] = [];
   const arches = effectiveArchitectures(spec);
+  const archMask = architectureMask(arches);
 
   if (spec.defaultAction === "SCMP_ACT_NOTIFY") {
     out.push(
@@ -38,13 +39,14 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
     checkRule(rule, rulePath, out);
     const seen = new Set<string>();
     rule.names.forEach((name, j) => {
-      const namePath = `${rulePath}.names[${j}]`;
+      // Paths are built only for a finding: hundreds of names per profile are the hot path.
+      const namePath = () => `${rulePath}.names[${j}]`;
       if (seen.has(name)) {
-        out.push(diagnostic("error", "duplicate-syscall", namePath, `${name} is listed twice in this rule`));
+        out.push(diagnostic("error", "duplicate-syscall", namePath(), `${name} is listed twice in this rule`));
         return;
       }
       seen.add(name);
-      checkName(name, namePath, arches, out);
+      checkName(name, namePath, arches, archMask, out);
       if (rule.args !== undefined && rule.args.length > 0) return;
       const first = unconditional.get(name);
       if (first === undefined) {
@@ -54,13 +56,13 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
           diagnostic(
             "error",
             "conflicting-actions",
-            namePath,
+            namePath(),
             `${name} is given ${describeAction(rule)} here and ${describeAction(first.rule)} in ${prefix}.syscalls[${first.index}]`,
             "keep one rule per syscall",
           ),
         );
       } else {
-        out.push(diagnostic("warning", "duplicate-syscall", namePath, `${name} already has the same rule in ${prefix}.syscalls[${first.index}]`));
+        out.push(diagnostic("warning", "duplicate-syscall", namePath(), `${name} already has the same rule in ${prefix}.syscalls[${first.index}]`));
       }
     });
   });
@@ -123,27 +125,27 @@ function checkRule(rule: SyscallRule, path: string, out: Diagnostic[]): void {
   });
 }
 
-function checkName(name: string, path: string, arches: readonly ArchitectureToken[], out: Diagnostic[]): void {
-  if (!isKnownSyscall(name)) {
+function checkName(name: string, path: () => string, arches: readonly ArchitectureToken[], archMask: number, out: Diagnostic[]): void {
+  const mask = syscallMask(name);
+  if (mask === 0) {
     const suggestions = suggestSyscall(name, arches);
     out.push(
       diagnostic(
         "error",
         "unknown-syscall",
-        path,
+        path(),
         `${name} is not a syscall on any architecture (runc would silently ignore it)`,
         suggestions.length > 0 ? `did you mean ${suggestions.join(", ")}?` : undefined,
       ),
     );
     return;
   }
-  const missing = missingOn(name, arches);
-  if (missing.length === arches.length) {
+  if ((mask & archMask) === 0) {
     out.push(
       diagnostic(
         "warning",
         "syscall-not-on-architectures",
-        path,
+        path(),
         `${name} does not exist on any of this profile's architectures (${arches.join(", ")}), so this entry has no effect`,
       ),
     );
@@ -165,11 +167,12 @@ export function checkNamesLoosely(candidate: unknown, prefix = "spec"): Diagnost
   if (!Array.isArray(syscalls)) return out;
   const listed = Array.isArray(architectures) ? architectures.filter((a): a is ArchitectureToken => typeof a === "string" && isArchitectureToken(a)) : [];
   const arches = listed.length > 0 ? listed : DEFAULT_ARCHITECTURES;
+  const archMask = architectureMask(arches);
   syscalls.forEach((rule: unknown, i) => {
     const names = rule !== null && typeof rule === "object" ? (rule as { names?: unknown }).names : undefined;
     if (!Array.isArray(names)) return;
     names.forEach((name: unknown, j) => {
-      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, `${prefix}.syscalls[${i}].names[${j}]`, arches, out);
+      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, () => `${prefix}.syscalls[${i}].names[${j}]`, arches, archMask, out);
     });
   });
   return out;

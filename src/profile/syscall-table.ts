@@ -133,3 +133,30 @@ export function suggestSyscall(name: string, arches?: readonly ArchitectureToken
   pool.sort((x, y) => x.distance - y.distance || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   return pool.slice(0, MAX_SUGGESTIONS).map((c) => c.name);
 }
+
+// One bit per architecture token, for validating hundreds of names per profile in a few
+// map lookups instead of one lookup per name and architecture.
+let nameMasks: ReadonlyMap<string, number> | undefined;
+
+function masks(): ReadonlyMap<string, number> {
+  if (nameMasks === undefined) {
+    const built = new Map<string, number>();
+    ARCHITECTURE_TOKENS.forEach((token, bit) => {
+      for (const name of columnIndex(token).byName.keys()) built.set(name, (built.get(name) ?? 0) | (1 << bit));
+    });
+    nameMasks = built;
+  }
+  return nameMasks;
+}
+
+/** A bit set of architectures, for `syscallMask` comparisons. */
+export function architectureMask(arches: readonly ArchitectureToken[]): number {
+  let mask = 0;
+  for (const token of arches) mask |= 1 << ARCHITECTURE_TOKENS.indexOf(token);
+  return mask;
+}
+
+/** The architectures `name` exists on, as a bit set (see architectureMask); 0 for an unknown name. */
+export function syscallMask(name: string): number {
+  return masks().get(name) ?? 0;
+}

@@ -2,6 +2,7 @@
  * The enforcement harness: a temp dir with the shared rootfs, runc's default spec and a
  * private runc state root; `run` builds a bundle per container and runs it under runc.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,7 +40,26 @@ export class Enforcement {
     }
   }
 
-  /** Runs one container; noNewPrivileges defaults to true, as Kubernetes' default is. */
+  private get stateRoot(): string {
+    return join(this.dir, "state");
+  }
+
+  /** `runc --version`'s version, e.g. "1.1.5+ds1". */
+  get runcVersion(): string {
+    const out = execFileSync(this.tools.runc, ["--version"], { encoding: "utf8" });
+    return /^runc version (\S+)/m.exec(out)?.[1] ?? "unknown";
+  }
+
+  /** Containers runc still knows in this harness's state root (should be none between runs). */
+  containers(): string[] {
+    const out = execFileSync(this.tools.runc, ["--root", this.stateRoot, "list", "--quiet"], { encoding: "utf8" });
+    return out.split("\n").filter((line) => line !== "");
+  }
+
+  /**
+   * Runs one container. noNewPrivileges defaults to true, the smaller case for runc; note that
+   * Kubernetes sets it only for allowPrivilegeEscalation: false, so false is a pod's default.
+   */
   async run(options: RunOptions): Promise<RunResult> {
     this.runs += 1;
     const bundle = join(this.dir, `bundle-${this.runs}`);
@@ -50,7 +70,7 @@ export class Enforcement {
     });
     writeBundle(bundle, spec);
     try {
-      return await runBundle({ runc: this.tools.runc, stateRoot: join(this.dir, "state") }, bundle, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      return await runBundle({ runc: this.tools.runc, stateRoot: this.stateRoot }, bundle, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     } finally {
       rmSync(bundle, { recursive: true, force: true });
     }

@@ -168,7 +168,7 @@ export function startReaper(pidFileToRead: string, dir: string): () => void {
     fi
     rm -rf -- "$2"
   `;
-  const reaper = spawn("sh", ["-c", script, "reaper", pidFileToRead, dir], {
+  const reaper = spawn("bash", ["-c", script, "reaper", pidFileToRead, dir], {
     detached: true,
     stdio: "ignore",
   });
