@@ -26,7 +26,14 @@ export function splitDocuments(text: string): SourceDocument[] {
       out.push({ label, diagnostics: [diagnostic("error", "syntax", "", `invalid YAML${syntaxError(doc.errors[0]!)}`)] });
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // Alias bombs: a few lines that expand to millions of nodes.
+      out.push({ label, diagnostics: [diagnostic("error", "syntax", "", `invalid YAML: ${error instanceof Error ? error.message : String(error)}`)] });
+      return;
+    }
     // An empty document (a leading or trailing `---`) is not a profile and not a mistake.
     if (value === null || value === undefined) return;
     out.push({ label, value, diagnostics: [] });
