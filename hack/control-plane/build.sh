@@ -24,7 +24,7 @@ for arg in "$@"; do
   case "$arg" in
     --print-dir) print_only=true ;;
     --force) force=true ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +65,11 @@ complete() {
 if ! $force && complete; then
   echo "$bin_dir"
   exit 0
+fi
+
+if ! command -v go >/dev/null; then
+  echo "build.sh: the go command is not on PATH (needed once, to build $bin_dir)" >&2
+  exit 1
 fi
 
 mkdir -p "$bin_dir"

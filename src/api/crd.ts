@@ -3,6 +3,7 @@ import { stringify } from "yaml";
 import { NodeReportSchema } from "./node-status.js";
 import {
   GROUP,
+  MAX_PROFILE_NAME_LENGTH,
   NODE_STATUS_KIND,
   NODE_STATUS_PLURAL,
   NODE_STATUS_SHORT_NAMES,
@@ -90,7 +91,7 @@ function schemaOf(schema: z.ZodType): JsonSchema {
   return toStructural(z.toJSONSchema(schema, { target: "openapi-3.0", io: "input" }) as JsonSchema);
 }
 
-function rootSchema(description: string, properties: Record<string, JsonSchema>, required: string[]): JsonSchema {
+function rootSchema(description: string, properties: Record<string, JsonSchema>, required: string[], validations: JsonSchema[] = []): JsonSchema {
   const root: JsonSchema = {
     type: "object",
     description,
@@ -101,11 +102,26 @@ function rootSchema(description: string, properties: Record<string, JsonSchema>,
       metadata: { type: "object" },
       ...properties,
     },
-    required,
   };
+  // An empty list is dropped by the API server, and the stored CRD would never match the file.
+  if (required.length > 0) root.required = required;
+  if (validations.length > 0) root["x-kubernetes-validations"] = validations;
   assertDescribed(root, "");
   return root;
 }
+
+/** Rules that need metadata, which only the root schema can see. */
+const PROFILE_ROOT_VALIDATIONS: JsonSchema[] = [
+  {
+    rule: `size(self.metadata.name) <= ${MAX_PROFILE_NAME_LENGTH}`,
+    message: `metadata.name must be at most ${MAX_PROFILE_NAME_LENGTH} characters: the node file is <name>.json, and file names stop at 255 bytes`,
+  },
+  {
+    rule: "!has(self.spec.baseProfileName) || self.spec.baseProfileName != self.metadata.name",
+    message: "a profile cannot be its own base",
+    fieldPath: ".spec.baseProfileName",
+  },
+];
 
 export function buildProfileCrd(): JsonSchema {
   return {
@@ -142,6 +158,7 @@ export function buildProfileCrd(): JsonSchema {
               "SeccompProfile is a seccomp profile that the operator installs on every node and applies to the workloads that reference it.",
               { spec: schemaOf(ProfileSpecSchema), status: schemaOf(ProfileStatusSchema) },
               ["spec"],
+              PROFILE_ROOT_VALIDATIONS,
             ),
           },
         },

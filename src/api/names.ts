@@ -8,6 +8,8 @@ export const PROFILE_KIND = "SeccompProfile";
 export const PROFILE_PLURAL = "seccompprofiles";
 export const PROFILE_SINGULAR = "seccompprofile";
 export const PROFILE_SHORT_NAMES = ["scp"] as const;
+/** `<name>.json` must fit in a 255-byte file name on the node. */
+export const MAX_PROFILE_NAME_LENGTH = 250;
 
 export const NODE_STATUS_KIND = "SeccompNodeStatus";
 export const NODE_STATUS_PLURAL = "seccompnodestatuses";

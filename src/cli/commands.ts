@@ -3,6 +3,8 @@ import { DEFAULT_CATALOGUE_NAMESPACE } from "../api/names.js";
 import type { Severity } from "../api/profile-status.js";
 import { severityAtLeast } from "../profile/diagnostics.js";
 import { toManifest } from "../profile/manifest.js";
+import type { ArchitectureToken } from "../profile/architectures.js";
+import type { ConvertOptions } from "../profile/conversion.js";
 import { analyse } from "./analyse.js";
 import { inputLookup, loadInputs } from "./catalogue.js";
 import { EXIT, UsageError } from "./exit-codes.js";
@@ -20,6 +22,7 @@ export interface CommonOptions {
   paths: string[];
   output: "text" | "json";
   capabilities?: string[];
+  nativeArchitectures?: ArchitectureToken[];
   catalogueNamespace?: string;
 }
 
@@ -31,7 +34,9 @@ function load(options: CommonOptions, io: Io): { inputs: Input[]; failed: boolea
 
 function prepare(options: CommonOptions, io: Io) {
   const { inputs, failed } = load(options, io);
-  const convert = options.capabilities === undefined ? {} : { capabilities: options.capabilities };
+  const convert: ConvertOptions = {};
+  if (options.capabilities !== undefined) convert.capabilities = options.capabilities;
+  if (options.nativeArchitectures !== undefined) convert.nativeArchitectures = options.nativeArchitectures;
   const profiles = loadInputs(inputs, convert);
   const lookup = inputLookup(profiles, options.catalogueNamespace ?? DEFAULT_CATALOGUE_NAMESPACE);
   return { profiles, lookup, failed };

@@ -20,6 +20,8 @@ Exit codes: 0 ok, 1 profile errors (or lint findings at --fail-on), 2 usage erro
 const COMMON = `  -o, --output text|json     output format (default text)
       --capability CAP       with Docker profiles: a capability containers have, to resolve
                              includes/excludes (repeatable; default: the runtime's default set)
+      --architecture ARCH    with Docker profiles: a native architecture of your nodes, to resolve
+                             archMap (repeatable; default x86_64 and aarch64; one byte order only)
       --catalogue-namespace NS  where base profiles are looked for after the profile's own
                              namespace (default seccomp-catalogue)
   -h, --help                 this help`;

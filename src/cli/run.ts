@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SEVERITIES, type Severity } from "../api/profile-status.js";
+import { dockerArchToken, type ArchitectureToken } from "../profile/architectures.js";
 import { convertCommand, lintCommand, renderCommand, validateCommand, type CommonOptions, type Io } from "./commands.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { COMMAND_HELP, MAIN_HELP } from "./help.js";
@@ -8,6 +9,7 @@ import { COMMAND_HELP, MAIN_HELP } from "./help.js";
 const OPTIONS = {
   output: { type: "string", short: "o" },
   capability: { type: "string", multiple: true },
+  architecture: { type: "string", multiple: true },
   "catalogue-namespace": { type: "string" },
   "fail-on": { type: "string" },
   name: { type: "string" },
@@ -16,10 +18,10 @@ const OPTIONS = {
 } as const;
 
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  validate: ["output", "capability", "catalogue-namespace", "help"],
-  lint: ["output", "capability", "catalogue-namespace", "fail-on", "help"],
-  render: ["output", "capability", "catalogue-namespace", "name", "help"],
-  convert: ["output", "capability", "catalogue-namespace", "name", "namespace", "help"],
+  validate: ["output", "capability", "architecture", "catalogue-namespace", "help"],
+  lint: ["output", "capability", "architecture", "catalogue-namespace", "fail-on", "help"],
+  render: ["output", "capability", "architecture", "catalogue-namespace", "name", "help"],
+  convert: ["output", "capability", "architecture", "catalogue-namespace", "name", "namespace", "help"],
 };
 
 export function version(): string {
@@ -53,6 +55,7 @@ export function run(argv: readonly string[], io: Io): number {
     if (output !== "text" && output !== "json") throw new UsageError(`--output must be text or json, not ${JSON.stringify(output)}`);
     const common: CommonOptions = { paths: positionals, output };
     if (values.capability !== undefined) common.capabilities = values.capability.map(normalizeCapability);
+    if (values.architecture !== undefined) common.nativeArchitectures = values.architecture.map(architectureToken);
     if (values["catalogue-namespace"] !== undefined) common.catalogueNamespace = values["catalogue-namespace"];
     switch (command) {
       case "validate":
@@ -80,6 +83,13 @@ export function run(argv: readonly string[], io: Io): number {
     }
     throw error;
   }
+}
+
+/** `amd64`, `x86_64` and `SCMP_ARCH_X86_64` all name the same architecture. */
+function architectureToken(value: string): ArchitectureToken {
+  const token = dockerArchToken(value) ?? dockerArchToken(`SCMP_ARCH_${value.toUpperCase()}`);
+  if (token === undefined) throw new UsageError(`unknown architecture ${JSON.stringify(value)}`);
+  return token;
 }
 
 /** `sys_admin` and `CAP_SYS_ADMIN` both name CAP_SYS_ADMIN. */

@@ -1,3 +1,4 @@
+import type { ArchitectureToken } from "./architectures.js";
 import type { Diagnostic } from "./diagnostics.js";
 
 export type SourceFormat = "SeccompProfile" | "oci" | "docker" | "security-profiles-operator";
@@ -19,7 +20,14 @@ export interface ConvertOptions {
    * `excludes.caps`. Defaults to the container runtime's default set.
    */
   capabilities?: readonly string[];
+  /**
+   * The nodes' native architectures, to resolve Docker's `archMap` (which Docker resolves per
+   * host at run time). Defaults to x86_64 and aarch64.
+   */
+  nativeArchitectures?: readonly ArchitectureToken[];
 }
+
+export const DEFAULT_NATIVE_ARCHITECTURES: readonly ArchitectureToken[] = ["SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64"];
 
 /** The capabilities containerd and CRI-O give a container by default (Docker's default set). */
 export const DEFAULT_CAPABILITIES: readonly string[] = [

@@ -1,5 +1,5 @@
 import { DEFAULT_ARCHITECTURES, dockerArchToken, resolveArchMap, type ArchitectureToken, type DockerArchMapEntry } from "./architectures.js";
-import { DEFAULT_CAPABILITIES, isRecord, type Conversion, type ConvertOptions } from "./conversion.js";
+import { DEFAULT_CAPABILITIES, DEFAULT_NATIVE_ARCHITECTURES, isRecord, type Conversion, type ConvertOptions } from "./conversion.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 
 const TOP_LEVEL_KEYS = new Set(["defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls", "flags", "listenerPath", "listenerMetadata"]);
@@ -44,18 +44,27 @@ export function fromDockerProfile(raw: Record<string, unknown>, options: Convert
     } else if (!Array.isArray(raw.archMap) || !raw.archMap.every((e) => isRecord(e) && typeof e.architecture === "string")) {
       diagnostics.push(diagnostic("error", "invalid-type", "archMap", "archMap must be a list of {architecture, subArchitectures}"));
     } else {
-      const resolved = resolveArchMap(raw.archMap as DockerArchMapEntry[]);
-      for (const name of resolved.unknown) {
+      // Docker picks the host's entry at run time; one node file cannot, and one filter cannot
+      // mix byte orders, so only the entries of the nodes' native architectures are kept.
+      const natives = options.nativeArchitectures ?? DEFAULT_NATIVE_ARCHITECTURES;
+      const entries = raw.archMap as DockerArchMapEntry[];
+      const kept = entries.filter((e) => natives.includes(dockerArchToken(e.architecture) as ArchitectureToken));
+      const resolved = resolveArchMap(kept);
+      for (const name of resolveArchMap(entries).unknown) {
         diagnostics.push(diagnostic("error", "unknown-architecture", "archMap", `unknown architecture ${JSON.stringify(name)}`));
+      }
+      if (resolved.architectures.length === 0) {
+        diagnostics.push(diagnostic("error", "no-architecture", "archMap", `archMap has no entry for ${natives.join(", ")}`, "choose the nodes' architectures"));
       }
       arches = resolved.architectures;
       candidate.architectures = resolved.architectures;
+      const dropped = entries.filter((e) => !kept.includes(e)).map((e) => e.architecture);
       diagnostics.push(
         diagnostic(
           "info",
           "archmap-resolved",
           "archMap",
-          `archMap resolved to architectures ${resolved.architectures.join(", ")} (containerd ignores archMap)`,
+          `archMap resolved to architectures ${resolved.architectures.join(", ")} (containerd ignores archMap)${dropped.length > 0 ? `; entries for ${dropped.join(", ")} left out` : ""}`,
         ),
       );
     }

@@ -1,4 +1,4 @@
-import { API_VERSION, GROUP, PROFILE_KIND } from "../api/names.js";
+import { API_VERSION, GROUP, MAX_PROFILE_NAME_LENGTH, PROFILE_KIND } from "../api/names.js";
 import { DNS_SUBDOMAIN_PATTERN } from "../api/profile-spec.js";
 import { isRecord, type Conversion } from "./conversion.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
@@ -74,7 +74,9 @@ function metadataOf(raw: Record<string, unknown>, diagnostics: Diagnostic[]): { 
   const out: { name?: string; namespace?: string } = {};
   if (typeof meta.name !== "string" || meta.name === "") {
     diagnostics.push(diagnostic("error", "required", "metadata.name", "required field is missing"));
-  } else if (meta.name.length > 253 || !DNS_SUBDOMAIN_PATTERN.test(meta.name)) {
+  } else if (meta.name.length > MAX_PROFILE_NAME_LENGTH) {
+    diagnostics.push(diagnostic("error", "too-big", "metadata.name", `must be at most ${MAX_PROFILE_NAME_LENGTH} characters: the node file is <name>.json`));
+  } else if (!DNS_SUBDOMAIN_PATTERN.test(meta.name)) {
     diagnostics.push(diagnostic("error", "invalid-format", "metadata.name", `${JSON.stringify(meta.name)} is not a valid name (lowercase letters, digits, '-' and '.')`));
   } else {
     out.name = meta.name;

@@ -8,6 +8,7 @@ import { lintSpec } from "./lint.js";
 import { loadProfiles } from "./load.js";
 import { renderProfile, type RenderedProfile } from "./render.js";
 import { resolveSpec } from "./resolve.js";
+import { checkSemantics } from "./semantic-check.js";
 
 export * from "./actions.js";
 export * from "./architectures.js";
@@ -44,10 +45,15 @@ export function renderFromText(text: string): RenderedProfile {
   return renderSpec(profile!.spec);
 }
 
-/** Renders a spec that names no base profile. */
+/**
+ * Renders a spec that names no base profile, refusing one with semantic errors: runc keeps the
+ * first of two contradicting rules, which canonical ordering would change.
+ */
 export function renderSpec(spec: ProfileSpec): RenderedProfile {
   const resolved = resolveSpec("profile", spec, () => undefined);
   if (!resolved.ok) throw new ProfileError([resolved.error]);
+  const errors = checkSemantics(resolved.value.spec).filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new ProfileError(errors);
   return renderProfile(resolved.value.spec);
 }
 

@@ -1,5 +1,5 @@
 import { SYSCALL_NAME_PATTERN, type ProfileSpec, type SyscallRule } from "../api/profile-spec.js";
-import { DEFAULT_ARCHITECTURES, isArchitectureToken, type ArchitectureToken } from "./architectures.js";
+import { ARCHITECTURES, DEFAULT_ARCHITECTURES, isArchitectureToken, type ArchitectureToken } from "./architectures.js";
 import { ACTIONS_WITH_RETURN } from "./actions.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
@@ -28,6 +28,19 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
         `${prefix}.defaultErrnoRet`,
         `defaultErrnoRet is set but defaultAction is ${spec.defaultAction}, which returns no errno`,
         "remove defaultErrnoRet or use SCMP_ACT_ERRNO",
+      ),
+    );
+  }
+
+  const endians = new Set(arches.map((token) => ARCHITECTURES[token].endian));
+  if (endians.size > 1) {
+    out.push(
+      diagnostic(
+        "error",
+        "mixed-byte-order",
+        `${prefix}.architectures`,
+        "little- and big-endian architectures cannot share one filter: runc fails every container with this profile",
+        "list only the architectures of one byte order, e.g. X86_64 and AARCH64, or S390X alone",
       ),
     );
   }
@@ -63,6 +76,25 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
         );
       } else {
         out.push(diagnostic("warning", "duplicate-syscall", namePath(), `${name} already has the same rule in ${prefix}.syscalls[${first.index}]`));
+      }
+    });
+  });
+
+  // runc lets an unconditional rule win over conditional rules for the same syscall, whatever the order.
+  (spec.syscalls ?? []).forEach((rule, i) => {
+    if (rule.args === undefined || rule.args.length === 0) return;
+    rule.names.forEach((name, j) => {
+      const first = unconditional.get(name);
+      if (first !== undefined && first.rule.action !== rule.action) {
+        out.push(
+          diagnostic(
+            "warning",
+            "shadowed-rule",
+            `${prefix}.syscalls[${i}].names[${j}]`,
+            `this conditional rule for ${name} never applies: ${prefix}.syscalls[${first.index}] gives it ${describeAction(first.rule)} for every call`,
+            "remove one of the two rules",
+          ),
+        );
       }
     });
   });

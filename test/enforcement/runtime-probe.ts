@@ -71,7 +71,8 @@ export function findTools(): ToolSearch {
     return { found: false, reason: "runc not found (install the Debian package `runc` or set RUNC)" };
   }
   // busybox-static installs /bin/busybox; the dynamic `busybox` package must not be picked.
-  const candidates = [process.env.BUSYBOX, "/bin/busybox", "/usr/bin/busybox", which("busybox")];
+  const chosen = process.env.BUSYBOX;
+  const candidates = chosen !== undefined ? [chosen] : ["/bin/busybox", "/usr/bin/busybox", which("busybox")];
   const present = candidates.filter((p): p is string => p !== undefined && executable(p));
   if (present.length === 0) {
     return { found: false, reason: "busybox not found (install the Debian package `busybox-static` or set BUSYBOX)" };

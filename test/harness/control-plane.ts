@@ -50,7 +50,7 @@ export class ControlPlane {
     readonly apiServer: ApiServer,
     /** Kubeconfig of a cluster administrator (group system:masters). */
     readonly kubeconfigPath: string,
-    /** The administrator's client certificate, for raw HTTPS requests. */
+    /** The administrator's client certificate and key. */
     readonly admin: KeyPair,
     private readonly options: ControlPlaneOptions,
     private readonly stopReaper: () => void,

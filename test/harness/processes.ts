@@ -156,9 +156,10 @@ function installExitHandlers(): void {
 
 /**
  * Starts a detached shell that waits for this process to die and then kills
- * every process group listed in `pidFile` and removes `dir`. It covers the one
- * case exit handlers cannot: this process being SIGKILLed (a CI time limit,
- * an OOM kill). Stopped by the normal teardown.
+ * every process group listed in `pidFileToRead` and removes `dir`. It covers
+ * the one case exit handlers cannot: this process being SIGKILLed (a CI time
+ * limit, an OOM kill). Stopped by the normal teardown. bash, not sh: dash's
+ * kill cannot signal a process group.
  */
 export function startReaper(pidFileToRead: string, dir: string): () => void {
   const script = `
