@@ -1,0 +1,65 @@
+// The shape every Kubernetes object shares, as far as the runtime needs it.
+// Kinds are handled as plain JSON: what a reconciler reads it validates itself.
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  managedFields?: Array<Record<string, unknown>>;
+  [field: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+}
+
+export interface ListMeta {
+  resourceVersion?: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export interface ObjectList<T> {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ListMeta;
+  items: T[];
+}
+
+/** The cache key of an object: `namespace/name`, or `name` when cluster-scoped. */
+export function objectKey(obj: KubeObject): string {
+  const name = obj.metadata?.name ?? "";
+  const namespace = obj.metadata?.namespace;
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** The inverse of objectKey. */
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const slash = key.indexOf("/");
+  return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+export function resourceVersionOf(obj: KubeObject): string | undefined {
+  return obj.metadata?.resourceVersion;
+}
