@@ -117,6 +117,10 @@ const PROFILE_ROOT_VALIDATIONS: JsonSchema[] = [
     message: `metadata.name must be at most ${MAX_PROFILE_NAME_LENGTH} characters: the node file is <name>.json, and file names stop at 255 bytes`,
   },
   {
+    rule: "!self.metadata.name.endsWith('.json')",
+    message: "metadata.name must not end in .json: <name>/ holds the pinned files of the profile and would collide with the stable file of another",
+  },
+  {
     rule: "!has(self.spec.baseProfileName) || self.spec.baseProfileName != self.metadata.name",
     message: "a profile cannot be its own base",
     fieldPath: ".spec.baseProfileName",

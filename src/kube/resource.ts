@@ -34,7 +34,7 @@ export function resourcePath(ref: ResourceRef): string {
   } else if (ref.subresource) {
     throw new Error(`subresource ${ref.subresource} of ${ref.plural} needs a name`);
   }
-  return segments.join("/").replace(/^\/\//, "/");
+  return segments.join("/");
 }
 
 /** A query string from the defined values, with a leading "?" when not empty. */

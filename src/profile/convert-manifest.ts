@@ -76,6 +76,8 @@ function metadataOf(raw: Record<string, unknown>, diagnostics: Diagnostic[]): { 
     diagnostics.push(diagnostic("error", "required", "metadata.name", "required field is missing"));
   } else if (meta.name.length > MAX_PROFILE_NAME_LENGTH) {
     diagnostics.push(diagnostic("error", "too-big", "metadata.name", `must be at most ${MAX_PROFILE_NAME_LENGTH} characters: the node file is <name>.json`));
+  } else if (meta.name.endsWith(".json")) {
+    diagnostics.push(diagnostic("error", "invalid-format", "metadata.name", "must not end in .json: it would collide with another profile's file on the node"));
   } else if (!DNS_SUBDOMAIN_PATTERN.test(meta.name)) {
     diagnostics.push(diagnostic("error", "invalid-format", "metadata.name", `${JSON.stringify(meta.name)} is not a valid name (lowercase letters, digits, '-' and '.')`));
   } else {

@@ -12,6 +12,7 @@ import { checkSemantics } from "./semantic-check.js";
 
 export * from "./actions.js";
 export * from "./architectures.js";
+export * from "./compile.js";
 export * from "./conversion.js";
 export * from "./diagnostics.js";
 export * from "./lint.js";

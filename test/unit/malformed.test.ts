@@ -26,6 +26,8 @@ const CASES: { title: string; text: string; rule: string; path: string; says: Re
   { title: "unsupported version", text: own("defaultAction: SCMP_ACT_LOG").replace("v1alpha1", "v9"), rule: "unsupported-version", path: "apiVersion", says: /not served/ },
   { title: "missing name", text: own("defaultAction: SCMP_ACT_LOG").replace("  name: web\n", "  labels: {}\n"), rule: "required", path: "metadata.name", says: /missing/ },
   { title: "invalid name", text: own("defaultAction: SCMP_ACT_LOG").replace("name: web", "name: Web_1"), rule: "invalid-format", path: "metadata.name", says: /not a valid name/ },
+  { title: "a name ending in .json", text: own("defaultAction: SCMP_ACT_LOG").replace("name: web", "name: web.json"), rule: "invalid-format", path: "metadata.name", says: /must not end in .json/ },
+  { title: "a name too long for a file", text: own("defaultAction: SCMP_ACT_LOG").replace("name: web", `name: ${"a".repeat(251)}`), rule: "too-big", path: "metadata.name", says: /at most 250 characters/ },
   { title: "missing spec", text: "apiVersion: seccomp.operator.dev/v1alpha1\nkind: SeccompProfile\nmetadata: {name: web}", rule: "required", path: "spec", says: /missing/ },
   { title: "unknown top-level field", text: own("defaultAction: SCMP_ACT_LOG") + "extra: 1\n", rule: "unknown-field", path: "extra", says: /unknown field "extra"/ },
   { title: "missing defaultAction", text: own("syscalls: []"), rule: "required", path: "spec.defaultAction", says: /missing/ },

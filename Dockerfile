@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# The seccomp-operator image: the controller and the node agent are the same
+# program (`controller` and `agent` commands), run by Node.js 24 as in
+# package.json's pinned `node`.
+
+# Build stage: compile TypeScript, then drop the development dependencies.
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src/ src/
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# Runtime stage: Node.js, the compiled program and its production
+# dependencies; nothing else of the source tree.
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production
+# npm and corepack are not needed to run the program; removing them leaves
+# less to patch and less for an intruder to use.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg
+WORKDIR /app
+# package.json: "type": "module" for dist/, and the version the CLI prints.
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules/ node_modules/
+COPY --from=build /app/dist/ dist/
+# Files stay owned by root and read-only for the program. The node agent's
+# DaemonSet overrides this with runAsUser 0 (it writes into the root-owned
+# kubelet seccomp folder); the controller runs as this user.
+USER 65532:65532
+# Node.js as PID 1: the kernel gives PID 1 no default action for SIGTERM, but
+# the program installs its own handlers (graceful shutdown, lease release),
+# and it starts no child processes that would need reaping.
+ENTRYPOINT ["node", "dist/cli/main.js"]

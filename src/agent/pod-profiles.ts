@@ -1,0 +1,49 @@
+import { NODE_PROFILE_ROOT } from "../api/names.js";
+
+/** A pinned file a pod refers to: `operator/<namespace>/<name>/<hash>.json`. */
+export interface PinnedRef {
+  namespace: string;
+  name: string;
+  hash: string;
+}
+
+const PINNED = new RegExp(`^${NODE_PROFILE_ROOT}/([a-z0-9-]+)/([a-z0-9.-]+)/([a-f0-9]{64})\\.json$`);
+
+interface SeccompProfileField {
+  type?: string;
+  localhostProfile?: string;
+}
+interface WithSecurityContext {
+  securityContext?: { seccompProfile?: SeccompProfileField };
+}
+interface PodLike {
+  spec?: WithSecurityContext & {
+    containers?: WithSecurityContext[];
+    initContainers?: WithSecurityContext[];
+    ephemeralContainers?: WithSecurityContext[];
+  };
+}
+
+/** The `localhostProfile` paths a pod uses, at pod and container level. */
+export function localhostProfilesOf(pod: unknown): string[] {
+  const spec = (pod as PodLike).spec;
+  if (spec === undefined) return [];
+  const out = new Set<string>();
+  const add = (holder: WithSecurityContext | undefined) => {
+    const field = holder?.securityContext?.seccompProfile;
+    if (field?.type === "Localhost" && typeof field.localhostProfile === "string") out.add(field.localhostProfile);
+  };
+  add(spec);
+  for (const list of [spec.containers, spec.initContainers, spec.ephemeralContainers]) for (const c of list ?? []) add(c);
+  return [...out];
+}
+
+/** Parses a pinned path; undefined for stable paths and paths the operator does not own. */
+export function parsePinnedPath(path: string): PinnedRef | undefined {
+  const match = PINNED.exec(path);
+  return match === null ? undefined : { namespace: match[1]!, name: match[2]!, hash: match[3]! };
+}
+
+export function pinnedKey(ref: PinnedRef): string {
+  return `${ref.namespace}/${ref.name}/${ref.hash}`;
+}

@@ -1,0 +1,75 @@
+// The health server as the kubelet and Prometheus see it, wired to a real
+// informer: not ready until the cache is synced; metrics from the runtime.
+import assert from "node:assert/strict";
+import { Registry } from "prom-client";
+import { startHealthServer, type HealthServer } from "../../src/kube/health-server.js";
+import { Informer } from "../../src/kube/informer.js";
+import { createLogger } from "../../src/kube/logger.js";
+import { registerInformerMetrics, registerQueueMetrics } from "../../src/kube/metrics.js";
+import type { KubeObject } from "../../src/kube/objects.js";
+import { RestClient } from "../../src/kube/rest-client.js";
+import { WorkQueue } from "../../src/kube/work-queue.js";
+import { eventually } from "../harness/eventually.js";
+import { useNamespace } from "../harness/namespaces.js";
+import { useControlPlane } from "../harness/shared.js";
+
+const quiet = createLogger("test", "silent");
+
+async function get(server: HealthServer, path: string): Promise<{ status: number; text: string; type: string | null }> {
+  const res = await fetch(`http://127.0.0.1:${server.port}${path}`);
+  return { status: res.status, text: await res.text(), type: res.headers.get("content-type") };
+}
+
+describe("kube health server", function () {
+  const cp = useControlPlane();
+  const namespace = useNamespace(cp);
+
+  it("answers /healthz, /readyz (after the first sync) and /metrics", async function () {
+    const client = new RestClient(cp().kubeConfig());
+    const ns = namespace();
+    await client.create({ group: "", version: "v1", plural: "configmaps", namespace: ns }, { metadata: { name: "one" } });
+    const informer = new Informer<KubeObject>(client, { resource: { group: "", version: "v1", plural: "configmaps" }, namespace: ns, logger: quiet });
+    const queue = new WorkQueue({ name: "configmaps", logger: quiet });
+    const registry = new Registry();
+    registerInformerMetrics({ configmaps: informer }, registry);
+    registerQueueMetrics({ configmaps: queue }, registry);
+    let alive = true;
+    const server = await startHealthServer({
+      host: "127.0.0.1",
+      port: 0,
+      healthz: { process: () => alive },
+      readyz: { "informers-synced": () => informer.hasSynced() || "configmaps not synced yet" },
+      registry,
+      logger: quiet,
+    });
+    try {
+      assert.ok(server.port > 0);
+      assert.deepEqual(await get(server, "/healthz"), { status: 200, text: "ok\n", type: "text/plain; charset=utf-8" });
+      const unready = await get(server, "/readyz");
+      assert.equal(unready.status, 500);
+      assert.match(unready.text, /\[-\]informers-synced failed: configmaps not synced yet/);
+
+      informer.addHandler({ onAdd: (o) => queue.add(o.metadata!.name!) });
+      informer.start();
+      await eventually(async () => assert.equal((await get(server, "/readyz")).status, 200));
+      assert.match((await get(server, "/readyz?verbose")).text, /\[\+\]informers-synced ok/);
+
+      const metrics = await get(server, "/metrics");
+      assert.equal(metrics.status, 200);
+      assert.match(metrics.type ?? "", /^text\/plain; version=0\.0\.4/);
+      assert.match(metrics.text, /^informer_objects\{name="configmaps"\} 1$/m);
+      assert.match(metrics.text, /^# TYPE informer_lists_total counter$/m);
+      assert.match(metrics.text, /^informer_lists_total\{name="configmaps"\} 1$/m);
+      assert.match(metrics.text, /^workqueue_depth\{name="configmaps"\} 1$/m);
+      assert.match(metrics.text, /^workqueue_adds_total\{name="configmaps"\} 1$/m);
+
+      alive = false;
+      assert.equal((await get(server, "/healthz")).status, 500);
+      assert.equal((await get(server, "/nothing")).status, 404);
+    } finally {
+      await informer.stop();
+      await queue.shutdown();
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,429 @@
+// dist/install.yaml, the config/ it is rendered from, the samples and the image
+// definition: up to date, least privilege, and the operator's own pods hardened
+// the way it asks workloads to be.
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { run } from "../../src/cli/run.js";
+import { crdBasesDir, expectedCrdBases, installFile, renderInstall, repoRoot } from "../../hack/generate-install.js";
+
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+}
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+interface Container {
+  name: string;
+  image?: string;
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  ports?: { name?: string; containerPort: number }[];
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  securityContext?: Record<string, unknown> & { capabilities?: { drop?: string[]; add?: string[] } };
+}
+interface PodSpec {
+  serviceAccountName?: string;
+  securityContext?: Record<string, unknown>;
+  containers: Container[];
+  initContainers?: Container[];
+  volumes?: { name: string; hostPath?: { path: string; type?: string }; [key: string]: unknown }[];
+  tolerations?: unknown[];
+  priorityClassName?: string;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+}
+interface Workload extends Obj {
+  spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: Obj["metadata"]; spec: PodSpec } };
+}
+
+const OPERATOR_NAMESPACE = "seccomp-operator-system";
+const CATALOGUE_NAMESPACE = "seccomp-catalogue";
+const AGENT_USER = `system:serviceaccount:${OPERATOR_NAMESPACE}:seccomp-operator-agent`;
+const NODE_NAME_EXTRA = "authentication.kubernetes.io/node-name";
+const samplesDir = join(repoRoot, "config", "samples");
+const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
+
+function parseDocuments(text: string, source: string): Obj[] {
+  return parseAllDocuments(text).flatMap((doc, i) => {
+    if (doc.errors.length > 0) throw new Error(`${source}#${i + 1}: ${doc.errors[0]!.message}`);
+    const obj = doc.toJS() as Obj | null;
+    return obj ? [obj] : [];
+  });
+}
+
+const installText = existsSync(installFile) ? readFileSync(installFile, "utf8") : "";
+const objects = parseDocuments(installText, "dist/install.yaml");
+
+function find<T extends Obj = Obj>(kind: string, name: string): T {
+  const obj = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(obj, `dist/install.yaml has no ${kind} ${name}`);
+  return obj as T;
+}
+
+function rulesOf(kind: "ClusterRole" | "Role", name: string): Rule[] {
+  return (find(kind, name) as Obj & { rules: Rule[] }).rules;
+}
+
+/** Rules as "group/resource[/name]: verbs" lines, sorted, for whole-table comparison. */
+function grants(rules: Rule[]): string[] {
+  const out: string[] = [];
+  for (const r of rules) {
+    for (const group of r.apiGroups ?? []) {
+      for (const resource of r.resources ?? []) {
+        const names = r.resourceNames?.length ? r.resourceNames : [""];
+        for (const name of names) {
+          out.push(`${group || "core"}/${resource}${name ? `/${name}` : ""}: ${[...r.verbs].sort().join(",")}`);
+        }
+      }
+    }
+  }
+  return out.sort();
+}
+
+const workloads = () => objects.filter((o): o is Workload => o.kind === "Deployment" || o.kind === "DaemonSet");
+const allContainers = (w: Workload) => [...(w.spec.template.spec.initContainers ?? []), ...w.spec.template.spec.containers];
+
+describe("dist/install.yaml and config/", function () {
+  describe("generation", function () {
+    it("config/crd/bases/ is a copy of crds/", function () {
+      const expected = expectedCrdBases();
+      const actual = new Map(
+        readdirSync(crdBasesDir)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .map((f) => [f, readFileSync(join(crdBasesDir, f), "utf8")]),
+      );
+      assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort(), "run npm run generate:install");
+      for (const [name, text] of expected) assert.ok(actual.get(name) === text, `config/crd/bases/${name} is stale: run npm run generate:install`);
+    });
+
+    it("dist/install.yaml is what kustomize renders from config/default", function () {
+      // The first run may build the pinned kustomize (about a minute).
+      this.timeout(15 * 60_000);
+      assert.ok(installText, "dist/install.yaml is missing: run npm run generate:install");
+      const fresh = renderInstall();
+      assert.ok(installText === fresh, "dist/install.yaml is stale: run npm run generate:install");
+    });
+  });
+
+  describe("contents", function () {
+    it("holds the API, the RBAC, the controller and the agent, in the expected namespaces", function () {
+      const ids = objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`).sort();
+      assert.deepEqual(ids, [
+        "ClusterRole seccomp-operator-agent",
+        "ClusterRole seccomp-operator-controller",
+        "ClusterRole seccomp-operator-profile-editor",
+        "ClusterRole seccomp-operator-profile-viewer",
+        "ClusterRoleBinding seccomp-operator-agent",
+        "ClusterRoleBinding seccomp-operator-controller",
+        "CustomResourceDefinition seccompnodestatuses.seccomp.operator.dev",
+        "CustomResourceDefinition seccompprofiles.seccomp.operator.dev",
+        "DaemonSet seccomp-operator-system/seccomp-operator-agent",
+        "Deployment seccomp-operator-system/seccomp-operator-controller",
+        "Namespace seccomp-catalogue",
+        "Namespace seccomp-operator-system",
+        "PodDisruptionBudget seccomp-operator-system/seccomp-operator-controller",
+        "Role seccomp-operator-system/seccomp-operator-leader-election",
+        "RoleBinding seccomp-catalogue/seccomp-catalogue-readers",
+        "RoleBinding seccomp-operator-system/seccomp-operator-leader-election",
+        "Service seccomp-operator-system/seccomp-operator-controller-metrics",
+        "ServiceAccount seccomp-operator-system/seccomp-operator-agent",
+        "ServiceAccount seccomp-operator-system/seccomp-operator-controller",
+        "ValidatingAdmissionPolicy seccomp-operator-agent-own-node-status",
+        "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status",
+      ]);
+    });
+
+    it("lists Namespaces and CustomResourceDefinitions before what needs them", function () {
+      const firstOther = objects.findIndex((o) => o.kind !== "Namespace" && o.kind !== "CustomResourceDefinition");
+      const lastBase = objects.findLastIndex((o) => o.kind === "Namespace" || o.kind === "CustomResourceDefinition");
+      assert.ok(lastBase < firstOther, "Namespaces and CRDs come first");
+    });
+
+    it("runs the released image, tagged with the package version", function () {
+      for (const w of workloads()) {
+        for (const c of allContainers(w)) {
+          assert.equal(c.image, `ghcr.io/seccomp-operator/seccomp-operator:${pkg.version}`, `${w.kind} ${w.metadata.name}/${c.name}`);
+        }
+      }
+      const kustomization = readFileSync(join(repoRoot, "config", "default", "kustomization.yaml"), "utf8");
+      assert.match(kustomization, new RegExp(`newTag: ${pkg.version.replace(/\./g, "\\.")}\\n`));
+    });
+  });
+
+  describe("the operator's pods", function () {
+    it("every container: no privilege escalation, no capabilities, read-only root, RuntimeDefault seccomp", function () {
+      assert.equal(workloads().length, 2);
+      for (const w of workloads()) {
+        const pod = w.spec.template.spec;
+        assert.deepEqual(pod.securityContext?.seccompProfile, { type: "RuntimeDefault" }, `${w.kind}: pod seccompProfile`);
+        assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC, `${w.kind}: no host namespaces`);
+        for (const c of allContainers(w)) {
+          const where = `${w.kind} ${w.metadata.name}, container ${c.name}`;
+          const sc = c.securityContext ?? {};
+          assert.equal(sc.allowPrivilegeEscalation, false, `${where}: allowPrivilegeEscalation`);
+          assert.equal(sc.privileged ?? false, false, `${where}: privileged`);
+          assert.equal(sc.readOnlyRootFilesystem, true, `${where}: readOnlyRootFilesystem`);
+          assert.deepEqual(sc.capabilities, { drop: ["ALL"] }, `${where}: capabilities`);
+          assert.deepEqual(sc.seccompProfile, { type: "RuntimeDefault" }, `${where}: seccompProfile`);
+        }
+      }
+    });
+
+    it("the controller: two non-root replicas (65532), leader election, a PodDisruptionBudget", function () {
+      const d = find<Workload>("Deployment", "seccomp-operator-controller");
+      assert.equal(d.spec.replicas, 2);
+      const pod = d.spec.template.spec;
+      assert.equal(pod.serviceAccountName, "seccomp-operator-controller");
+      assert.equal(pod.securityContext?.runAsNonRoot, true);
+      assert.equal(pod.securityContext?.runAsUser, 65532);
+      assert.deepEqual(pod.volumes ?? [], [], "the controller mounts nothing");
+      const [c] = pod.containers;
+      assert.equal(pod.containers.length, 1);
+      assert.equal(c!.securityContext?.runAsNonRoot, true);
+      assert.equal(c!.securityContext?.runAsUser, 65532);
+      assert.deepEqual(c!.args, ["controller", "--leader-elect", "--health-addr=:8081", "--catalogue-namespace=seccomp-catalogue"]);
+
+      const pdb = find<Obj & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(
+        "PodDisruptionBudget",
+        "seccomp-operator-controller",
+      );
+      assert.equal(pdb.spec.minAvailable, 1);
+      assert.deepEqual(pdb.spec.selector.matchLabels, d.spec.selector.matchLabels);
+      const svc = find<Obj & { spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] } }>(
+        "Service",
+        "seccomp-operator-controller-metrics",
+      );
+      assert.deepEqual(svc.spec.selector, d.spec.selector.matchLabels);
+      assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[8081, "health"]]);
+    });
+
+    it("the agent: on every node, node-critical, root without capabilities, only the kubelet's seccomp folder", function () {
+      const ds = find<Workload>("DaemonSet", "seccomp-operator-agent");
+      const pod = ds.spec.template.spec;
+      assert.equal(pod.serviceAccountName, "seccomp-operator-agent");
+      assert.deepEqual(pod.tolerations, [{ operator: "Exists" }]);
+      assert.equal(pod.priorityClassName, "system-node-critical");
+      assert.deepEqual(pod.volumes, [
+        { name: "kubelet-seccomp", hostPath: { path: "/var/lib/kubelet/seccomp", type: "DirectoryOrCreate" } },
+      ]);
+      assert.equal(pod.containers.length, 1);
+      const c = pod.containers[0]!;
+      assert.deepEqual(c.volumeMounts, [{ name: "kubelet-seccomp", mountPath: "/var/lib/kubelet/seccomp" }]);
+      assert.equal(c.securityContext?.runAsUser, 0);
+      assert.deepEqual(c.args, ["agent", "--kubelet-dir=/var/lib/kubelet", "--health-addr=:8081", "--catalogue-namespace=seccomp-catalogue"]);
+      assert.deepEqual(c.env?.find((e) => e.name === "NODE_NAME"), {
+        name: "NODE_NAME",
+        valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } },
+      });
+    });
+
+    it("health on /healthz, readiness on /readyz and Prometheus metrics on port 8081", function () {
+      for (const w of workloads()) {
+        const c = w.spec.template.spec.containers[0]!;
+        assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), [["health", 8081]]);
+        assert.deepEqual(c.livenessProbe?.httpGet, { path: "/healthz", port: "health" });
+        assert.deepEqual(c.readinessProbe?.httpGet, { path: "/readyz", port: "health" });
+        const annotations = w.spec.template.metadata.annotations ?? {};
+        assert.equal(annotations["prometheus.io/scrape"], "true");
+        assert.equal(annotations["prometheus.io/port"], "8081");
+        assert.equal(annotations["prometheus.io/path"], "/metrics");
+      }
+    });
+
+    it("the operator's namespace admits the agent (privileged Pod Security level)", function () {
+      const ns = find("Namespace", OPERATOR_NAMESPACE);
+      assert.equal(ns.metadata.labels?.["pod-security.kubernetes.io/enforce"], "privileged");
+    });
+  });
+
+  describe("RBAC", function () {
+    it("the controller's ClusterRole grants exactly what it needs", function () {
+      assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-controller")), [
+        "apps/daemonsets: get,list,patch,watch",
+        "apps/deployments: get,list,patch,watch",
+        "apps/replicasets: get,list,patch,watch",
+        "apps/statefulsets: get,list,patch,watch",
+        "batch/cronjobs: get,list,patch,watch",
+        "batch/jobs: get,list,patch,watch",
+        "core/events: create,patch",
+        "core/nodes: get,list,watch",
+        "core/pods: get,list,watch",
+        "events.k8s.io/events: create,patch",
+        "seccomp.operator.dev/seccompnodestatuses: delete,get,list,watch",
+        "seccomp.operator.dev/seccompprofiles/finalizers: update",
+        "seccomp.operator.dev/seccompprofiles/status: get,patch,update",
+        "seccomp.operator.dev/seccompprofiles: get,list,patch,update,watch",
+      ]);
+    });
+
+    it("the controller's leader election: one Lease by name, in its namespace", function () {
+      const role = find("Role", "seccomp-operator-leader-election");
+      assert.equal(role.metadata.namespace, OPERATOR_NAMESPACE);
+      assert.deepEqual(grants(rulesOf("Role", "seccomp-operator-leader-election")), [
+        "coordination.k8s.io/leases/seccomp-operator-controller: get,update",
+        "coordination.k8s.io/leases: create",
+      ]);
+    });
+
+    it("the agent's ClusterRole grants exactly what it needs", function () {
+      assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-agent")), [
+        "core/events: create,patch",
+        "core/pods: get,list,watch",
+        "events.k8s.io/events: create,patch",
+        "seccomp.operator.dev/seccompnodestatuses: create,get,patch,update",
+        "seccomp.operator.dev/seccompprofiles: get,list,watch",
+      ]);
+    });
+
+    it("no rule anywhere uses a wildcard or touches Secrets, ConfigMaps or RBAC itself", function () {
+      for (const o of objects.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
+        for (const r of (o as Obj & { rules: Rule[] }).rules) {
+          const where = `${o.kind} ${o.metadata.name}`;
+          assert.ok(!r.nonResourceURLs, `${where}: no non-resource URLs`);
+          for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field?.includes("*"), `${where}: no wildcard`);
+          for (const res of r.resources ?? []) assert.ok(!/^(secrets|configmaps)\b/.test(res), `${where}: ${res}`);
+          assert.ok(!r.apiGroups?.includes("rbac.authorization.k8s.io"), `${where}: no RBAC`);
+          for (const verb of ["escalate", "bind", "impersonate"]) assert.ok(!r.verbs.includes(verb), `${where}: ${verb}`);
+        }
+      }
+    });
+
+    it("each binding gives its role to its own ServiceAccount", function () {
+      const expected: [string, string, string][] = [
+        ["ClusterRoleBinding", "seccomp-operator-controller", "seccomp-operator-controller"],
+        ["ClusterRoleBinding", "seccomp-operator-agent", "seccomp-operator-agent"],
+        ["RoleBinding", "seccomp-operator-leader-election", "seccomp-operator-controller"],
+      ];
+      for (const [kind, name, account] of expected) {
+        const b = find<Obj & { roleRef: { name: string }; subjects: unknown[] }>(kind, name);
+        assert.equal(b.roleRef.name, name);
+        assert.deepEqual(b.subjects, [{ kind: "ServiceAccount", name: account, namespace: OPERATOR_NAMESPACE }]);
+      }
+    });
+
+    it("the catalogue is readable by every authenticated user, and only readable", function () {
+      const b = find<Obj & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string }[] }>(
+        "RoleBinding",
+        "seccomp-catalogue-readers",
+      );
+      assert.equal(b.metadata.namespace, CATALOGUE_NAMESPACE);
+      assert.deepEqual(b.subjects.map((s) => `${s.kind}:${s.name}`), ["Group:system:authenticated"]);
+      assert.deepEqual(grants(rulesOf(b.roleRef.kind as "ClusterRole", b.roleRef.name)), [
+        "seccomp.operator.dev/seccompprofiles/status: get,list,watch",
+        "seccomp.operator.dev/seccompprofiles: get,list,watch",
+      ]);
+    });
+
+    it("an admission policy limits the agent to its own node's SeccompNodeStatus", function () {
+      type Policy = Obj & {
+        spec: {
+          failurePolicy: string;
+          matchConstraints: { resourceRules: { apiGroups: string[]; operations: string[]; resources: string[] }[] };
+          matchConditions: { expression: string }[];
+          variables: { name: string; expression: string }[];
+          validations: { expression: string; messageExpression: string }[];
+        };
+      };
+      const policy = find<Policy>("ValidatingAdmissionPolicy", "seccomp-operator-agent-own-node-status");
+      assert.equal(policy.apiVersion, "admissionregistration.k8s.io/v1");
+      assert.equal(policy.spec.failurePolicy, "Fail");
+      const [rule] = policy.spec.matchConstraints.resourceRules;
+      assert.deepEqual(rule!.apiGroups, ["seccomp.operator.dev"]);
+      assert.deepEqual([...rule!.operations].sort(), ["CREATE", "DELETE", "UPDATE"]);
+      assert.ok(rule!.resources.includes("seccompnodestatuses"));
+      assert.deepEqual(
+        policy.spec.matchConditions.map((c) => c.expression.replace(/\s+/g, " ")),
+        [`request.userInfo.username == '${AGENT_USER}'`],
+      );
+      assert.ok(policy.spec.variables.some((v) => v.expression.includes(`'${NODE_NAME_EXTRA}'`)));
+      assert.equal(policy.spec.validations.length, 2);
+
+      const binding = find<Obj & { spec: { policyName: string; validationActions: string[] } }>(
+        "ValidatingAdmissionPolicyBinding",
+        "seccomp-operator-agent-own-node-status",
+      );
+      assert.equal(binding.spec.policyName, policy.metadata.name);
+      assert.deepEqual(binding.spec.validationActions, ["Deny"]);
+    });
+  });
+});
+
+describe("config/samples", function () {
+  const files = readdirSync(samplesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const profiles = files.flatMap((f) => parseDocuments(readFileSync(join(samplesDir, f), "utf8"), f).map((o) => ({ file: f, o })));
+
+  function lint(args: string[]): { code: number; output: string } {
+    let output = "";
+    const code = run(["lint", "--fail-on", "error", ...args], {
+      stdout: (t) => (output += t),
+      stderr: (t) => (output += t),
+      stdin: () => "",
+    });
+    return { code, output };
+  }
+
+  it("are SeccompProfiles: a Go base, a Go web service, an audit-mode profile, a Node.js service, the operator's own", function () {
+    const ids = profiles.map(({ o }) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`).sort();
+    assert.deepEqual(ids, [
+      "SeccompProfile seccomp-catalogue/go-runtime",
+      "SeccompProfile seccomp-catalogue/go-web-service",
+      "SeccompProfile seccomp-catalogue/go-web-service-audit",
+      "SeccompProfile seccomp-catalogue/nodejs-service",
+      "SeccompProfile seccomp-operator-system/seccomp-operator",
+    ]);
+    const spec = (name: string) => profiles.find(({ o }) => o.metadata.name === name)!.o.spec as Record<string, unknown>;
+    assert.equal(spec("go-web-service").baseProfileName, "go-runtime");
+    assert.equal(spec("go-web-service-audit").defaultAction, "SCMP_ACT_LOG");
+    assert.equal(spec("seccomp-operator").baseProfileName, "nodejs-service");
+  });
+
+  it("pass `seccomp-operator lint --fail-on error`, each with its bases", function () {
+    const all = lint([samplesDir]);
+    assert.equal(all.code, 0, all.output);
+    assert.match(all.output, /^5 profiles: 0 errors, 0 warnings/m);
+  });
+});
+
+describe("Dockerfile", function () {
+  const dockerfile = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
+  const lines = dockerfile.split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("#"));
+
+  it("builds and runs on the Node.js major that package.json pins", function () {
+    const major = /^(\d+)\./.exec(pkg.devDependencies.node ?? "")?.[1];
+    assert.ok(major, "package.json pins node");
+    const froms = lines.filter((l) => /^FROM\s/i.test(l));
+    assert.equal(froms.length, 2, "a build stage and a runtime stage");
+    for (const from of froms) assert.match(from, new RegExp(`^FROM node:${major}-bookworm-slim\\b`));
+  });
+
+  it("runs `node dist/cli/main.js` as user 65532, with production dependencies only", function () {
+    const runtime = lines.slice(lines.findLastIndex((l) => /^FROM\s/i.test(l)));
+    assert.ok(runtime.includes("USER 65532:65532"));
+    assert.equal(runtime.at(-1), 'ENTRYPOINT ["node", "dist/cli/main.js"]');
+    assert.ok(lines.some((l) => l.includes("npm prune --omit=dev")));
+    assert.ok(!runtime.some((l) => /^COPY\s+(?!--from=build)/.test(l)), "the runtime stage copies only from the build stage");
+  });
+
+  it("sends only the sources to the build (.dockerignore)", function () {
+    const ignore = readFileSync(join(repoRoot, ".dockerignore"), "utf8")
+      .split("\n")
+      .filter((l) => l.trim() && !l.startsWith("#"));
+    assert.equal(ignore[0], "*");
+    assert.deepEqual(ignore.slice(1).sort(), ["!package-lock.json", "!package.json", "!src", "!tsconfig.build.json", "!tsconfig.json"]);
+  });
+});
