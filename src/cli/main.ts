@@ -1,9 +1,28 @@
 #!/usr/bin/env node
+import { EXIT, UsageError } from "./exit-codes.js";
 import { readStdin } from "./inputs.js";
 import { run } from "./run.js";
 
-process.exitCode = run(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  stdin: readStdin,
-});
+const [command, ...rest] = process.argv.slice(2);
+const stdout = (text: string) => process.stdout.write(text);
+const stderr = (text: string) => process.stderr.write(text);
+
+// The long-running commands are loaded only when asked for, so the offline CLI starts fast.
+if (command === "agent") {
+  const { agentCommand } = await import("./agent-command.js");
+  process.exitCode = await daemon(() => agentCommand(rest, stdout));
+} else {
+  process.exitCode = run(process.argv.slice(2), { stdout, stderr, stdin: readStdin });
+}
+
+async function daemon(start: () => Promise<number>): Promise<number> {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+      stderr(`error: ${error.message}\nRun 'seccomp-operator ${command} --help' for usage.\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}

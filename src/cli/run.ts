@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SEVERITIES, type Severity } from "../api/profile-status.js";
 import { dockerArchToken, type ArchitectureToken } from "../profile/architectures.js";
 import { convertCommand, lintCommand, renderCommand, validateCommand, type CommonOptions, type Io } from "./commands.js";
+import { operatorVersion } from "../version.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { COMMAND_HELP, MAIN_HELP } from "./help.js";
 
@@ -24,11 +24,6 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   convert: ["output", "capability", "architecture", "catalogue-namespace", "name", "namespace", "help"],
 };
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
-
 /** Runs one command line; returns the exit code. */
 export function run(argv: readonly string[], io: Io): number {
   const [command, ...rest] = argv;
@@ -38,7 +33,7 @@ export function run(argv: readonly string[], io: Io): number {
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (command === "version" || command === "--version") {
-      io.stdout(`${version()}\n`);
+      io.stdout(`${operatorVersion()}\n`);
       return EXIT.ok;
     }
     const allowed = ALLOWED[command];

@@ -28,7 +28,7 @@ export interface InformerOptions {
   fieldSelector?: string;
   /** Page size of the list; default 500. */
   pageSize?: number;
-  /** Restart the watch when nothing, not even a bookmark, arrived for this long; default 5 min. */
+  /** Restart the watch when nothing, not even a bookmark (the API server sends one every minute or two on a quiet watch), arrived for this long; default 5 min. */
   watchdogMs?: number;
   /** Re-emit every cached object as an update this often; 0 (default) for never. */
   resyncPeriodMs?: number;

@@ -11,9 +11,23 @@ interface StatsSource<S> {
 
 type Sources<S> = Record<string, StatsSource<S>>;
 
-function family<S>(sources: Sources<S>, registry: Registry) {
+/** Sources by registry and metric family, so that later calls add to the metrics already registered. */
+const registered = new WeakMap<Registry, Map<string, Map<string, StatsSource<unknown>>>>();
+
+/** Adds `sources` to the family in `registry`; true when the family is new and its metrics must be created. */
+function addSources<S>(kind: string, sources: Sources<S>, registry: Registry): { all: Map<string, StatsSource<S>>; isNew: boolean } {
+  let families = registered.get(registry);
+  if (!families) registered.set(registry, (families = new Map()));
+  let all = families.get(kind);
+  const isNew = !all;
+  if (!all) families.set(kind, (all = new Map()));
+  for (const [name, source] of Object.entries(sources)) all.set(name, source as StatsSource<unknown>);
+  return { all: all as Map<string, StatsSource<S>>, isNew };
+}
+
+function family<S>(all: Map<string, StatsSource<S>>, registry: Registry) {
   const each = (visit: (name: string, stats: S) => void) => {
-    for (const [name, source] of Object.entries(sources)) visit(name, source.stats());
+    for (const [name, source] of all) visit(name, source.stats());
   };
   return {
     gauge(name: string, help: string, pick: (s: S) => number) {
@@ -43,9 +57,11 @@ function family<S>(sources: Sources<S>, registry: Registry) {
   };
 }
 
-/** `workqueue_*` metrics (as client-go names them), labelled by queue name. */
+/** `workqueue_*` metrics (as client-go names them), labelled by queue name; may be called again with more queues. */
 export function registerQueueMetrics(queues: Sources<WorkQueueStats>, registry: Registry = defaultRegistry): void {
-  const m = family(queues, registry);
+  const { all, isNew } = addSources("workqueue", queues, registry);
+  if (!isNew) return;
+  const m = family(all, registry);
   m.gauge("workqueue_depth", "Keys waiting for a worker.", (s) => s.depth);
   m.gauge("workqueue_processing", "Keys being processed.", (s) => s.processing);
   m.gauge("workqueue_delayed", "Keys waiting for a delay or backoff to pass.", (s) => s.delayed);
@@ -55,9 +71,11 @@ export function registerQueueMetrics(queues: Sources<WorkQueueStats>, registry: 
   m.counter("workqueue_completed_total", "Handler runs that succeeded.", (s) => s.completed);
 }
 
-/** `informer_*` metrics, labelled by informer name. */
+/** `informer_*` metrics, labelled by informer name; may be called again with more informers. */
 export function registerInformerMetrics(informers: Sources<InformerStats>, registry: Registry = defaultRegistry): void {
-  const m = family(informers, registry);
+  const { all, isNew } = addSources("informer", informers, registry);
+  if (!isNew) return;
+  const m = family(all, registry);
   m.gauge("informer_objects", "Objects in the cache.", (s) => s.objects);
   m.gauge("informer_last_contact_timestamp_seconds", "When the API server last sent a list, event or bookmark.", (s) => s.lastContactAt / 1000);
   m.counter("informer_lists_total", "Full lists.", (s) => s.lists);

@@ -24,7 +24,6 @@ export interface ObjectMeta {
   finalizers?: string[];
   ownerReferences?: OwnerReference[];
   managedFields?: Array<Record<string, unknown>>;
-  [field: string]: unknown;
 }
 
 export interface KubeObject {

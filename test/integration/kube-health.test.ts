@@ -62,6 +62,9 @@ describe("kube health server", function () {
       assert.match(metrics.text, /^informer_lists_total\{name="configmaps"\} 1$/m);
       assert.match(metrics.text, /^workqueue_depth\{name="configmaps"\} 1$/m);
       assert.match(metrics.text, /^workqueue_adds_total\{name="configmaps"\} 1$/m);
+      // A queue made later joins the metrics already registered.
+      registerQueueMetrics({ later: new WorkQueue({ name: "later", logger: quiet }) }, registry);
+      assert.match((await get(server, "/metrics")).text, /^workqueue_depth\{name="later"\} 0$/m);
 
       alive = false;
       assert.equal((await get(server, "/healthz")).status, 500);

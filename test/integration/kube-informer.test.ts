@@ -118,7 +118,7 @@ describe("kube informer", function () {
 
   it("restarts a watch that stays silent longer than the watchdog allows", async function () {
     const ns = namespace();
-    const { informer, seen } = start({ watchdogMs: 300 });
+    const { informer, seen } = start({ watchdogMs: 200 });
     await informer.waitForSync(10_000);
     await eventually(() => assert.ok(informer.stats().watchdogRestarts >= 2), { timeoutMs: 5_000 });
     await client.create({ ...CONFIGMAPS, namespace: ns }, configMap(ns, "still-seen", "1"));

@@ -1,0 +1,15 @@
+import { UsageError } from "./exit-codes.js";
+
+/** `:8081`, `0.0.0.0:8081` or `127.0.0.1:0`. */
+export function parseListenAddress(value: string, flag: string): { host: string; port: number } {
+  const match = /^(.*):(\d+)$/.exec(value);
+  const port = match === null ? NaN : Number(match[2]);
+  if (match === null || port > 65535) throw new UsageError(`${flag} must be HOST:PORT or :PORT, not ${JSON.stringify(value)}`);
+  return { host: match[1] === "" ? "0.0.0.0" : match[1]!, port };
+}
+
+export function parseSeconds(value: string, flag: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new UsageError(`${flag} must be a number of seconds, not ${JSON.stringify(value)}`);
+  return seconds;
+}

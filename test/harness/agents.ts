@@ -1,0 +1,85 @@
+// Node agents as real processes, one per simulated node, each with its own folder standing
+// in for the kubelet's root, as the DaemonSet would run them.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ControlPlane } from "./control-plane.js";
+import { freePorts } from "./ports.js";
+import { startProcess, type ManagedProcess } from "./processes.js";
+import { probe, waitUntil } from "./readiness.js";
+
+export const repoRoot = join(import.meta.dirname, "..", "..");
+export const cliMain = join(repoRoot, "dist", "cli", "main.js");
+
+export interface AgentProcess {
+  nodeName: string;
+  kubeletDir: string;
+  seccompDir: string;
+  healthPort: number;
+  process: ManagedProcess;
+  logFile: string;
+}
+
+export interface StartAgentOptions {
+  nodeName: string;
+  /** Reuse a kubelet folder, e.g. to restart an agent on the same node. */
+  kubeletDir?: string;
+  extraArgs?: string[];
+  /** Wait for /readyz (default true). */
+  waitReady?: boolean;
+}
+
+export function requireBuiltCli(): void {
+  if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run npm run build (npm test does)`);
+}
+
+export async function startAgent(cp: ControlPlane, options: StartAgentOptions): Promise<AgentProcess> {
+  requireBuiltCli();
+  const kubeletDir = options.kubeletDir ?? mkdtempSync(join(tmpdir(), `kubelet-${options.nodeName}-`));
+  mkdirSync(kubeletDir, { recursive: true });
+  const [healthPort] = await freePorts(1);
+  const logFile = join(cp.dir, `agent-${options.nodeName}-${Date.now()}.log`);
+  const child = startProcess({
+    name: `agent-${options.nodeName}`,
+    command: process.execPath,
+    args: [
+      cliMain,
+      "agent",
+      `--kubelet-dir=${kubeletDir}`,
+      `--health-addr=127.0.0.1:${healthPort}`,
+      "--heartbeat=2",
+      "--gc-grace=2",
+      "--gc-interval=0.5",
+      "--log-level=info",
+      ...(options.extraArgs ?? []),
+    ],
+    logFile,
+    env: { ...process.env, NODE_NAME: options.nodeName, KUBECONFIG: cp.kubeconfigPath },
+  });
+  const agent: AgentProcess = { nodeName: options.nodeName, kubeletDir, seccompDir: join(kubeletDir, "seccomp"), healthPort: healthPort!, process: child, logFile };
+  if (options.waitReady !== false) await waitAgentReady(agent);
+  return agent;
+}
+
+export async function waitAgentReady(agent: AgentProcess, timeoutMs = 60_000): Promise<void> {
+  await waitUntil(
+    () => probe(`http://127.0.0.1:${agent.healthPort}/readyz`),
+    { timeoutMs, what: `agent ${agent.nodeName} /readyz`, process: agent.process },
+  );
+}
+
+export function stableFile(agent: AgentProcess, namespace: string, name: string): string {
+  return join(agent.seccompDir, "operator", namespace, `${name}.json`);
+}
+
+export function pinnedFile(agent: AgentProcess, namespace: string, name: string, hash: string): string {
+  return join(agent.seccompDir, "operator", namespace, name, `${hash}.json`);
+}
+
+export function readIfExists(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,568 @@
+// The operator's RBAC and admission policy, applied for real to a real API
+// server, checked by impersonating each ServiceAccount: what it must do works,
+// what it must not is refused (by RBAC, or by the policy for another node's
+// SeccompNodeStatus).
+//
+// The control plane is shared by every suite, so the objects are installed
+// under this test's namespace instead of seccomp-operator-system (every
+// occurrence, the policy's username included) and cluster-scoped names get the
+// namespace as a suffix: the real policy must not refuse writes of other
+// suites, and another suite's copy must not mask a mistake here.
+import assert from "node:assert/strict";
+import { request } from "node:https";
+import type { RequestOptions } from "node:https";
+import { readFileSync } from "node:fs";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import { API_VERSION, NODE_STATUS_KIND, PROFILE_KIND } from "../../src/api/names.js";
+import { installFile } from "../../hack/generate-install.js";
+import { installCrds } from "../harness/crds.js";
+import { eventually } from "../harness/eventually.js";
+import { createNamespace, deleteNamespace } from "../harness/namespaces.js";
+import { useControlPlane } from "../harness/shared.js";
+
+const OPERATOR_NAMESPACE = "seccomp-operator-system";
+const FIELD_MANAGER = "seccomp-operator-rbac-test";
+const NODE_NAME_EXTRA = "authentication.kubernetes.io/node-name";
+const RBAC_KINDS = new Set([
+  "ServiceAccount",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "Role",
+  "RoleBinding",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+]);
+const CLUSTER_SCOPED = new Set(["ClusterRole", "ClusterRoleBinding", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding"]);
+const PLURALS: Record<string, string> = {
+  ServiceAccount: "serviceaccounts",
+  ClusterRole: "clusterroles",
+  ClusterRoleBinding: "clusterrolebindings",
+  Role: "roles",
+  RoleBinding: "rolebindings",
+  ValidatingAdmissionPolicy: "validatingadmissionpolicies",
+  ValidatingAdmissionPolicyBinding: "validatingadmissionpolicybindings",
+};
+
+interface Obj {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  [key: string]: unknown;
+}
+
+interface Identity {
+  user: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+interface Response {
+  status: number;
+  body: { message?: string; [key: string]: unknown } | undefined;
+  text: string;
+}
+
+interface Call {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  body?: unknown;
+  contentType?: string;
+  /** For watches: answer with the status as soon as the headers arrive. */
+  statusOnly?: boolean;
+}
+
+/** One request to the API server, as the administrator or impersonating `as`. */
+async function call(kc: KubeConfig, as: Identity | undefined, req: Call): Promise<Response> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error("the kubeconfig has no current cluster");
+  const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
+  const headers: Record<string, string | string[]> = { Accept: "application/json" };
+  if (payload !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
+  if (as) {
+    headers["Impersonate-User"] = as.user;
+    headers["Impersonate-Group"] = as.groups;
+    // Extra keys travel percent-encoded in the header name.
+    for (const [key, values] of Object.entries(as.extra ?? {})) headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
+  }
+  const options: RequestOptions = { method: req.method ?? "GET", headers, timeout: 10_000 };
+  await kc.applyToHTTPSOptions(options);
+  return new Promise((resolve, reject) => {
+    const r = request(new URL(req.path, server), options, (res) => {
+      if (req.statusOnly && res.statusCode === 200) {
+        resolve({ status: 200, body: undefined, text: "" });
+        r.destroy();
+        return;
+      }
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => {
+        let body: Response["body"];
+        try {
+          body = JSON.parse(text) as Response["body"];
+        } catch {
+          body = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body, text });
+      });
+    });
+    r.on("timeout", () => r.destroy(new Error(`${options.method} ${req.path} timed out`)));
+    // After a statusOnly answer the promise is settled and this is a no-op.
+    r.on("error", reject);
+    r.end(payload);
+  });
+}
+
+function show(res: Response): string {
+  return `HTTP ${res.status}: ${res.body?.message ?? res.text.slice(0, 500)}`;
+}
+
+function expectStatus(res: Response, expected: number | number[], what: string): void {
+  const ok = Array.isArray(expected) ? expected : [expected];
+  assert.ok(ok.includes(res.status), `${what}: expected HTTP ${ok.join(" or ")}, got ${show(res)}`);
+}
+
+/** Refused by RBAC: 403 with the authorizer's message, not by an admission policy. */
+function expectForbiddenByRbac(res: Response, what: string): void {
+  expectStatus(res, 403, what);
+  assert.match(res.body?.message ?? "", /cannot (get|list|watch|create|update|patch|delete) resource/, what);
+}
+
+function serviceAccount(namespace: string, name: string, extra?: Record<string, string[]>): Identity {
+  return {
+    user: `system:serviceaccount:${namespace}:${name}`,
+    groups: ["system:serviceaccounts", `system:serviceaccounts:${namespace}`, "system:authenticated"],
+    extra,
+  };
+}
+
+/**
+ * The RBAC objects of dist/install.yaml that concern the operator's
+ * ServiceAccounts, moved to `namespace` and with cluster-scoped names suffixed.
+ */
+function operatorRbac(namespace: string): Obj[] {
+  const all = parseAllDocuments(readFileSync(installFile, "utf8"))
+    .map((d) => d.toJS() as Obj | null)
+    .filter((o): o is Obj => o !== null && RBAC_KINDS.has(o.kind));
+  // Only what the operator's accounts are bound to: the roles for people are
+  // left out (they aggregate into the built-in admin, edit and view roles).
+  const bindings = all.filter((o) => {
+    const subjects = (o.subjects ?? []) as { kind: string; namespace?: string }[];
+    return subjects.some((s) => s.kind === "ServiceAccount" && s.namespace === OPERATOR_NAMESPACE);
+  });
+  const roles = new Set(bindings.map((b) => `${(b.roleRef as { kind: string }).kind}/${(b.roleRef as { name: string }).name}`));
+  const chosen = all.filter(
+    (o) =>
+      o.kind === "ServiceAccount" ||
+      o.kind.startsWith("ValidatingAdmissionPolicy") ||
+      bindings.includes(o) ||
+      roles.has(`${o.kind}/${o.metadata.name}`),
+  );
+  const suffix = `-${namespace}`;
+  return chosen.map((original) => {
+    const o = JSON.parse(JSON.stringify(original).replaceAll(OPERATOR_NAMESPACE, namespace)) as Obj;
+    if (CLUSTER_SCOPED.has(o.kind)) o.metadata.name += suffix;
+    if (o.kind === "ClusterRoleBinding") (o.roleRef as { name: string }).name += suffix;
+    if (o.kind === "ValidatingAdmissionPolicyBinding") (o.spec as { policyName: string }).policyName += suffix;
+    return o;
+  });
+}
+
+function objectPath(o: Obj): string {
+  const base = o.apiVersion.includes("/") ? `/apis/${o.apiVersion}` : `/api/${o.apiVersion}`;
+  const ns = o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : "";
+  return `${base}${ns}/${PLURALS[o.kind]}/${o.metadata.name}`;
+}
+
+describe("RBAC and admission policy of the operator's ServiceAccounts", function () {
+  const cp = useControlPlane();
+  let kc: KubeConfig;
+  let ns: string;
+  let installed: Obj[] = [];
+  let agent: Identity;
+  let agentWithoutNode: Identity;
+  let controller: Identity;
+  let nodeA: string;
+  let nodeB: string;
+  const profiles = `/apis/${API_VERSION}/seccompprofiles`;
+  const nodeStatuses = `/apis/${API_VERSION}/seccompnodestatuses`;
+  const MERGE = "application/merge-patch+json";
+
+  const nodeStatus = (name: string) => ({
+    apiVersion: API_VERSION,
+    kind: NODE_STATUS_KIND,
+    metadata: { name },
+    status: { agentVersion: "0.1.0", heartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, "Z") },
+  });
+  const admin = (req: Call) => call(kc, undefined, req);
+
+  before(async function () {
+    this.timeout(120_000);
+    kc = cp().kubeConfig();
+    await installCrds(kc);
+    ns = await createNamespace(cp(), "rbac");
+    // Node names are cluster-wide: unique to this run, like the namespace.
+    nodeA = `${ns}-node-a`;
+    nodeB = `${ns}-node-b`;
+    agent = serviceAccount(ns, "seccomp-operator-agent", { [NODE_NAME_EXTRA]: [nodeA] });
+    agentWithoutNode = serviceAccount(ns, "seccomp-operator-agent");
+    controller = serviceAccount(ns, "seccomp-operator-controller");
+
+    installed = operatorRbac(ns);
+    assert.deepEqual(
+      installed.map((o) => o.kind).sort(),
+      [
+        "ClusterRole",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
+        "ServiceAccount",
+        "ServiceAccount",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+      ],
+    );
+    for (const o of installed) {
+      const res = await admin({
+        method: "PATCH",
+        path: `${objectPath(o)}?fieldManager=${FIELD_MANAGER}&fieldValidation=Strict`,
+        contentType: "application/apply-patch+yaml",
+        body: o,
+      });
+      expectStatus(res, [200, 201], `applying ${o.kind} ${o.metadata.name}`);
+    }
+
+    // What the tests act on, created by the administrator.
+    const fixtures: [string, unknown][] = [
+      [
+        `/apis/apps/v1/namespaces/${ns}/deployments`,
+        {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: { name: "web" },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { app: "web" } },
+            template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "registry.example/web:1" }] } },
+          },
+        },
+      ],
+      [
+        `/apis/batch/v1/namespaces/${ns}/cronjobs`,
+        {
+          apiVersion: "batch/v1",
+          kind: "CronJob",
+          metadata: { name: "nightly" },
+          spec: {
+            schedule: "0 3 * * *",
+            suspend: true,
+            jobTemplate: {
+              spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "job", image: "registry.example/job:1" }] } } },
+            },
+          },
+        },
+      ],
+      [
+        `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles`,
+        {
+          apiVersion: API_VERSION,
+          kind: PROFILE_KIND,
+          metadata: { name: "web" },
+          spec: { defaultAction: "SCMP_ACT_LOG" },
+        },
+      ],
+      [`/api/v1/namespaces/${ns}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { token: "x" } }],
+      [`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { a: "b" } }],
+      [
+        `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
+        { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "someone-else" }, spec: { holderIdentity: "x" } },
+      ],
+      [nodeStatuses, nodeStatus(nodeB)],
+    ];
+    for (const [path, body] of fixtures) expectStatus(await admin({ method: "POST", path, body }), 201, `creating ${path}`);
+
+    // RBAC and admission policies take effect once the API server's caches
+    // have them; the policy is probed with a dry run so that nothing is
+    // written while it is not active yet.
+    await eventually(async () => expectStatus(await call(kc, agent, { path: profiles }), 200, "agent lists profiles"));
+    await eventually(async () => expectStatus(await call(kc, controller, { path: `/api/v1/pods` }), 200, "controller lists pods"));
+    await eventually(async () => {
+      const res = await call(kc, agent, { method: "POST", path: `${nodeStatuses}?dryRun=All`, body: nodeStatus(`${ns}-node-probe`) });
+      expectStatus(res, 403, "the admission policy is active");
+    });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    if (!kc) return;
+    for (const name of [nodeA, nodeB]) if (name) await admin({ method: "DELETE", path: `${nodeStatuses}/${name}` });
+    for (const o of installed.filter((x) => CLUSTER_SCOPED.has(x.kind))) await admin({ method: "DELETE", path: objectPath(o) });
+    if (ns) await deleteNamespace(cp(), ns);
+  });
+
+  describe("the node agent", function () {
+    it("reads and watches the profiles of every namespace", async function () {
+      expectStatus(await call(kc, agent, { path: profiles }), 200, "list profiles");
+      expectStatus(await call(kc, agent, { path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles/web` }), 200, "get a profile");
+      expectStatus(await call(kc, agent, { path: `${profiles}?watch=true&timeoutSeconds=1`, statusOnly: true }), 200, "watch profiles");
+    });
+
+    it("reads and watches pods (cluster-wide: RBAC cannot limit it to its node's)", async function () {
+      expectStatus(await call(kc, agent, { path: `/api/v1/pods?fieldSelector=spec.nodeName%3D${nodeA}` }), 200, "list own pods");
+      expectStatus(await call(kc, agent, { path: `/api/v1/pods?watch=true&timeoutSeconds=1&fieldSelector=spec.nodeName%3D${nodeA}`, statusOnly: true }), 200, "watch");
+      expectStatus(await call(kc, agent, { path: `/api/v1/pods` }), 200, "list all pods");
+    });
+
+    it("creates, reads, patches, applies and updates the SeccompNodeStatus of its own node", async function () {
+      expectStatus(await call(kc, agent, { method: "POST", path: nodeStatuses, body: nodeStatus(nodeA) }), 201, "create");
+      const got = await call(kc, agent, { path: `${nodeStatuses}/${nodeA}` });
+      expectStatus(got, 200, "get");
+      expectStatus(
+        await call(kc, agent, {
+          method: "PATCH",
+          path: `${nodeStatuses}/${nodeA}`,
+          contentType: MERGE,
+          body: { status: { profiles: { [`${ns}/web`]: "a".repeat(64) } } },
+        }),
+        200,
+        "merge patch",
+      );
+      expectStatus(
+        await call(kc, agent, {
+          method: "PATCH",
+          path: `${nodeStatuses}/${nodeA}?fieldManager=seccomp-operator-agent&force=true`,
+          contentType: "application/apply-patch+yaml",
+          body: nodeStatus(nodeA),
+        }),
+        200,
+        "server-side apply",
+      );
+      const current = await call(kc, agent, { path: `${nodeStatuses}/${nodeA}` });
+      expectStatus(await call(kc, agent, { method: "PUT", path: `${nodeStatuses}/${nodeA}`, body: current.body }), 200, "update");
+    });
+
+    it("may not write another node's SeccompNodeStatus: the admission policy refuses, naming both", async function () {
+      const denied = (res: Response, what: string, target: string) => {
+        expectStatus(res, 403, what);
+        const message = res.body?.message ?? "";
+        assert.match(message, /ValidatingAdmissionPolicy/, what);
+        assert.ok(
+          message.includes(`the seccomp-operator node agent on node ${nodeA} may only write SeccompNodeStatus ${nodeA}, not ${target}`),
+          `${what}: ${message}`,
+        );
+      };
+      const nodeC = `${ns}-node-c`;
+      denied(await call(kc, agent, { method: "POST", path: nodeStatuses, body: nodeStatus(nodeC) }), "create another node's", nodeC);
+      denied(
+        await call(kc, agent, { method: "PATCH", path: `${nodeStatuses}/${nodeB}`, contentType: MERGE, body: { status: { agentVersion: "forged" } } }),
+        "patch another node's",
+        nodeB,
+      );
+      const other = await admin({ path: `${nodeStatuses}/${nodeB}` });
+      denied(await call(kc, agent, { method: "PUT", path: `${nodeStatuses}/${nodeB}`, body: other.body }), "update another node's", nodeB);
+      expectStatus(await admin({ path: `${nodeStatuses}/${nodeC}` }), 404, "nothing was created");
+      // Deleting is not granted at all.
+      expectForbiddenByRbac(await call(kc, agent, { method: "DELETE", path: `${nodeStatuses}/${nodeB}` }), "delete");
+    });
+
+    it("without a node name in its credentials, may write no SeccompNodeStatus at all", async function () {
+      const res = await call(kc, agentWithoutNode, {
+        method: "PATCH",
+        path: `${nodeStatuses}/${nodeA}`,
+        contentType: MERGE,
+        body: { status: { agentVersion: "no-node" } },
+      });
+      expectStatus(res, 403, "patch without node name");
+      assert.match(res.body?.message ?? "", /its credentials name no node/);
+      assert.match(res.body?.message ?? "", new RegExp(`UPDATE of SeccompNodeStatus ${nodeA} refused`));
+      const created = await call(kc, agentWithoutNode, { method: "POST", path: nodeStatuses, body: nodeStatus(`${ns}-node-d`) });
+      expectStatus(created, 403, "create without node name");
+      assert.match(created.body?.message ?? "", /its credentials name no node/);
+    });
+
+    it("may not touch workloads, Secrets, ConfigMaps, nodes or the profiles themselves", async function () {
+      const refused: [Call, string][] = [
+        [{ method: "PATCH", path: `/apis/apps/v1/namespaces/${ns}/deployments/web`, contentType: MERGE, body: { metadata: { labels: { x: "y" } } } }, "patch a Deployment"],
+        [{ path: `/apis/apps/v1/deployments` }, "list Deployments"],
+        [{ path: `/api/v1/namespaces/${ns}/secrets/token` }, "get a Secret"],
+        [{ path: `/api/v1/secrets` }, "list Secrets"],
+        [{ path: `/api/v1/namespaces/${ns}/configmaps/settings` }, "get a ConfigMap"],
+        [{ path: `/api/v1/nodes` }, "list nodes"],
+        [{ method: "POST", path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles`, body: { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "x" }, spec: { defaultAction: "SCMP_ACT_LOG" } } }, "create a profile"],
+        [{ method: "PATCH", path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles/web`, contentType: MERGE, body: { spec: { defaultAction: "SCMP_ACT_ALLOW" } } }, "patch a profile"],
+        [{ method: "PATCH", path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles/web/status`, contentType: MERGE, body: { status: { observedGeneration: 1 } } }, "patch a profile's status"],
+      ];
+      for (const [req, what] of refused) expectForbiddenByRbac(await call(kc, agent, req), what);
+    });
+
+    it("records Events", async function () {
+      await expectEvents(agent, "seccomp-operator-agent");
+    });
+  });
+
+  describe("the controller", function () {
+    it("patches the pod templates of every kind of workload it supports", async function () {
+      const apply = await call(kc, controller, {
+        method: "PATCH",
+        path: `/apis/apps/v1/namespaces/${ns}/deployments/web?fieldManager=seccomp-operator`,
+        contentType: "application/apply-patch+yaml",
+        body: {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: { name: "web", namespace: ns },
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  { name: "app", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: `operator/${ns}/web/${"a".repeat(64)}.json` } } },
+                ],
+              },
+            },
+          },
+        },
+      });
+      expectStatus(apply, 200, "server-side apply to a Deployment");
+      expectStatus(
+        await call(kc, controller, {
+          method: "PATCH",
+          path: `/apis/batch/v1/namespaces/${ns}/cronjobs/nightly`,
+          contentType: MERGE,
+          body: { metadata: { annotations: { checked: "yes" } } },
+        }),
+        200,
+        "patch a CronJob",
+      );
+      for (const path of ["apps/v1/deployments", "apps/v1/statefulsets", "apps/v1/daemonsets", "apps/v1/replicasets", "batch/v1/jobs", "batch/v1/cronjobs"]) {
+        expectStatus(await call(kc, controller, { path: `/apis/${path}` }), 200, `list ${path}`);
+        expectStatus(await call(kc, controller, { path: `/apis/${path}?watch=true&timeoutSeconds=1`, statusOnly: true }), 200, `watch ${path}`);
+      }
+    });
+
+    it("updates profile status and manages its finalizer", async function () {
+      const profile = `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles/web`;
+      expectStatus(
+        await call(kc, controller, { method: "PATCH", path: `${profile}/status`, contentType: MERGE, body: { status: { observedGeneration: 1 } } }),
+        200,
+        "patch status",
+      );
+      const current = await call(kc, controller, { path: `${profile}/status` });
+      expectStatus(current, 200, "get status");
+      expectStatus(await call(kc, controller, { method: "PUT", path: `${profile}/status`, body: current.body }), 200, "update status");
+      expectStatus(
+        await call(kc, controller, { method: "PATCH", path: profile, contentType: MERGE, body: { metadata: { finalizers: ["seccomp.operator.dev/in-use"] } } }),
+        200,
+        "add the finalizer",
+      );
+      // And take it off again, or the namespace could never be deleted.
+      expectStatus(
+        await call(kc, controller, { method: "PATCH", path: profile, contentType: MERGE, body: { metadata: { finalizers: null } } }),
+        200,
+        "remove the finalizer",
+      );
+    });
+
+    it("holds its own Lease and no other", async function () {
+      const leases = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`;
+      const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "seccomp-operator-controller" }, spec: { holderIdentity: "controller-0", leaseDurationSeconds: 15 } };
+      expectStatus(await call(kc, controller, { method: "POST", path: leases, body: lease }), 201, "create the Lease");
+      const got = await call(kc, controller, { path: `${leases}/seccomp-operator-controller` });
+      expectStatus(got, 200, "get the Lease");
+      const renewed = { ...(got.body as object), spec: { ...lease.spec, holderIdentity: "controller-1" } };
+      expectStatus(await call(kc, controller, { method: "PUT", path: `${leases}/seccomp-operator-controller`, body: renewed }), 200, "update the Lease");
+
+      expectForbiddenByRbac(await call(kc, controller, { path: `${leases}/someone-else` }), "get another Lease");
+      const other = await admin({ path: `${leases}/someone-else` });
+      expectForbiddenByRbac(await call(kc, controller, { method: "PUT", path: `${leases}/someone-else`, body: other.body }), "update another Lease");
+      expectForbiddenByRbac(await call(kc, controller, { path: leases }), "list Leases");
+      expectForbiddenByRbac(await call(kc, controller, { method: "DELETE", path: `${leases}/seccomp-operator-controller` }), "delete its Lease");
+      expectForbiddenByRbac(await call(kc, controller, { path: `/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-controller-manager` }), "get a Lease elsewhere");
+    });
+
+    it("reads pods, nodes and node statuses, and deletes the status of a node that is gone", async function () {
+      for (const path of ["/api/v1/pods", "/api/v1/nodes", nodeStatuses]) {
+        expectStatus(await call(kc, controller, { path }), 200, `list ${path}`);
+        expectStatus(await call(kc, controller, { path: `${path}?watch=true&timeoutSeconds=1`, statusOnly: true }), 200, `watch ${path}`);
+      }
+      const gone = `${ns}-node-gone`;
+      expectStatus(await admin({ method: "POST", path: nodeStatuses, body: nodeStatus(gone) }), 201, "create");
+      // The admission policy is the agent's only: the controller is not limited to one node.
+      expectStatus(await call(kc, controller, { method: "DELETE", path: `${nodeStatuses}/${gone}` }), 200, "delete");
+    });
+
+    it("may not read Secrets or ConfigMaps, write node statuses, create profiles or create and delete workloads", async function () {
+      const refused: [Call, string][] = [
+        [{ path: `/api/v1/namespaces/${ns}/secrets/token` }, "get a Secret"],
+        [{ path: `/api/v1/secrets` }, "list Secrets"],
+        [{ path: `/api/v1/configmaps` }, "list ConfigMaps"],
+        [{ method: "POST", path: nodeStatuses, body: nodeStatus(`${ns}-node-e`) }, "create a SeccompNodeStatus"],
+        [{ method: "PATCH", path: `${nodeStatuses}/${nodeB}`, contentType: MERGE, body: { status: { agentVersion: "forged" } } }, "patch a SeccompNodeStatus"],
+        [{ method: "POST", path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles`, body: { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "x" }, spec: { defaultAction: "SCMP_ACT_LOG" } } }, "create a profile"],
+        [{ method: "DELETE", path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles/web` }, "delete a profile"],
+        [{ method: "DELETE", path: `/apis/apps/v1/namespaces/${ns}/deployments/web` }, "delete a Deployment"],
+        [{ method: "POST", path: `/apis/apps/v1/namespaces/${ns}/deployments`, body: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" } } }, "create a Deployment"],
+        [{ method: "POST", path: `/api/v1/namespaces/${ns}/pods`, body: { apiVersion: "v1", kind: "Pod", metadata: { name: "x" } } }, "create a Pod"],
+      ];
+      for (const [req, what] of refused) expectForbiddenByRbac(await call(kc, controller, req), what);
+    });
+
+    it("records Events", async function () {
+      await expectEvents(controller, "seccomp-operator-controller");
+    });
+  });
+
+  async function expectEvents(who: Identity, component: string): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const regarding = { apiVersion: API_VERSION, kind: PROFILE_KIND, namespace: ns, name: "web" };
+    const res = await call(kc, who, {
+      method: "POST",
+      path: `/apis/events.k8s.io/v1/namespaces/${ns}/events`,
+      body: {
+        apiVersion: "events.k8s.io/v1",
+        kind: "Event",
+        metadata: { generateName: `${component}-` },
+        eventTime: now.replace("Z", ".000000Z"),
+        reportingController: `seccomp.operator.dev/${component}`,
+        reportingInstance: `${component}-0`,
+        action: "Checked",
+        reason: "Checked",
+        type: "Normal",
+        note: "test event",
+        regarding,
+      },
+    });
+    expectStatus(res, 201, "create an events.k8s.io Event");
+    const name = (res.body as { metadata: { name: string } }).metadata.name;
+    expectStatus(
+      await call(kc, who, { method: "PATCH", path: `/apis/events.k8s.io/v1/namespaces/${ns}/events/${name}`, contentType: MERGE, body: { series: { count: 2, lastObservedTime: now.replace("Z", ".000000Z") } } }),
+      200,
+      "patch an events.k8s.io Event",
+    );
+    const core = await call(kc, who, {
+      method: "POST",
+      path: `/api/v1/namespaces/${ns}/events`,
+      body: {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { generateName: `${component}-` },
+        involvedObject: regarding,
+        reason: "Checked",
+        message: "test event",
+        type: "Normal",
+        source: { component },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      },
+    });
+    expectStatus(core, 201, "create a core Event");
+    const coreName = (core.body as { metadata: { name: string } }).metadata.name;
+    expectStatus(
+      await call(kc, who, { method: "PATCH", path: `/api/v1/namespaces/${ns}/events/${coreName}`, contentType: MERGE, body: { count: 2 } }),
+      200,
+      "patch a core Event",
+    );
+  }
+});
