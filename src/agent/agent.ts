@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { Registry } from "prom-client";
 import { PROFILE_RESOURCE, POD_RESOURCE } from "../api/resources.js";
+import type { ClusterAccess } from "../kube/cluster-access.js";
 import { startHealthServer, type HealthServer } from "../kube/health-server.js";
 import { Informer } from "../kube/informer.js";
 import { errorMessage, type Logger } from "../kube/logger.js";
@@ -26,7 +26,7 @@ export interface AgentOptions {
   /** Only profiles of this namespace (and the catalogue's); all namespaces when omitted. */
   namespace?: string;
   catalogueNamespace: string;
-  kubeConfig: KubeConfig;
+  kubeConfig: ClusterAccess;
   logger: Logger;
   healthHost?: string;
   /** 0 for any free port. */
@@ -102,16 +102,18 @@ export class NodeAgent {
       onWrite: (ok) => metrics.statusWrites.inc({ result: ok ? "ok" : "error" }),
     });
 
-    let agent: NodeAgent | undefined;
+    // The checks need the agent, which needs the server's port: a box both can see.
+    const holder: { agent?: NodeAgent } = {};
     const health = await startHealthServer({
       host: options.healthHost ?? "0.0.0.0",
       port: options.healthPort,
       registry,
       logger,
-      healthz: { informers: () => (agent === undefined ? true : agent.informersAlive()) },
-      readyz: { synced: () => agent?.ready === true || "first sync not finished" },
+      healthz: { informers: () => (holder.agent === undefined ? true : holder.agent.informersAlive()) },
+      readyz: { synced: () => holder.agent?.ready === true || "first sync not finished" },
     });
-    agent = new NodeAgent(options, store, profiles, pods, queue, state, writer, collector, health, metrics);
+    const agent = new NodeAgent(options, store, profiles, pods, queue, state, writer, collector, health, metrics);
+    holder.agent = agent;
     await agent.run();
     return agent;
   }

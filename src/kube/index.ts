@@ -3,6 +3,7 @@
 // nothing of what the operator manages.
 export * from "./api-error.js";
 export * from "./backoff.js";
+export * from "./cluster-access.js";
 export * from "./health-server.js";
 export * from "./informer.js";
 export * from "./kubeconfig.js";

@@ -6,7 +6,7 @@
 // api-error.ts); transport failures as the underlying Error.
 import { request as httpRequest, type IncomingMessage, type RequestOptions as HttpRequestOptions } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { ClusterAccess } from "./cluster-access.js";
 import { ApiError, isGone, isStatus, type Status } from "./api-error.js";
 import { readLines } from "./json-lines.js";
 import type { KubeObject, ObjectList } from "./objects.js";
@@ -88,7 +88,7 @@ export class RestClient {
   private readonly requestTimeoutMs: number;
 
   constructor(
-    readonly kubeConfig: KubeConfig,
+    readonly kubeConfig: ClusterAccess,
     private readonly options: RestClientOptions = {},
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;

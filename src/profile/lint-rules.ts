@@ -61,7 +61,13 @@ export const LINT_RULES = {
     id: "SCP009",
     name: "denials-not-logged",
     severity: "info",
-    hint: "add flag SECCOMP_FILTER_FLAG_LOG so denied syscalls reach the audit log while you tune the profile",
+    hint: "while you tune the profile, add flag SECCOMP_FILTER_FLAG_LOG so denied syscalls reach the audit log (runc 1.2 or newer, or crun)",
+  },
+  flagsNeedRecentRuntime: {
+    id: "SCP011",
+    name: "flags-need-recent-runtime",
+    severity: "warning",
+    hint: "make sure every node runs runc 1.2 or newer (or crun): runc 1.1 refuses any seccomp flag and the container does not start",
   },
   defaultArchitectures: {
     id: "SCP010",

@@ -115,6 +115,9 @@ export function lintSpec(spec: ProfileSpec, prefix = "spec"): Diagnostic[] {
     }
   });
 
+  if (spec.flags !== undefined && spec.flags.length > 0) {
+    add(LINT_RULES.flagsNeedRecentRuntime, `${prefix}.flags`, `flags ${spec.flags.join(", ")} are set`);
+  }
   if (spec.architectures === undefined || spec.architectures.length === 0) {
     add(LINT_RULES.defaultArchitectures, `${prefix}.architectures`, "no architectures listed: x86_64, x86, x32, aarch64 and arm are used");
   }

@@ -27,6 +27,8 @@ export interface StartAgentOptions {
   extraArgs?: string[];
   /** Wait for /readyz (default true). */
   waitReady?: boolean;
+  /** Talk to another API server than the control plane's own. */
+  kubeconfig?: string;
 }
 
 export function requireBuiltCli(): void {
@@ -54,7 +56,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
       ...(options.extraArgs ?? []),
     ],
     logFile,
-    env: { ...process.env, NODE_NAME: options.nodeName, KUBECONFIG: cp.kubeconfigPath },
+    env: { ...process.env, NODE_NAME: options.nodeName, KUBECONFIG: options.kubeconfig ?? cp.kubeconfigPath },
   });
   const agent: AgentProcess = { nodeName: options.nodeName, kubeletDir, seccompDir: join(kubeletDir, "seccomp"), healthPort: healthPort!, process: child, logFile };
   if (options.waitReady !== false) await waitAgentReady(agent);

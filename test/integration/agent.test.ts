@@ -11,6 +11,7 @@ import { RestClient } from "../../src/kube/rest-client.js";
 import { renderSpec } from "../../src/profile/index.js";
 import { pinnedFile, readIfExists, startAgent, stableFile, type AgentProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
+import { RestartableApiServer } from "../harness/restartable-apiserver.js";
 import { eventually } from "../harness/eventually.js";
 import { useNamespace } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
@@ -261,5 +262,55 @@ describe("node agent", function () {
     assert.ok(reads > 100, `the reader ran (${reads} reads)`);
     const leftovers = readdirSync(join(victim.seccompDir, "operator", ns())).filter((f) => f.endsWith(".tmp"));
     assert.deepEqual(leftovers, [], "no temporary file survives the restart");
+  });
+
+  it("recovers when the API server restarts under the agents, without being restarted", async function () {
+    const second = await RestartableApiServer.create(cp());
+    await second.start();
+    const through = await Promise.all(["agent-restart-a", "agent-restart-b"].map((nodeName) => startAgent(cp(), { nodeName, kubeconfig: second.kubeconfig })));
+    try {
+      await apply(ns(), "steady", spec("read"));
+      await eventually(() => through.forEach((a) => assert.ok(existsSync(stableFile(a, ns(), "steady")))), { timeoutMs: 20_000 });
+      await second.stop();
+      // Changes made while the agents' API server is down, through the shared one.
+      const updated = renderSpec(spec("read", "write"));
+      await apply(ns(), "steady", spec("read", "write"));
+      await apply(ns(), "while-down", spec("read"));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await second.start();
+      await eventually(
+        () =>
+          through.forEach((a) => {
+            assert.equal(readIfExists(stableFile(a, ns(), "steady")), updated.json, a.nodeName);
+            assert.ok(existsSync(stableFile(a, ns(), "while-down")), a.nodeName);
+          }),
+        { timeoutMs: 60_000 },
+      );
+      for (const a of through) assert.equal(a.process.exitInfo(), undefined, `${a.nodeName} kept running`);
+      await eventually(async () => {
+        for (const a of through) assert.equal((await nodeStatus(a.nodeName)).status?.profiles?.[`${ns()}/steady`], updated.hash);
+      });
+    } finally {
+      await Promise.all(through.map((a) => a.process.stop()));
+      await second.stop();
+      for (const a of through) await client.delete({ ...NODE_STATUS_RESOURCE, name: a.nodeName }).catch(() => undefined);
+    }
+  });
+
+  it("answers /healthz, /readyz and /metrics", async () => {
+    const agent = agents[0]!;
+    const get = async (path: string) => {
+      const response = await fetch(`http://127.0.0.1:${agent.healthPort}${path}`);
+      return { status: response.status, text: await response.text() };
+    };
+    assert.equal((await get("/healthz")).status, 200);
+    assert.equal((await get("/readyz")).status, 200);
+    const metrics = await get("/metrics");
+    assert.equal(metrics.status, 200);
+    for (const name of ["seccomp_agent_profiles_installed", "seccomp_agent_reconciles_total", "workqueue_depth", "informer_events_total", "seccomp_agent_node_status_writes_total"]) {
+      assert.match(metrics.text, new RegExp(`^${name}`, "m"), name);
+    }
+    const installed = Number(/^seccomp_agent_profiles_installed (\d+)/m.exec(metrics.text)?.[1]);
+    assert.ok(installed >= 1, `installed gauge ${installed}`);
   });
 });

@@ -2,21 +2,16 @@
 // see, resumption after clean ends, the watchdog, resync, and survival of an
 // API server restart during which the informer's resourceVersion expired.
 import assert from "node:assert/strict";
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { isGone } from "../../src/kube/api-error.js";
 import { Informer, type InformerOptions } from "../../src/kube/informer.js";
 import { createLogger } from "../../src/kube/logger.js";
 import type { KubeObject } from "../../src/kube/objects.js";
 import type { Resource } from "../../src/kube/resource.js";
 import { RestClient } from "../../src/kube/rest-client.js";
-import { startApiServer, type ApiServer } from "../harness/apiserver.js";
-import { createServiceAccountKey, issueCertificate } from "../harness/certs.js";
-import type { ControlPlane } from "../harness/control-plane.js";
 import { eventually } from "../harness/eventually.js";
-import { loadKubeConfig, writeKubeconfig } from "../harness/kubeconfig.js";
+import { loadKubeConfig } from "../harness/kubeconfig.js";
 import { createNamespace, deleteNamespace, useNamespace } from "../harness/namespaces.js";
-import { freePorts } from "../harness/ports.js";
+import { RestartableApiServer } from "../harness/restartable-apiserver.js";
 import { useControlPlane } from "../harness/shared.js";
 
 const CONFIGMAPS: Resource = { group: "", version: "v1", plural: "configmaps" };
@@ -163,47 +158,6 @@ describe("kube informer", function () {
     assert.equal(await new Informer(client, { resource: CONFIGMAPS, namespace: ns, logger: quiet }).waitForSync(10), false);
   });
 });
-
-/**
- * A second kube-apiserver on the shared etcd, which the test may stop and
- * start again on the same address while the shared one keeps serving
- * everyone else (and serves the test's changes while this one is down).
- */
-class RestartableApiServer {
-  private server: ApiServer | undefined;
-  private constructor(
-    private readonly cp: ControlPlane,
-    private readonly dir: string,
-    private readonly port: number,
-    private readonly identity: Omit<Parameters<typeof startApiServer>[0], "dir" | "etcdUrl" | "ca" | "admin" | "port">,
-    readonly kubeconfig: string,
-  ) {}
-
-  static async create(cp: ControlPlane): Promise<RestartableApiServer> {
-    const dir = join(cp.dir, "second-apiserver");
-    await mkdir(dir, { recursive: true });
-    const [port] = await freePorts(1);
-    const serving = await issueCertificate(dir, cp.ca, { name: "serving", commonName: "kube-apiserver", usage: "server", ipAddresses: ["127.0.0.1"] });
-    const serviceAccountKey = await createServiceAccountKey(dir);
-    const kubeconfig = await writeKubeconfig({
-      file: join(dir, "admin.kubeconfig"),
-      server: `https://127.0.0.1:${port}`,
-      caFile: cp.ca.certFile,
-      user: "kubernetes-admin",
-      credentials: cp.admin,
-    });
-    return new RestartableApiServer(cp, dir, port!, { serving, serviceAccountKey }, kubeconfig);
-  }
-
-  async start(): Promise<void> {
-    this.server = await startApiServer({ dir: this.dir, etcdUrl: this.cp.etcd.clientUrl, ca: this.cp.ca, admin: this.cp.admin, port: this.port, ...this.identity });
-  }
-
-  async stop(): Promise<void> {
-    await this.server?.process.stop();
-    this.server = undefined;
-  }
-}
 
 describe("kube informer across an API server restart", function () {
   const cp = useControlPlane();

@@ -9,11 +9,12 @@ const good: ProfileSpec = {
   flags: ["SECCOMP_FILTER_FLAG_LOG"],
   syscalls: [{ names: [...essentials, "read", "write"], action: "SCMP_ACT_ALLOW" }],
 };
-const rules = (spec: ProfileSpec) => lintSpec(spec).map((f) => f.rule).sort();
+/** Rule ids, leaving out SCP011, which `good`'s flag raises everywhere and which has its own test. */
+const rules = (spec: ProfileSpec) => lintSpec(spec).map((f) => f.rule).filter((id) => id !== "SCP011").sort();
 
 describe("lint", () => {
-  it("has nothing to say about a tight allowlist", () => {
-    assert.deepEqual(lintSpec(good), []);
+  it("has nothing to say about a tight allowlist but that its flag needs a recent runtime", () => {
+    assert.deepEqual(lintSpec(good).map((f) => [f.rule, f.severity, f.path]), [["SCP011", "warning", "spec.flags"]]);
   });
 
   it("gives every rule a stable id, a severity and a hint", () => {
