@@ -11,6 +11,7 @@ import { RestClient } from "../kube/rest-client.js";
 import { WorkQueue } from "../kube/work-queue.js";
 import { operatorVersion } from "../version.js";
 import { agentMetrics } from "./agent-metrics.js";
+import { podSeccompShape, withoutManagedFields } from "./cache-shapes.js";
 import { ProfileFileStore } from "./file-store.js";
 import { readKernelSupport } from "./kernel-support.js";
 import { NodeState } from "./node-state.js";
@@ -82,9 +83,15 @@ export class NodeAgent {
     const informerOptions = { logger, resyncPeriodMs: options.resyncMs ?? 10 * 60_000, ...(options.watchdogMs ? { watchdogMs: options.watchdogMs } : {}) };
     const namespaces = options.namespace === undefined ? [undefined] : [...new Set([options.namespace, options.catalogueNamespace])];
     const profiles = namespaces.map(
-      (namespace) => new Informer<SeccompProfileObject>(client, { ...informerOptions, resource: PROFILE_RESOURCE, ...(namespace ? { namespace } : {}) }),
+      (namespace) =>
+        new Informer<SeccompProfileObject>(client, { ...informerOptions, resource: PROFILE_RESOURCE, transform: withoutManagedFields, ...(namespace ? { namespace } : {}) }),
     );
-    const pods = new Informer<KubeObject>(client, { ...informerOptions, resource: POD_RESOURCE, fieldSelector: `spec.nodeName=${options.nodeName}` });
+    const pods = new Informer<KubeObject>(client, {
+      ...informerOptions,
+      resource: POD_RESOURCE,
+      fieldSelector: `spec.nodeName=${options.nodeName}`,
+      transform: podSeccompShape,
+    });
     const queue = new WorkQueue({ name: "profiles", logger });
     const state = new NodeState();
     const registry = new Registry();

@@ -19,7 +19,7 @@ export interface InformerHandlers<T extends KubeObject> {
   onDelete?(obj: T): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   resource: Resource;
   /** Only this namespace; all namespaces (or a cluster-scoped resource) when omitted. */
   namespace?: string;
@@ -37,6 +37,11 @@ export interface InformerOptions {
   /** Delays between failed attempts; default 200 ms doubling to 30 s, with jitter. */
   backoff?: BackoffOptions;
   logger?: Logger;
+  /**
+   * Shrinks each object before it is cached (e.g. drops managedFields), as client-go's
+   * transform does: the cache holds every object of the resource for the process's life.
+   */
+  transform?: (obj: T) => T;
 }
 
 export interface InformerStats {
@@ -73,7 +78,7 @@ export class Informer<T extends KubeObject> {
 
   constructor(
     private readonly client: RestClient,
-    private readonly options: InformerOptions,
+    private readonly options: InformerOptions<T>,
   ) {
     this.logger = (options.logger ?? createLogger("informer")).child({ resource: describeResource(options) });
     this.backoff = new Backoff(options.backoff ?? DEFAULT_INFORMER_BACKOFF);
@@ -187,7 +192,7 @@ export class Informer<T extends KubeObject> {
     this.touch();
     this.backoff.reset();
     const fresh = new Map<string, T>();
-    for (const obj of list.items) fresh.set(objectKey(obj), obj);
+    for (const obj of list.items) fresh.set(objectKey(obj), this.shrink(obj));
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
         this.cache.delete(key);
@@ -252,7 +257,7 @@ export class Informer<T extends KubeObject> {
       case "ADDED":
       case "MODIFIED":
         this.counters.events++;
-        this.upsert(objectKey(event.object), event.object);
+        this.upsert(objectKey(event.object), this.shrink(event.object));
         break;
       case "DELETED": {
         this.counters.events++;
@@ -265,6 +270,10 @@ export class Informer<T extends KubeObject> {
         this.logger.warn("unknown watch event type", { type: (event as { type: string }).type });
     }
     if (rv) this.resourceVersion = rv;
+  }
+
+  private shrink(obj: T): T {
+    return this.options.transform === undefined ? obj : this.options.transform(obj);
   }
 
   private upsert(key: string, obj: T): void {
@@ -312,7 +321,7 @@ export class Informer<T extends KubeObject> {
   }
 }
 
-function describeResource(options: InformerOptions): string {
+function describeResource(options: Pick<InformerOptions, "resource" | "namespace">): string {
   const { group, version, plural } = options.resource;
   const gvr = group ? `${plural}.${version}.${group}` : `${plural}.${version}`;
   return options.namespace ? `${gvr} in ${options.namespace}` : gvr;

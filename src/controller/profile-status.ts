@@ -1,0 +1,109 @@
+import type { Condition } from "../api/conditions.js";
+import { stableLocalhostPath } from "../api/names.js";
+import type { Finding, ProfileStatus } from "../api/profile-status.js";
+import type { Diagnostic } from "../profile/diagnostics.js";
+import { summarize } from "../profile/compile.js";
+import type { Aggregate } from "./node-aggregation.js";
+import { mergeConditions, type ConditionInput } from "./conditions.js";
+
+export interface WorkloadUse {
+  kind: string;
+  namespace: string;
+  name: string;
+  containers: string[];
+}
+
+export interface ProfileObservation {
+  namespace: string;
+  name: string;
+  generation: number;
+  previous: ProfileStatus | undefined;
+  compiled: { ok: true; hash: string; findings: Diagnostic[] } | { ok: false; errors: Diagnostic[] };
+  nodes: Aggregate;
+  usedBy: WorkloadUse[];
+  /** Findings about the workloads that use the profile (privileged containers, ...). */
+  workloadFindings: Finding[];
+  /** Set while the object is being deleted: who still holds it. */
+  deletion?: { blockedBy: string[] };
+}
+
+export interface ComputedStatus {
+  status: ProfileStatus;
+  ready: boolean;
+}
+
+const MAX_LISTED = 100;
+
+/** The status the API conventions ask for, computed from what the controller observed. Pure. */
+export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus {
+  const conditions: ConditionInput[] = [];
+  let installed = false;
+  if (!o.compiled.ok) {
+    conditions.push({ type: "Valid", status: "False", reason: "Invalid", message: summarize(o.compiled.errors, 5) });
+    conditions.push({ type: "Installed", status: "False", reason: "Invalid", message: "an invalid profile is not installed; nodes keep the last valid version" });
+  } else {
+    const warnings = o.compiled.findings.filter((f) => f.severity !== "info").length;
+    conditions.push({ type: "Valid", status: "True", reason: "Valid", message: warnings === 0 ? "the profile is valid" : `the profile is valid; ${warnings} lint warning(s) in status.findings` });
+    conditions.push(installedCondition(o.nodes));
+    installed = conditions[1]!.status === "True";
+  }
+  const valid = o.compiled.ok;
+  let ready: ConditionInput;
+  if (o.deletion !== undefined) {
+    ready = {
+      type: "Ready",
+      status: "False",
+      reason: o.deletion.blockedBy.length > 0 ? "DeletionBlocked" : "Deleting",
+      message: o.deletion.blockedBy.length > 0 ? `deletion waits until nothing uses the profile: ${listed(o.deletion.blockedBy, 10)}` : "being deleted",
+    };
+  } else if (!valid) {
+    ready = { type: "Ready", status: "False", reason: "Invalid", message: "see the Valid condition" };
+  } else if (!installed) {
+    ready = { type: "Ready", status: "False", reason: conditions[1]!.reason, message: "see the Installed condition" };
+  } else {
+    ready = { type: "Ready", status: "True", reason: "Ready", message: `installed on every live node; workloads that reference it use ${stableLocalhostPath(o.namespace, o.name).replace(/\.json$/, "/<hash>.json")}` };
+  }
+  conditions.push(ready);
+
+  const status: ProfileStatus = {
+    observedGeneration: o.generation,
+    conditions: mergeConditions(o.previous?.conditions as Condition[] | undefined, conditions, o.generation, now),
+    localhostProfile: stableLocalhostPath(o.namespace, o.name),
+    nodes: {
+      installed: o.nodes.installed,
+      total: o.nodes.total,
+      summary: `${o.nodes.installed}/${o.nodes.total}`,
+      failing: o.nodes.failing.slice(0, MAX_LISTED).map((f) => ({ node: f.node, reason: f.reason.slice(0, 4096) })),
+      stale: o.nodes.stale.slice(0, MAX_LISTED),
+    },
+    usedBy: o.usedBy.slice(0, 256).map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers.slice(0, 64) })),
+    findings: [...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings].slice(0, 256),
+  };
+  // The last valid hash stays visible while an update is invalid: it is what nodes still run.
+  const hash = o.compiled.ok ? o.compiled.hash : o.previous?.hash;
+  if (hash !== undefined) status.hash = hash;
+  return { status, ready: ready.status === "True" };
+}
+
+function installedCondition(nodes: Aggregate): ConditionInput {
+  const counts = `${nodes.installed}/${nodes.total} live nodes`;
+  const stale = nodes.stale.length > 0 ? `; agents not reporting (not counted): ${listed(nodes.stale, 10)}` : "";
+  if (nodes.total === 0) return { type: "Installed", status: "False", reason: "NoAgents", message: `no node agent is reporting${stale}` };
+  if (nodes.failing.length > 0) {
+    const first = nodes.failing[0]!;
+    return { type: "Installed", status: "False", reason: "InstallFailed", message: `${counts}; failed on ${listed(nodes.failing.map((f) => f.node), 10)} (${first.node}: ${first.reason})${stale}` };
+  }
+  if (nodes.installed < nodes.total) return { type: "Installed", status: "False", reason: "Installing", message: `${counts}; waiting for ${listed(nodes.waiting, 10)}${stale}` };
+  return { type: "Installed", status: "True", reason: "InstalledOnAllNodes", message: `${counts}${stale}` };
+}
+
+function listed(items: readonly string[], limit: number): string {
+  return items.length <= limit ? items.join(", ") : `${items.slice(0, limit).join(", ")} and ${items.length - limit} more`;
+}
+
+function toFinding(d: Diagnostic): Finding {
+  const out: Finding = { rule: d.rule, severity: d.severity, message: d.message.slice(0, 4096) };
+  if (d.hint !== undefined) out.hint = d.hint.slice(0, 1024);
+  if (d.path !== "") out.path = d.path.slice(0, 512);
+  return out;
+}

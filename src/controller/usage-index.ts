@@ -1,0 +1,97 @@
+import { NODE_PROFILE_ROOT } from "../api/names.js";
+import { localhostProfilesOf } from "../agent/pod-profiles.js";
+import type { KubeObject } from "../kube/objects.js";
+
+/** One workload's use of a profile name: the containers that ask for it. */
+export interface NameUse {
+  /** `Kind/namespace/name`. */
+  workload: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  profile: string;
+  containers: string[];
+}
+
+const PROFILE_PATH = new RegExp(`^${NODE_PROFILE_ROOT}/([a-z0-9-]+)/([a-z0-9.-]+?)(?:\\.json|/[a-f0-9]{64}\\.json)$`);
+
+/**
+ * Who uses which profile, kept up to date from informer events so that a profile's reconcile
+ * does not scan every workload and pod of the cluster. Workloads name profiles, which resolve
+ * in their own namespace first and then in the catalogue; pods name files, hence keys.
+ */
+export class UsageIndex {
+  private readonly byWorkload = new Map<string, NameUse[]>();
+  /** profile name -> workloads naming it. */
+  private readonly byName = new Map<string, Set<string>>();
+  private readonly podProfiles = new Map<string, Set<string>>();
+  /** `namespace/name` of a profile -> pods using one of its files. */
+  private readonly podsByProfile = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly catalogueNamespace: string,
+    private readonly profileExists: (namespace: string, name: string) => boolean,
+  ) {}
+
+  /** Replaces what one workload uses; returns the profile names whose users changed. */
+  setWorkload(workload: string, uses: NameUse[]): Set<string> {
+    const before = this.byWorkload.get(workload) ?? [];
+    const changed = new Set<string>([...before.map((u) => u.profile), ...uses.map((u) => u.profile)]);
+    for (const use of before) this.byName.get(use.profile)?.delete(workload);
+    if (uses.length === 0) this.byWorkload.delete(workload);
+    else this.byWorkload.set(workload, uses);
+    for (const use of uses) {
+      let set = this.byName.get(use.profile);
+      if (set === undefined) this.byName.set(use.profile, (set = new Set()));
+      set.add(workload);
+    }
+    return changed;
+  }
+
+  /** The workloads whose references resolve to the profile `namespace/name`. */
+  usersOf(namespace: string, name: string): NameUse[] {
+    const out: NameUse[] = [];
+    for (const workload of this.byName.get(name) ?? []) {
+      for (const use of this.byWorkload.get(workload) ?? []) {
+        if (use.profile !== name) continue;
+        const own = this.profileExists(use.namespace, name);
+        const resolvesHere = own ? use.namespace === namespace : namespace === this.catalogueNamespace;
+        if (resolvesHere) out.push(use);
+      }
+    }
+    return out.sort((a, b) => (a.workload < b.workload ? -1 : 1));
+  }
+
+  /** Workload keys naming `name` (in any namespace), to requeue when such a profile changes. */
+  workloadsNaming(name: string): string[] {
+    return [...(this.byName.get(name) ?? [])];
+  }
+
+  /** Replaces what one pod uses; returns the profile keys whose pods changed. */
+  setPod(pod: string, object: KubeObject | undefined): Set<string> {
+    const keys = new Set<string>();
+    if (object !== undefined) {
+      for (const path of localhostProfilesOf(object)) {
+        const match = PROFILE_PATH.exec(path);
+        if (match !== null) keys.add(`${match[1]}/${match[2]}`);
+      }
+    }
+    const before = this.podProfiles.get(pod) ?? new Set<string>();
+    const changed = new Set<string>();
+    for (const key of before) if (!keys.has(key)) changed.add(key);
+    for (const key of keys) if (!before.has(key)) changed.add(key);
+    for (const key of before) this.podsByProfile.get(key)?.delete(pod);
+    if (keys.size === 0) this.podProfiles.delete(pod);
+    else this.podProfiles.set(pod, keys);
+    for (const key of keys) {
+      let set = this.podsByProfile.get(key);
+      if (set === undefined) this.podsByProfile.set(key, (set = new Set()));
+      set.add(pod);
+    }
+    return changed;
+  }
+
+  podsUsing(key: string): string[] {
+    return [...(this.podsByProfile.get(key) ?? [])].sort();
+  }
+}
