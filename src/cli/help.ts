@@ -10,6 +10,7 @@ Commands:
   render     print the exact JSON a node writes for one profile
   convert    turn Docker/OCI JSON or security-profiles-operator manifests into SeccompProfile YAML
   agent      the node agent: install profiles in this node's kubelet folder (runs until stopped)
+  controller the controller: profile status, finalizers, workload patching (runs until stopped)
   version    print the version
 
 Paths are files or folders (.json, .yaml, .yml, searched recursively); '-' or none reads stdin.

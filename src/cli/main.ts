@@ -11,6 +11,9 @@ const stderr = (text: string) => process.stderr.write(text);
 if (command === "agent") {
   const { agentCommand } = await import("./agent-command.js");
   process.exitCode = await daemon(() => agentCommand(rest, stdout));
+} else if (command === "controller") {
+  const { controllerCommand } = await import("./controller-command.js");
+  process.exitCode = await daemon(() => controllerCommand(rest, stdout));
 } else {
   process.exitCode = run(process.argv.slice(2), { stdout, stderr, stdin: readStdin });
 }

@@ -11,6 +11,10 @@ export interface NameUse {
   name: string;
   profile: string;
   containers: string[];
+  /** Containers seccomp does not confine (privileged). */
+  privileged: string[];
+  /** Containers that may gain privileges, so the runtime loads the filter before dropping them. */
+  escalating: string[];
 }
 
 const PROFILE_PATH = new RegExp(`^${NODE_PROFILE_ROOT}/([a-z0-9-]+)/([a-z0-9.-]+?)(?:\\.json|/[a-f0-9]{64}\\.json)$`);

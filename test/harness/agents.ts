@@ -85,3 +85,29 @@ export function readIfExists(path: string): string | undefined {
     return undefined;
   }
 }
+
+export interface ControllerProcess {
+  identity: string;
+  healthPort: number;
+  process: ManagedProcess;
+  logFile: string;
+}
+
+/** The controller as a real process, as its Deployment would run it. */
+export async function startController(cp: ControlPlane, options: { identity: string; extraArgs?: string[]; waitReady?: boolean }): Promise<ControllerProcess> {
+  requireBuiltCli();
+  const [healthPort] = await freePorts(1);
+  const logFile = join(cp.dir, `controller-${options.identity}-${Date.now()}.log`);
+  const child = startProcess({
+    name: `controller-${options.identity}`,
+    command: process.execPath,
+    args: [cliMain, "controller", `--health-addr=127.0.0.1:${healthPort}`, "--log-level=info", ...(options.extraArgs ?? [])],
+    logFile,
+    env: { ...process.env, POD_NAME: options.identity, KUBECONFIG: cp.kubeconfigPath },
+  });
+  const controller = { identity: options.identity, healthPort: healthPort!, process: child, logFile };
+  if (options.waitReady !== false) {
+    await waitUntil(() => probe(`http://127.0.0.1:${healthPort}/readyz`), { timeoutMs: 60_000, what: `controller ${options.identity} /readyz`, process: child });
+  }
+  return controller;
+}

@@ -121,7 +121,7 @@ describe("controller: profile status", () => {
 describe("controller: usage index", () => {
   const existing = new Set(["team/web"]);
   const index = new UsageIndex("catalogue", (ns, name) => existing.has(`${ns}/${name}`));
-  const use = (ns: string, workload: string, profile: string) => ({ workload: `Deployment/${ns}/${workload}`, kind: "Deployment", namespace: ns, name: workload, profile, containers: ["app"] });
+  const use = (ns: string, workload: string, profile: string) => ({ workload: `Deployment/${ns}/${workload}`, kind: "Deployment", namespace: ns, name: workload, profile, containers: ["app"], privileged: [], escalating: [] });
 
   it("resolves a name in the workload's namespace first, then in the catalogue", () => {
     index.setWorkload("Deployment/team/shop", [use("team", "shop", "web")]);

@@ -1,0 +1,127 @@
+// Reconciles one workload, named by a work queue key `Kind/namespace/name`:
+// reads it from the informer cache, plans the seccompProfile fields its
+// annotations ask for, and server-side-applies them with the operator's field
+// manager only when that changes something. Level-triggered and idempotent:
+// resyncs and replays write nothing.
+import { FIELD_MANAGER } from "../api/names.js";
+import { isConflict } from "../kube/api-error.js";
+import type { Logger } from "../kube/logger.js";
+import type { KubeObject } from "../kube/objects.js";
+import type { RestClient } from "../kube/rest-client.js";
+import type { WorkloadEvents, WorkloadRef } from "./workload-events.js";
+import { isWorkloadKind, WORKLOADS, type WorkloadKind } from "./workload-kinds.js";
+import { planWorkload, type WorkloadPlan } from "./workload-plan.js";
+import type { ReadinessLookup } from "./workload-readiness.js";
+import { referencesOf } from "./workload-references.js";
+
+export type { ProfileReadiness, ReadinessLookup } from "./workload-readiness.js";
+
+/** The part of an Informer the reconciler reads. */
+export interface WorkloadCache {
+  /** By `namespace/name`. */
+  get(key: string): KubeObject | undefined;
+}
+
+export interface WorkloadReconcilerOptions {
+  client: RestClient;
+  /** One cache per kind the controller watches; keys of other kinds are ignored. */
+  caches: Partial<Record<WorkloadKind, WorkloadCache>>;
+  readiness: ReadinessLookup;
+  events: WorkloadEvents;
+  logger: Logger;
+}
+
+export type WorkloadOutcome =
+  /** Not in the cache, or deleted before the apply reached it. */
+  | { result: "gone" }
+  /** Not the operator's to patch: being deleted, or its template is copied from an owner. */
+  | { result: "skipped"; reason: string }
+  | { result: "unchanged"; plan: WorkloadPlan }
+  | { result: "applied"; plan: WorkloadPlan };
+
+export interface WorkloadKeyParts {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+}
+
+export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/** The inverse of workloadKey; undefined for a key that is not one. */
+export function parseWorkloadKey(key: string): WorkloadKeyParts | undefined {
+  const [kind, namespace, name, ...rest] = key.split("/");
+  if (kind === undefined || !isWorkloadKind(kind) || !namespace || !name || rest.length > 0) return undefined;
+  return { kind, namespace, name };
+}
+
+export class WorkloadReconciler {
+  constructor(private readonly options: WorkloadReconcilerOptions) {}
+
+  /** For the work queue; a throw (an API failure) means "retry with backoff". */
+  async reconcileKey(key: string, signal?: AbortSignal): Promise<WorkloadOutcome> {
+    const parts = parseWorkloadKey(key);
+    if (parts === undefined) {
+      this.options.logger.error("not a workload key, dropped", { key });
+      return { result: "skipped", reason: "not a workload key" };
+    }
+    return this.reconcileWorkload(parts.kind, parts.namespace, parts.name, signal);
+  }
+
+  async reconcileWorkload(kind: WorkloadKind, namespace: string, name: string, signal?: AbortSignal): Promise<WorkloadOutcome> {
+    const key = workloadKey(kind, namespace, name);
+    const logger = this.options.logger.child({ key });
+    const workload = this.options.caches[kind]?.get(`${namespace}/${name}`);
+    if (workload === undefined) return { result: "gone" };
+    const skip = reasonToSkip(kind, workload);
+    if (skip !== undefined) {
+      logger.debug("workload skipped", { reason: skip });
+      return { result: "skipped", reason: skip };
+    }
+
+    const plan = planWorkload(kind, workload, referencesOf(kind, workload), this.options.readiness);
+    const ref = refOf(kind, workload);
+    for (const event of plan.events) {
+      if (event.type === "Warning") this.options.events.warn(ref, event.reason, event.message);
+      else this.options.events.normal(ref, event.reason, event.message);
+    }
+    if (!plan.write) return { result: "unchanged", plan };
+
+    try {
+      await this.options.client.apply(WORKLOADS[kind].resource, plan.body, { fieldManager: FIELD_MANAGER, force: true, signal });
+    } catch (err) {
+      // The uid in the body makes an apply to a deleted object fail instead of creating it.
+      if (isConflict(err)) return { result: "gone" };
+      throw err;
+    }
+    logger.info("pod template seccomp profiles applied", {
+      profiles: plan.desired.map((d) => ({ list: d.list, container: d.container, localhostProfile: d.value.localhostProfile, origin: d.origin })),
+    });
+    return { result: "applied", plan };
+  }
+}
+
+/**
+ * A ReplicaSet of a Deployment, or a Job of a CronJob, gets its template from
+ * its owner (annotations included, for ReplicaSets): the owner is patched, and
+ * patching the copy would fight its controller.
+ */
+function reasonToSkip(kind: WorkloadKind, workload: KubeObject): string | undefined {
+  if (workload.metadata?.deletionTimestamp) return "being deleted";
+  const owner = workload.metadata?.ownerReferences?.find((o) => o.controller);
+  if (kind === "ReplicaSet" && owner?.kind === "Deployment" && owner.apiVersion === WORKLOADS.Deployment.apiVersion) return `controlled by Deployment ${owner.name}`;
+  if (kind === "Job" && owner?.kind === "CronJob" && owner.apiVersion === WORKLOADS.CronJob.apiVersion) return `controlled by CronJob ${owner.name}`;
+  return undefined;
+}
+
+function refOf(kind: WorkloadKind, workload: KubeObject): WorkloadRef {
+  return {
+    apiVersion: WORKLOADS[kind].apiVersion,
+    kind,
+    namespace: workload.metadata?.namespace ?? "",
+    name: workload.metadata?.name ?? "",
+    uid: workload.metadata?.uid,
+    resourceVersion: workload.metadata?.resourceVersion,
+  };
+}

@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import type { KubeObject } from "../../src/kube/objects.js";
+import { applyBodyFor, isWorkloadKind, podSpecOf, WORKLOAD_KINDS } from "../../src/controller/workload-kinds.js";
+import { parseWorkloadKey, workloadKey } from "../../src/controller/workload-reconciler.js";
+import { isProfileName, referencedProfiles, referencesOf } from "../../src/controller/workload-references.js";
+
+const deployment = (annotations: Record<string, string>, podSpec: object): KubeObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "web", namespace: "shop", annotations },
+  spec: { selector: {}, template: { spec: podSpec } },
+});
+
+const twoPlusInit = {
+  initContainers: [{ name: "setup", image: "x" }],
+  containers: [
+    { name: "web", image: "x", securityContext: { allowPrivilegeEscalation: false } },
+    { name: "proxy", image: "y", securityContext: { privileged: true } },
+  ],
+};
+
+describe("controller: workload references", () => {
+  it("the profile annotation applies to every container and init container", () => {
+    const { references, problems } = referencesOf("Deployment", deployment({ "seccomp.operator.dev/profile": "web" }, twoPlusInit));
+    assert.deepEqual(problems, []);
+    assert.deepEqual(references, [
+      { container: "setup", init: true, profile: "web", annotation: "seccomp.operator.dev/profile", allowPrivilegeEscalation: undefined, privileged: false },
+      { container: "web", init: false, profile: "web", annotation: "seccomp.operator.dev/profile", allowPrivilegeEscalation: false, privileged: false },
+      { container: "proxy", init: false, profile: "web", annotation: "seccomp.operator.dev/profile", allowPrivilegeEscalation: undefined, privileged: true },
+    ]);
+  });
+
+  it("a container annotation wins over the profile annotation, for that container only", () => {
+    const refs = referencesOf(
+      "Deployment",
+      deployment({ "seccomp.operator.dev/profile": "web", "container.seccomp.operator.dev/proxy": "envoy", "container.seccomp.operator.dev/setup": "setup" }, twoPlusInit),
+    );
+    assert.deepEqual(
+      refs.references.map((r) => [r.container, r.profile, r.annotation]),
+      [
+        ["setup", "setup", "container.seccomp.operator.dev/setup"],
+        ["web", "web", "seccomp.operator.dev/profile"],
+        ["proxy", "envoy", "container.seccomp.operator.dev/proxy"],
+      ],
+    );
+    assert.deepEqual(referencedProfiles(refs), ["envoy", "setup", "web"]);
+  });
+
+  it("container annotations alone name only their containers", () => {
+    const { references } = referencesOf("Deployment", deployment({ "container.seccomp.operator.dev/web": "web" }, twoPlusInit));
+    assert.deepEqual(references.map((r) => r.container), ["web"]);
+  });
+
+  it("reports an annotation for a container the template does not have", () => {
+    const { references, problems } = referencesOf("Deployment", deployment({ "container.seccomp.operator.dev/wbe": "web" }, twoPlusInit));
+    assert.deepEqual(references, []);
+    assert.deepEqual(problems, [{ type: "unknown-container", annotation: "container.seccomp.operator.dev/wbe", container: "wbe", profile: "web" }]);
+  });
+
+  it("reports an invalid profile name with the containers it leaves alone, without falling back to the other annotation", () => {
+    const { references, problems } = referencesOf(
+      "Deployment",
+      deployment({ "seccomp.operator.dev/profile": "Web_App", "container.seccomp.operator.dev/proxy": "../etc", "container.seccomp.operator.dev/web": "ok" }, twoPlusInit),
+    );
+    assert.deepEqual(references.map((r) => [r.container, r.profile]), [["web", "ok"]]);
+    assert.deepEqual(problems, [
+      { type: "invalid-profile-name", annotation: "seccomp.operator.dev/profile", profile: "Web_App", containers: [{ container: "setup", init: true }] },
+      { type: "invalid-profile-name", annotation: "container.seccomp.operator.dev/proxy", profile: "../etc", containers: [{ container: "proxy", init: false }] },
+    ]);
+  });
+
+  it("accepts DNS-1123 subdomains up to the profile name limit", () => {
+    for (const ok of ["web", "a", "web-1", "go.runtime", "a".repeat(250)]) assert.ok(isProfileName(ok), ok);
+    for (const bad of ["", "Web", "-web", "web-", "a..b", "a/b", "a_b", " web", "a".repeat(251)]) assert.ok(!isProfileName(bad), bad);
+  });
+
+  it("reads a CronJob's template under spec.jobTemplate.spec.template", () => {
+    const cronJob: KubeObject = {
+      metadata: { name: "nightly", namespace: "shop", annotations: { "seccomp.operator.dev/profile": "batch" } },
+      spec: { schedule: "@daily", jobTemplate: { spec: { template: { spec: { containers: [{ name: "run", image: "x" }] } } } } },
+    };
+    assert.deepEqual(referencesOf("CronJob", cronJob).references.map((r) => [r.container, r.profile]), [["run", "batch"]]);
+    // The same object read as a Job has no template where a Job keeps one.
+    assert.deepEqual(referencesOf("Job", cronJob).references, []);
+  });
+
+  it("a workload without annotations or without a template asks for nothing", () => {
+    assert.deepEqual(referencesOf("Deployment", deployment({}, twoPlusInit)), { references: [], problems: [] });
+    assert.deepEqual(referencesOf("StatefulSet", { metadata: { name: "x", annotations: { "seccomp.operator.dev/profile": "p" } } }), { references: [], problems: [] });
+  });
+});
+
+describe("controller: workload kinds", () => {
+  it("knows the six kinds", () => {
+    assert.deepEqual([...WORKLOAD_KINDS], ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]);
+    assert.ok(isWorkloadKind("CronJob"));
+    assert.ok(!isWorkloadKind("Pod"));
+  });
+
+  it("builds a partial object down to the template's containers, and no spec at all when there is nothing to own", () => {
+    const patch = { containers: [{ name: "run", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: "operator/a/b/h.json" } } }] };
+    assert.deepEqual(applyBodyFor("CronJob", { namespace: "shop", name: "nightly", uid: "u-1" }, patch), {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: { name: "nightly", namespace: "shop", uid: "u-1" },
+      spec: { jobTemplate: { spec: { template: { spec: patch } } } },
+    });
+    assert.deepEqual(applyBodyFor("DaemonSet", { namespace: "shop", name: "agent" }, { containers: [] }), {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: "agent", namespace: "shop" },
+    });
+    assert.deepEqual(podSpecOf("CronJob", applyBodyFor("CronJob", { namespace: "s", name: "n" }, patch)), patch);
+  });
+
+  it("names work queue keys Kind/namespace/name and parses them back", () => {
+    assert.equal(workloadKey("CronJob", "shop", "nightly"), "CronJob/shop/nightly");
+    assert.deepEqual(parseWorkloadKey("StatefulSet/shop/db"), { kind: "StatefulSet", namespace: "shop", name: "db" });
+    for (const bad of ["Pod/shop/x", "Deployment/shop", "Deployment//x", "Deployment/shop/x/y", "shop/x"]) assert.equal(parseWorkloadKey(bad), undefined, bad);
+  });
+});
