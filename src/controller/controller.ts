@@ -90,13 +90,13 @@ export class Controller {
     this.usage = new UsageIndex(options.catalogueNamespace, (ns, name) => this.profiles.get(`${ns}/${name}`) !== undefined);
     registerQueueMetrics({ profiles: this.profileQueue, workloads: this.workloadQueue }, this.registry);
     registerInformerMetrics({ profiles: this.profiles, nodestatuses: this.nodeStatuses, pods: this.pods, ...Object.fromEntries(this.workloads) }, this.registry);
-    const self = this;
+    const leading = () => this.leading;
     new Gauge({
       name: "seccomp_controller_leader",
       help: "1 while this replica leads.",
       registers: [this.registry],
       collect() {
-        this.set(self.leading ? 1 : 0);
+        this.set(leading() ? 1 : 0);
       },
     });
   }
