@@ -1,6 +1,8 @@
-// A local control plane for development: etcd, kube-apiserver,
+// The operator on a local control plane: etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler and kwok with a few simulated nodes,
-// the CRDs from crds/ installed. Runs until Ctrl-C, then stops everything.
+// the CRDs from crds/, the controller, one node agent per simulated node (each
+// with its own folder standing in for /var/lib/kubelet) and the sample
+// catalogue. Runs until Ctrl-C, then stops everything.
 //
 //   npm run dev                      # two simulated nodes
 //   npm run dev -- --nodes 0         # API server and etcd only
@@ -9,7 +11,9 @@ import { parseArgs } from "node:util";
 import { VersionApi } from "@kubernetes/client-node";
 import { ControlPlane } from "../test/harness/control-plane.js";
 import { installCrds } from "../test/harness/crds.js";
+import { startAgent, startController, type AgentProcess } from "../test/harness/agents.js";
 import { onExit } from "../test/harness/processes.js";
+import { applySamples } from "./dev-samples.js";
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +46,7 @@ const cp = await ControlPlane.start({
 });
 onExit(() => console.error(values.keep ? `stopped; files kept in ${cp.dir}` : "stopped"));
 
+let agents: AgentProcess[] = [];
 try {
   const kc = cp.kubeConfig();
   console.error("- installing CRDs from crds/");
@@ -52,7 +57,13 @@ try {
     for (const name of names) await cp.createFakeNode(name);
     await Promise.all(names.map((name) => cp.waitForNodeReady(name)));
     console.error(`- ${nodeCount} simulated node(s) Ready: ${names.join(", ")}`);
+    agents = await Promise.all(names.map((nodeName) => startAgent(cp, { nodeName, extraArgs: ["--heartbeat=10", "--gc-interval=10", "--gc-grace=60"] })));
+    for (const agent of agents) console.error(`- agent on ${agent.nodeName}: kubelet folder ${agent.kubeletDir}, health http://127.0.0.1:${agent.healthPort}/metrics`);
   }
+  const controller = await startController(cp, { identity: "dev-controller", extraArgs: ["--agent-timeout=30"] });
+  console.error(`- controller: health http://127.0.0.1:${controller.healthPort}/metrics`);
+  const samples = await applySamples(kc);
+  console.error(`- sample catalogue applied: ${samples.join(", ")}`);
   const version = await kc.makeApiClient(VersionApi).getCode();
 
   console.log(`
@@ -61,8 +72,15 @@ CRDs: ${crds.map((c) => c.metadata?.name).join(", ")}
 
 Point kubectl at it:
   export KUBECONFIG=${cp.kubeconfigPath}
-  kubectl get nodes
-  kubectl api-resources --api-group=seccomp.operator.dev
+  kubectl get seccompprofiles -A            # the sample catalogue, with Status and Nodes
+  kubectl get seccompnodestatuses           # what each node's agent installed
+  kubectl describe scp -n seccomp-catalogue go-web-service
+
+Try a workload:
+  kubectl create deployment web --image=web:1 --replicas=2
+  kubectl annotate deployment web seccomp.operator.dev/profile=go-web-service
+  kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].securityContext}'
+${agents.length > 0 ? `  ls -R ${agents[0]!.seccompDir}/operator` : ""}
 
 Logs: ${cp.dir}/*.log
 Press Ctrl-C to stop.`);

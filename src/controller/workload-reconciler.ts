@@ -81,24 +81,31 @@ export class WorkloadReconciler {
     }
 
     const plan = planWorkload(kind, workload, referencesOf(kind, workload), this.options.readiness);
-    const ref = refOf(kind, workload);
-    for (const event of plan.events) {
-      if (event.type === "Warning") this.options.events.warn(ref, event.reason, event.message);
-      else this.options.events.normal(ref, event.reason, event.message);
+    if (!plan.write) {
+      this.emit(kind, workload, plan);
+      return { result: "unchanged", plan };
     }
-    if (!plan.write) return { result: "unchanged", plan };
-
     try {
       await this.options.client.apply(WORKLOADS[kind].resource, plan.body, { fieldManager: FIELD_MANAGER, force: true, signal });
     } catch (err) {
       // The uid in the body makes an apply to a deleted object fail instead of creating it.
       if (isConflict(err)) return { result: "gone" };
+      // The retry reports the Events; none claims a change that did not happen.
       throw err;
     }
     logger.info("pod template seccomp profiles applied", {
       profiles: plan.desired.map((d) => ({ list: d.list, container: d.container, localhostProfile: d.value.localhostProfile, origin: d.origin })),
     });
+    this.emit(kind, workload, plan);
     return { result: "applied", plan };
+  }
+
+  private emit(kind: WorkloadKind, workload: KubeObject, plan: WorkloadPlan): void {
+    const ref = refOf(kind, workload);
+    for (const event of plan.events) {
+      if (event.type === "Warning") this.options.events.warn(ref, event.reason, event.message);
+      else this.options.events.normal(ref, event.reason, event.message);
+    }
   }
 }
 
