@@ -21,15 +21,7 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
     );
   }
   if (spec.defaultErrnoRet !== undefined && !ACTIONS_WITH_RETURN.includes(spec.defaultAction)) {
-    out.push(
-      diagnostic(
-        "error",
-        "errno-without-errno-action",
-        `${prefix}.defaultErrnoRet`,
-        `defaultErrnoRet is set but defaultAction is ${spec.defaultAction}, which returns no errno`,
-        "remove defaultErrnoRet or use SCMP_ACT_ERRNO",
-      ),
-    );
+    out.push(errnoWithoutErrnoAction(`${prefix}.defaultErrnoRet`, "defaultErrnoRet", "defaultAction", spec.defaultAction));
   }
 
   const endians = new Set(arches.map((token) => ARCHITECTURES[token].endian));
@@ -114,15 +106,7 @@ function checkRule(rule: SyscallRule, path: string, out: Diagnostic[]): void {
     );
   }
   if (rule.errnoRet !== undefined && !ACTIONS_WITH_RETURN.includes(rule.action)) {
-    out.push(
-      diagnostic(
-        "error",
-        "errno-without-errno-action",
-        `${path}.errnoRet`,
-        `errnoRet is set but action is ${rule.action}, which returns no errno`,
-        "remove errnoRet or use SCMP_ACT_ERRNO",
-      ),
-    );
+    out.push(errnoWithoutErrnoAction(`${path}.errnoRet`, "errnoRet", "action", rule.action));
   }
   const indices = new Set<number>();
   (rule.args ?? []).forEach((arg, k) => {
@@ -182,6 +166,10 @@ function checkName(name: string, path: () => string, arches: readonly Architectu
       ),
     );
   }
+}
+
+function errnoWithoutErrnoAction(path: string, field: string, actionField: string, action: string): Diagnostic {
+  return diagnostic("error", "errno-without-errno-action", path, `${field} is set but ${actionField} is ${action}, which returns no errno`, `remove ${field} or use SCMP_ACT_ERRNO`);
 }
 
 function describeAction(rule: SyscallRule): string {

@@ -173,4 +173,27 @@ describe("the seccomp-operator command", () => {
     const version = spawnSync(process.execPath, [main, "--version"], { encoding: "utf8" });
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
   });
+
+  it("the daemons refuse bad flags and a missing NODE_NAME with exit 2, before touching a cluster", function () {
+    const main = join(REPO_ROOT, "dist", "cli", "main.js");
+    if (!existsSync(main)) this.skip();
+    const env = { ...process.env, NODE_NAME: "" };
+    const noNode = spawnSync(process.execPath, [main, "agent"], { encoding: "utf8", env });
+    assert.equal(noNode.status, 2);
+    assert.match(noNode.stderr, /NODE_NAME is not set/);
+    const workers = spawnSync(process.execPath, [main, "controller", "--workers=0"], { encoding: "utf8" });
+    assert.equal(workers.status, 2);
+    assert.match(workers.stderr, /--workers must be a whole number from 1 to 64/);
+    const addr = spawnSync(process.execPath, [main, "agent", "--health-addr=nowhere"], { encoding: "utf8", env: { ...process.env, NODE_NAME: "n" } });
+    assert.equal(addr.status, 2);
+    assert.match(addr.stderr, /--health-addr must be HOST:PORT/);
+    for (const command of ["agent", "controller"]) {
+      const help = spawnSync(process.execPath, [main, command, "--help"], { encoding: "utf8" });
+      assert.equal(help.status, 0);
+      assert.match(help.stdout, /--health-addr HOST:PORT/);
+    }
+    const noCluster = spawnSync(process.execPath, [main, "controller"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent" } });
+    assert.equal(noCluster.status, 3);
+    assert.match(noCluster.stderr, /no cluster configuration/);
+  });
 });

@@ -1,0 +1,69 @@
+import { DEFAULT_CATALOGUE_NAMESPACE } from "../api/names.js";
+import type { ClusterAccess } from "../kube/cluster-access.js";
+import { loadKubeConfig } from "../kube/kubeconfig.js";
+import { createLogger, isLogLevel, type Logger } from "../kube/logger.js";
+import { Shutdown } from "../kube/shutdown.js";
+import { EXIT, UsageError } from "./exit-codes.js";
+import { parseListenAddress } from "./flags.js";
+
+/** Flags every long-running command takes. */
+export const DAEMON_OPTIONS = {
+  "catalogue-namespace": { type: "string", default: DEFAULT_CATALOGUE_NAMESPACE },
+  "health-addr": { type: "string", default: ":8081" },
+  workers: { type: "string", default: "4" },
+  kubeconfig: { type: "string" },
+  "log-level": { type: "string", default: "info" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export const DAEMON_HELP = `      --catalogue-namespace NS    where shared base profiles live (default seccomp-catalogue)
+      --health-addr HOST:PORT     /healthz, /readyz and /metrics (default :8081)
+      --workers N                 reconciles at once (default 4)
+      --kubeconfig FILE           default: KUBECONFIG, in-cluster, then ~/.kube/config
+      --log-level LEVEL           error, warn, info (default) or debug
+  -h, --help                      this help
+`;
+
+interface DaemonValues {
+  "catalogue-namespace": string;
+  "health-addr": string;
+  workers: string;
+  kubeconfig?: string | undefined;
+  "log-level": string;
+}
+
+export interface Daemon {
+  logger: Logger;
+  kubeConfig: ClusterAccess;
+  shutdown: Shutdown;
+  workers: number;
+  health: { host: string; port: number };
+  catalogueNamespace: string;
+}
+
+/**
+ * The common start of `agent` and `controller`: flags checked, JSON logger, cluster access,
+ * and SIGTERM/SIGINT handling. An exit code when the process cannot start.
+ */
+export function startDaemon(command: string, values: DaemonValues, positionals: string[], fields: Record<string, string>): Daemon | number {
+  if (positionals.length > 0) throw new UsageError(`${command} takes no arguments, got ${positionals.join(" ")}`);
+  const level = values["log-level"];
+  if (!isLogLevel(level)) throw new UsageError(`--log-level must be error, warn, info or debug, not ${JSON.stringify(level)}`);
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError("--workers must be a whole number from 1 to 64");
+  const health = parseListenAddress(values["health-addr"], "--health-addr");
+  const logger = createLogger(command, level).child(fields);
+  const config = loadKubeConfig(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig });
+  if (!config.ok) {
+    logger.error("cannot load a kubeconfig", { error: config.error });
+    return EXIT.input;
+  }
+  const shutdown = new Shutdown({ logger });
+  shutdown.install();
+  return { logger, kubeConfig: config.kubeConfig, shutdown, workers, health, catalogueNamespace: values["catalogue-namespace"] };
+}
+
+/** Never settles: the shutdown handler ends the process. */
+export function runUntilStopped(): Promise<number> {
+  return new Promise<number>(() => undefined);
+}
