@@ -94,6 +94,8 @@ export class ProfileReconciler {
         : { state: "pending" as const, key, reason: computed.status.conditions?.find((c) => c.type === "Installed")?.message ?? "not installed yet" };
     if (this.o.readiness.set(key, state)) this.o.onReadinessChange(namespace, name);
 
+    // The finalizer comes first: a profile is protected before anything can start using it.
+    if (!deleting) await this.setFinalizer(object, true, signal);
     await this.writeStatus(object, computed.status, signal);
     this.announce(target, object.status, computed.status);
 
@@ -101,9 +103,7 @@ export class ProfileReconciler {
       if (blockedBy.length > 0) return { requeueAfter: 30_000 };
       await this.setFinalizer(object, false, signal);
       this.o.events.normal(target, "Released", "nothing uses the profile any more; node agents remove its files");
-      return;
     }
-    await this.setFinalizer(object, true, signal);
     return;
   }
 
@@ -117,14 +117,27 @@ export class ProfileReconciler {
     );
   }
 
+  /**
+   * Adds the finalizer by server-side apply (a set, so it never conflicts with other writers)
+   * and removes it by a JSON patch that first tests it is still where it was seen.
+   */
   private async setFinalizer(object: ProfileObject, present: boolean, signal: AbortSignal): Promise<void> {
     const finalizers = object.metadata?.finalizers ?? [];
-    if (finalizers.includes(FINALIZER) === present) return;
-    const next = present ? [...finalizers, FINALIZER] : finalizers.filter((f) => f !== FINALIZER);
-    // The resourceVersion makes this a compare-and-swap: another writer's finalizer is never lost.
-    await this.o.client.mergePatch(
-      { ...PROFILE_RESOURCE, namespace: object.metadata!.namespace!, name: object.metadata!.name! },
-      { metadata: { finalizers: next, resourceVersion: object.metadata!.resourceVersion } },
+    const index = finalizers.indexOf(FINALIZER);
+    if ((index >= 0) === present) return;
+    const { namespace, name, uid } = object.metadata!;
+    const ref = { ...PROFILE_RESOURCE, namespace: namespace!, name: name! };
+    if (present) {
+      // The uid makes the apply fail, rather than create an empty object, if the profile is gone.
+      await this.o.client.apply(ref, { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name, namespace, uid, finalizers: [FINALIZER] } }, { fieldManager: FIELD_MANAGER, signal });
+      return;
+    }
+    await this.o.client.jsonPatch(
+      ref,
+      [
+        { op: "test", path: `/metadata/finalizers/${index}`, value: FINALIZER },
+        { op: "remove", path: `/metadata/finalizers/${index}` },
+      ],
       { signal },
     );
   }

@@ -168,6 +168,11 @@ export class RestClient {
     return this.json<T>("PATCH", resourcePath(ref) + writeQuery(options), { ...options, body: patch, contentType: MERGE_PATCH });
   }
 
+  /** JSON patch (RFC 6902); a `test` operation makes it conditional on what it checks. */
+  async jsonPatch<T extends KubeObject>(ref: ResourceRef, operations: unknown[], options: WriteOptions = {}): Promise<T> {
+    return this.json<T>("PATCH", resourcePath(ref) + writeQuery(options), { ...options, body: operations, contentType: JSON_PATCH });
+  }
+
   /**
    * Server-side apply: `body` is the complete intent of `fieldManager` for
    * this object (or its subresource, e.g. `subresource: "status"`). Fields it
