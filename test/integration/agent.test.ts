@@ -313,4 +313,19 @@ describe("node agent", function () {
     const installed = Number(/^seccomp_agent_profiles_installed (\d+)/m.exec(metrics.text)?.[1]);
     assert.ok(installed >= 1, `installed gauge ${installed}`);
   });
+
+  it("converges at start-up: removes files of profiles deleted while it was down and rewrites tampered ones", async () => {
+    const victim = agents[1]!;
+    const kept = renderSpec(spec("read"));
+    await apply(ns(), "kept", spec("read"));
+    await apply(ns(), "dropped", spec("write"));
+    await eventually(() => ["kept", "dropped"].forEach((n) => assert.ok(existsSync(stableFile(victim, ns(), n)))), { timeoutMs: 20_000 });
+    await victim.process.stop();
+    await client.delete({ ...PROFILE_RESOURCE, namespace: ns(), name: "dropped" });
+    writeFileSync(stableFile(victim, ns(), "kept"), "{}\n");
+    agents[1] = await startAgent(cp(), { nodeName: victim.nodeName, kubeletDir: victim.kubeletDir });
+    // Ready means the first full pass is done: the folder is converged by then.
+    assert.equal(readIfExists(stableFile(victim, ns(), "kept")), kept.json);
+    assert.equal(existsSync(stableFile(victim, ns(), "dropped")), false);
+  });
 });
