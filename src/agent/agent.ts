@@ -43,6 +43,7 @@ export interface AgentOptions {
 
 interface SeccompProfileObject extends KubeObject {
   spec?: { baseProfileName?: string };
+  status?: { hashesInUse?: string[] };
 }
 
 /**
@@ -242,6 +243,12 @@ export class NodeAgent {
       if (!scan.ok) return;
       const inUse = new Set<string>();
       for (const [key, hash] of this.state.installed) inUse.add(`${key}/${hash}`);
+      // Older hashes that workload templates still name, as the controller reports them: a pod
+      // created from such a template on this node needs the file even if none runs here now.
+      for (const profile of this.allProfiles()) {
+        const key = objectKey(profile);
+        for (const hash of profile.status?.hashesInUse ?? []) inUse.add(`${key}/${hash}`);
+      }
       for (const pod of this.pods.list()) {
         for (const path of localhostProfilesOf(pod)) {
           const ref = parsePinnedPath(path);

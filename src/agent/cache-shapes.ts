@@ -15,7 +15,7 @@ interface SecurityContextHolder {
   securityContext?: { seccompProfile?: unknown };
 }
 
-/** A pod reduced to its identity and the seccomp profiles it refers to. */
+/** A pod reduced to its identity, its phase and the seccomp profiles it refers to. */
 export function podSeccompShape(pod: KubeObject): KubeObject {
   const spec = (pod.spec ?? {}) as SecurityContextHolder & {
     containers?: SecurityContextHolder[];
@@ -28,6 +28,7 @@ export function podSeccompShape(pod: KubeObject): KubeObject {
     apiVersion: pod.apiVersion,
     kind: pod.kind,
     metadata: { name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
+    status: { phase: (pod.status as { phase?: string } | undefined)?.phase },
     spec: {
       securityContext: { seccompProfile: spec.securityContext?.seccompProfile },
       containers: (spec.containers ?? []).map(keep),

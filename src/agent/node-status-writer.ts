@@ -32,6 +32,8 @@ export class NodeStatusWriter {
   private writtenRevision = -1;
   private stopped = false;
   private lastError: string | undefined;
+  /** Failed writes in a row; each one doubles the wait before the next, up to a minute. */
+  private failures = 0;
 
   constructor(
     private readonly client: RestClient,
@@ -66,7 +68,7 @@ export class NodeStatusWriter {
   }
 
   /** Writes now unless a write is already due; `force` for heartbeats. */
-  private schedule(delay = this.options.coalesceMs, force = false): void {
+  private schedule(delay = this.retryDelay(), force = false): void {
     if (this.stopped || this.timer !== undefined) return;
     if (!force && this.upToDate && this.writing === undefined) return;
     this.timer = setTimeout(() => {
@@ -77,7 +79,7 @@ export class NodeStatusWriter {
       }
       this.writing = this.write().finally(() => {
         this.writing = undefined;
-        if (!this.upToDate) this.schedule();
+        if (!this.upToDate) this.schedule(this.retryDelay());
       });
     }, delay);
   }
@@ -94,12 +96,21 @@ export class NodeStatusWriter {
       await this.client.apply({ ...NODE_STATUS_RESOURCE, name: this.options.nodeName }, body, { fieldManager: AGENT_FIELD_MANAGER, force: true });
       this.writtenRevision = revision;
       this.lastError = undefined;
+      this.failures = 0;
       this.options.onWrite?.(true);
     } catch (error) {
+      this.failures++;
       this.lastError = errorMessage(error);
       this.options.logger.warn("node status write failed", { node: this.options.nodeName, error: this.lastError });
       this.options.onWrite?.(false);
     }
+  }
+
+  /** The coalescing window after a success; exponential backoff with jitter after failures. */
+  private retryDelay(): number {
+    if (this.failures === 0) return this.options.coalesceMs;
+    const base = Math.min(60_000, this.options.coalesceMs * 2 ** Math.min(this.failures, 10));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
   private report(): NodeReport {

@@ -17,6 +17,7 @@ interface WithSecurityContext {
   securityContext?: { seccompProfile?: SeccompProfileField };
 }
 interface PodLike {
+  status?: { phase?: string };
   spec?: WithSecurityContext & {
     containers?: WithSecurityContext[];
     initContainers?: WithSecurityContext[];
@@ -24,10 +25,13 @@ interface PodLike {
   };
 }
 
-/** The `localhostProfile` paths a pod uses, at pod and container level. */
+/**
+ * The `localhostProfile` paths a pod uses, at pod and container level. A pod that has finished
+ * (Succeeded or Failed, e.g. evicted) starts no container again, so it uses none.
+ */
 export function localhostProfilesOf(pod: unknown): string[] {
-  const spec = (pod as PodLike).spec;
-  if (spec === undefined) return [];
+  const { spec, status } = pod as PodLike;
+  if (spec === undefined || status?.phase === "Succeeded" || status?.phase === "Failed") return [];
   const out = new Set<string>();
   const add = (holder: WithSecurityContext | undefined) => {
     const field = holder?.securityContext?.seccompProfile;

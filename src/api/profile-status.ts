@@ -61,6 +61,11 @@ export const ProfileStatusSchema = z
       .optional()
       .describe("The stable path to put in securityContext.seccompProfile.localhostProfile."),
     nodes: NodesSummarySchema.optional(),
+    hashesInUse: z
+      .array(z.string().regex(/^[a-f0-9]{64}$/))
+      .max(64)
+      .optional()
+      .describe("Hashes of this profile that pod templates or pods still name in their pinned paths; node agents keep those files."),
     usedBy: z.array(WorkloadRefSchema).max(256).optional().describe("Workloads that reference this profile, first 256."),
     findings: z.array(FindingSchema).max(256).optional().describe("Lint findings, first 256."),
   })

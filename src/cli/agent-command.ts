@@ -39,8 +39,8 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
   const nodeName = process.env.NODE_NAME;
   if (nodeName === undefined || nodeName === "") throw new UsageError("NODE_NAME is not set: the agent must know its node (set it from spec.nodeName in the DaemonSet)");
   const gcGraceMs = parseSeconds(values["gc-grace"], "--gc-grace") * 1000;
-  const gcIntervalMs = Math.max(100, parseSeconds(values["gc-interval"], "--gc-interval") * 1000);
-  const heartbeatMs = parseSeconds(values.heartbeat, "--heartbeat") * 1000;
+  const gcIntervalMs = parseSeconds(values["gc-interval"], "--gc-interval", 0.1) * 1000;
+  const heartbeatMs = parseSeconds(values.heartbeat, "--heartbeat", 1) * 1000;
   const daemon = startDaemon("agent", values, positionals, { node: nodeName });
   if (typeof daemon === "number") return daemon;
   try {

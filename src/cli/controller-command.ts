@@ -36,8 +36,8 @@ export async function controllerCommand(argv: readonly string[], stdout: (text: 
     stdout(CONTROLLER_HELP);
     return EXIT.ok;
   }
-  const leaseDurationMs = parseSeconds(values["lease-duration"], "--lease-duration") * 1000;
-  const staleAfterMs = parseSeconds(values["agent-timeout"], "--agent-timeout") * 1000;
+  const leaseDurationMs = parseSeconds(values["lease-duration"], "--lease-duration", 2) * 1000;
+  const staleAfterMs = parseSeconds(values["agent-timeout"], "--agent-timeout", 1) * 1000;
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const daemon = startDaemon("controller", values, positionals, { identity });
   if (typeof daemon === "number") return daemon;

@@ -5,11 +5,13 @@ export function parseListenAddress(value: string, flag: string): { host: string;
   const match = /^(.*):(\d+)$/.exec(value);
   const port = match === null ? NaN : Number(match[2]);
   if (match === null || port > 65535) throw new UsageError(`${flag} must be HOST:PORT or :PORT, not ${JSON.stringify(value)}`);
-  return { host: match[1] === "" ? "0.0.0.0" : match[1]!, port };
+  // `[::]:8081`: the brackets belong to the address syntax, not to the host.
+  const host = match[1]!.replace(/^\[(.*)\]$/, "$1");
+  return { host: host === "" ? "0.0.0.0" : host, port };
 }
 
-export function parseSeconds(value: string, flag: string): number {
+export function parseSeconds(value: string, flag: string, min = 0): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new UsageError(`${flag} must be a number of seconds, not ${JSON.stringify(value)}`);
+  if (!Number.isFinite(seconds) || seconds < min) throw new UsageError(`${flag} must be a number of seconds of at least ${min}, not ${JSON.stringify(value)}`);
   return seconds;
 }

@@ -10,10 +10,12 @@ const stderr = (text: string) => process.stderr.write(text);
 // The long-running commands are loaded only when asked for, so the offline CLI starts fast.
 if (command === "agent") {
   const { agentCommand } = await import("./agent-command.js");
-  process.exitCode = await daemon(() => agentCommand(rest, stdout));
+  // A daemon that returns did not start (or printed its help): whatever it left open (a health
+  // server, watches) must not keep a broken process alive that the kubelet would never restart.
+  process.exit(await daemon(() => agentCommand(rest, stdout)));
 } else if (command === "controller") {
   const { controllerCommand } = await import("./controller-command.js");
-  process.exitCode = await daemon(() => controllerCommand(rest, stdout));
+  process.exit(await daemon(() => controllerCommand(rest, stdout)));
 } else {
   process.exitCode = run(process.argv.slice(2), { stdout, stderr, stdin: readStdin });
 }

@@ -17,7 +17,8 @@ import { changedKeys } from "./node-aggregation.js";
 import { ProfileReconciler, type NodeStatusObject, type ProfileObject } from "./profile-reconciler.js";
 import { ReadinessIndex } from "./readiness-index.js";
 import { UsageIndex } from "./usage-index.js";
-import { WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workload-kinds.js";
+import { podSpecOf, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workload-kinds.js";
+import { localhostProfilesOf } from "../agent/pod-profiles.js";
 import { WorkloadReconciler, workloadKey } from "./workload-reconciler.js";
 import { usesOf, workloadFindings } from "./workload-usage.js";
 
@@ -69,6 +70,8 @@ export class Controller {
   private election: Promise<ElectionOutcome> | undefined;
   private livenessTimer: NodeJS.Timeout | undefined;
   private liveNodes = "";
+  /** Per node: the last heartbeat value seen and when, by this process's clock. */
+  private readonly heartbeats = new Map<string, { value: string | undefined; at: number }>();
   private synced = false;
   private leading = false;
   private workers: Promise<void>[] = [];
@@ -86,7 +89,7 @@ export class Controller {
     }
     this.profileQueue = new WorkQueue({ name: "profiles", logger });
     this.workloadQueue = new WorkQueue({ name: "workloads", logger });
-    this.readiness = new ReadinessIndex(options.catalogueNamespace);
+    this.readiness = new ReadinessIndex(options.catalogueNamespace, (ns, name) => this.profiles.get(`${ns}/${name}`) !== undefined);
     this.usage = new UsageIndex(options.catalogueNamespace, (ns, name) => this.profiles.get(`${ns}/${name}`) !== undefined);
     registerQueueMetrics({ profiles: this.profileQueue, workloads: this.workloadQueue }, this.registry);
     registerInformerMetrics({ profiles: this.profiles, nodestatuses: this.nodeStatuses, pods: this.pods, ...Object.fromEntries(this.workloads) }, this.registry);
@@ -174,6 +177,7 @@ export class Controller {
       events,
       catalogueNamespace: this.options.catalogueNamespace,
       staleAfterMs: this.options.staleAfterMs ?? 90_000,
+      heartbeatSeenAt: (node) => this.heartbeats.get(node)?.at,
       logger,
       workloadFindings: (ns, name) => workloadFindings(this.usage.usersOf(ns, name)),
       onReadinessChange: (_ns, name) => this.enqueueWorkloadsNaming(name),
@@ -212,20 +216,29 @@ export class Controller {
     };
     this.profiles.addHandler({ onAdd: profileEvent, onUpdate: (_o, n) => profileEvent(n), onDelete: profileEvent });
 
+    const beat = (n: NodeStatusObject) => {
+      const node = n.metadata?.name ?? "";
+      const value = n.status?.heartbeatTime;
+      if (this.heartbeats.get(node)?.value !== value) this.heartbeats.set(node, { value, at: Date.now() });
+    };
     this.nodeStatuses.addHandler({
-      onAdd: () => this.enqueueAllProfiles(),
-      onDelete: () => this.enqueueAllProfiles(),
+      onAdd: (n) => {
+        beat(n);
+        this.enqueueAllProfiles();
+      },
+      onDelete: (n) => {
+        this.heartbeats.delete(n.metadata?.name ?? "");
+        this.enqueueAllProfiles();
+      },
       // A heartbeat alone changes nothing a profile shows; only changed entries are requeued.
       onUpdate: (before, after) => {
+        beat(after);
         for (const key of changedKeys(before.status, after.status)) this.profileQueue.add(key);
       },
     });
 
     const podEvent = (pod: KubeObject, gone: boolean) => {
-      for (const key of this.usage.setPod(objectKey(pod), gone ? undefined : pod)) {
-        // Only a profile waiting for its users to go cares about pods.
-        if (this.profiles.get(key)?.metadata?.deletionTimestamp !== undefined) this.profileQueue.add(key);
-      }
+      for (const key of this.usage.setPod(objectKey(pod), gone ? undefined : pod)) this.profileQueue.add(key);
     };
     this.pods.addHandler({ onAdd: (p) => podEvent(p, false), onUpdate: (_o, p) => podEvent(p, false), onDelete: (p) => podEvent(p, true) });
 
@@ -237,6 +250,9 @@ export class Controller {
           this.profileQueue.add(`${w.metadata?.namespace}/${name}`);
           this.profileQueue.add(`${this.options.catalogueNamespace}/${name}`);
         }
+        // The pinned paths its template names must stay on the nodes while it does.
+        const template = gone ? [] : localhostProfilesOf({ spec: podSpecOf(kind, w) });
+        for (const profile of this.usage.setPinned(key, template)) this.profileQueue.add(profile);
         if (!gone) this.enqueueWorkload(kind, w);
       };
       informer.addHandler({ onAdd: (w) => event(w, false), onUpdate: (_o, w) => event(w, false), onDelete: (w) => event(w, true) });
@@ -264,7 +280,7 @@ export class Controller {
     const now = Date.now();
     const live = this.nodeStatuses
       .list()
-      .filter((n) => now - Date.parse(n.status?.heartbeatTime ?? "") < staleAfter)
+      .filter((n) => now - (this.heartbeats.get(n.metadata?.name ?? "")?.at ?? 0) < staleAfter)
       .map((n) => n.metadata?.name)
       .sort()
       .join(",");

@@ -15,7 +15,11 @@ export interface EventTarget {
   uid?: string;
 }
 
-/** Same object, reason and message within this window: one Event, not one per resync. */
+/**
+ * Same object, reason and message within this window: one Event, not one per resync. Progress
+ * counts ("2/3 live nodes") are left out of the comparison, or every node that installs a
+ * profile would add an Event to every workload waiting for it.
+ */
 const REPEAT_WINDOW_MS = 10 * 60_000;
 
 /**
@@ -40,7 +44,7 @@ export class EventRecorder {
 
   private record(target: EventTarget, type: "Normal" | "Warning", reason: string, message: string): void {
     const now = Date.now();
-    const key = `${target.kind}/${target.namespace}/${target.name}/${type}/${reason}/${message}`;
+    const key = `${target.kind}/${target.namespace}/${target.name}/${type}/${reason}/${message.replace(/\d+\/\d+/g, "n/n")}`;
     const last = this.recent.get(key);
     if (last !== undefined && now - last < REPEAT_WINDOW_MS) return;
     this.recent.set(key, now);

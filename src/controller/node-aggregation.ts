@@ -3,6 +3,12 @@ import type { NodeReport } from "../api/node-status.js";
 export interface NodeStatusView {
   node: string;
   report: NodeReport | undefined;
+  /**
+   * When this controller saw the heartbeat change, by its own clock: a node whose clock is off
+   * would otherwise look dead (or alive) for as long as it is off. The report's own time is
+   * used when absent.
+   */
+  seenAt?: number;
 }
 
 export interface Aggregate {
@@ -24,8 +30,8 @@ export interface Aggregate {
  */
 export function aggregate(key: string, hash: string | undefined, nodes: readonly NodeStatusView[], now: number, staleAfterMs: number): Aggregate {
   const out: Aggregate = { installed: 0, total: 0, failing: [], waiting: [], stale: [] };
-  for (const { node, report } of nodes) {
-    const heartbeat = report?.heartbeatTime === undefined ? NaN : Date.parse(report.heartbeatTime);
+  for (const { node, report, seenAt } of nodes) {
+    const heartbeat = seenAt ?? (report?.heartbeatTime === undefined ? NaN : Date.parse(report.heartbeatTime));
     if (!(now - heartbeat < staleAfterMs)) {
       out.stale.push(node);
       continue;

@@ -34,6 +34,8 @@ export interface ProfileReconcilerOptions {
   catalogueNamespace: string;
   /** A node whose agent has not reported for this long is stale. */
   staleAfterMs: number;
+  /** When the controller last saw a node's heartbeat change, by its own clock. */
+  heartbeatSeenAt: (node: string) => number | undefined;
   logger: Logger;
   /** Findings about the workloads using a profile (privileged containers, ...). */
   workloadFindings: (namespace: string, name: string) => Finding[];
@@ -62,7 +64,11 @@ export class ProfileReconciler {
     const nodes = aggregate(
       key,
       hash,
-      this.o.nodeStatuses.list().map((n) => ({ node: n.metadata?.name ?? "", report: n.status })),
+      this.o.nodeStatuses.list().map((n) => {
+        const node = n.metadata?.name ?? "";
+        const seenAt = this.o.heartbeatSeenAt(node);
+        return seenAt === undefined ? { node, report: n.status } : { node, report: n.status, seenAt };
+      }),
       Date.now(),
       this.o.staleAfterMs,
     );
@@ -80,6 +86,7 @@ export class ProfileReconciler {
         compiled: compiled.ok ? { ok: true, hash: hash!, findings: compiled.value.findings } : { ok: false, errors: compiled.error },
         nodes,
         usedBy: users.map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers })),
+        hashesInUse: this.o.usage.hashesInUse(key),
         workloadFindings: this.o.workloadFindings(namespace, name),
         ...(deleting ? { deletion: { blockedBy } } : {}),
       },

@@ -21,6 +21,8 @@ export interface ProfileObservation {
   compiled: { ok: true; hash: string; findings: Diagnostic[] } | { ok: false; errors: Diagnostic[] };
   nodes: Aggregate;
   usedBy: WorkloadUse[];
+  /** Pinned hashes that templates or pods name. */
+  hashesInUse: string[];
   /** Findings about the workloads that use the profile (privileged containers, ...). */
   workloadFindings: Finding[];
   /** Set while the object is being deleted: who still holds it. */
@@ -76,6 +78,7 @@ export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus 
       failing: o.nodes.failing.slice(0, MAX_LISTED).map((f) => ({ node: f.node, reason: f.reason.slice(0, 4096) })),
       stale: o.nodes.stale.slice(0, MAX_LISTED),
     },
+    hashesInUse: o.hashesInUse.slice(0, 64),
     usedBy: o.usedBy.slice(0, 256).map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers.slice(0, 64) })),
     findings: [...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings].slice(0, 256),
   };

@@ -11,7 +11,11 @@ export type ProfileState =
 export class ReadinessIndex {
   private readonly states = new Map<string, ProfileState>();
 
-  constructor(private readonly catalogueNamespace: string) {}
+  constructor(
+    private readonly catalogueNamespace: string,
+    /** Whether the profile exists in the cache, reconciled or not. */
+    private readonly exists: (namespace: string, name: string) => boolean,
+  ) {}
 
   /** Returns true when the state changed in a way workloads care about. */
   set(key: string, state: ProfileState | undefined): boolean {
@@ -21,7 +25,18 @@ export class ReadinessIndex {
     return JSON.stringify(old) !== JSON.stringify(state);
   }
 
+  /**
+   * A profile that exists but has not been reconciled yet (right after this replica became
+   * leader) is pending, never "missing", and never shadowed by the catalogue's profile of the
+   * same name: that would roll a workload onto the wrong profile and back.
+   */
   resolve(namespace: string, name: string): ProfileState | { state: "missing" } {
-    return this.states.get(`${namespace}/${name}`) ?? this.states.get(`${this.catalogueNamespace}/${name}`) ?? { state: "missing" };
+    for (const ns of [namespace, this.catalogueNamespace]) {
+      const key = `${ns}/${name}`;
+      const state = this.states.get(key);
+      if (state !== undefined) return state;
+      if (this.exists(ns, name)) return { state: "pending", key, reason: "not reconciled yet" };
+    }
+    return { state: "missing" };
   }
 }

@@ -17,7 +17,7 @@ export interface NameUse {
   escalating: string[];
 }
 
-const PROFILE_PATH = new RegExp(`^${NODE_PROFILE_ROOT}/([a-z0-9-]+)/([a-z0-9.-]+?)(?:\\.json|/[a-f0-9]{64}\\.json)$`);
+const PROFILE_PATH = new RegExp(`^${NODE_PROFILE_ROOT}/([a-z0-9-]+)/([a-z0-9.-]+?)(?:\\.json|/([a-f0-9]{64})\\.json)$`);
 
 /**
  * Who uses which profile, kept up to date from informer events so that a profile's reconcile
@@ -31,6 +31,8 @@ export class UsageIndex {
   private readonly podProfiles = new Map<string, Set<string>>();
   /** `namespace/name` of a profile -> pods using one of its files. */
   private readonly podsByProfile = new Map<string, Set<string>>();
+  /** Pinned hashes named by each pod or workload template (`kind/ns/name` or `ns/name`), by profile key. */
+  private readonly pinnedBy = new Map<string, Map<string, Set<string>>>();
 
   constructor(
     private readonly catalogueNamespace: string,
@@ -71,17 +73,16 @@ export class UsageIndex {
     return [...(this.byName.get(name) ?? [])];
   }
 
-  /** Replaces what one pod uses; returns the profile keys whose pods changed. */
+  /** Replaces what one pod uses; returns the profile keys whose pods or hashes in use changed. */
   setPod(pod: string, object: KubeObject | undefined): Set<string> {
+    const paths = object === undefined ? [] : localhostProfilesOf(object);
+    const changed = this.setPinned(`Pod/${pod}`, paths);
     const keys = new Set<string>();
-    if (object !== undefined) {
-      for (const path of localhostProfilesOf(object)) {
-        const match = PROFILE_PATH.exec(path);
-        if (match !== null) keys.add(`${match[1]}/${match[2]}`);
-      }
+    for (const path of paths) {
+      const match = PROFILE_PATH.exec(path);
+      if (match !== null) keys.add(`${match[1]}/${match[2]}`);
     }
     const before = this.podProfiles.get(pod) ?? new Set<string>();
-    const changed = new Set<string>();
     for (const key of before) if (!keys.has(key)) changed.add(key);
     for (const key of keys) if (!before.has(key)) changed.add(key);
     for (const key of before) this.podsByProfile.get(key)?.delete(pod);
@@ -93,6 +94,45 @@ export class UsageIndex {
       set.add(pod);
     }
     return changed;
+  }
+
+  /**
+   * Records the pinned paths a pod or a workload's template names. Returns the profile keys
+   * whose set of hashes in use changed.
+   */
+  setPinned(holder: string, paths: readonly string[]): Set<string> {
+    const changed = new Set<string>();
+    const now = new Map<string, Set<string>>();
+    for (const path of paths) {
+      const match = PROFILE_PATH.exec(path);
+      if (match?.[3] === undefined) continue;
+      const key = `${match[1]}/${match[2]}`;
+      let hashes = now.get(key);
+      if (hashes === undefined) now.set(key, (hashes = new Set()));
+      hashes.add(match[3]);
+    }
+    for (const [key, holders] of this.pinnedBy) {
+      if (holders.has(holder) && !now.has(key)) {
+        holders.delete(holder);
+        changed.add(key);
+        if (holders.size === 0) this.pinnedBy.delete(key);
+      }
+    }
+    for (const [key, hashes] of now) {
+      let holders = this.pinnedBy.get(key);
+      if (holders === undefined) this.pinnedBy.set(key, (holders = new Map()));
+      const before = holders.get(holder);
+      if (before === undefined || before.size !== hashes.size || [...hashes].some((h) => !before.has(h))) changed.add(key);
+      holders.set(holder, hashes);
+    }
+    return changed;
+  }
+
+  /** Hashes of a profile that templates or pods still name, sorted. */
+  hashesInUse(key: string): string[] {
+    const out = new Set<string>();
+    for (const hashes of this.pinnedBy.get(key)?.values() ?? []) for (const h of hashes) out.add(h);
+    return [...out].sort();
   }
 
   podsUsing(key: string): string[] {

@@ -148,6 +148,8 @@ describe("controller end to end", function () {
     assert.ok(templateAt !== undefined, "the template moved to the new hash");
     assert.equal(seenOnNode.size, nodes.length, `every node had the new file before the template changed (${[...seenOnNode.keys()]})`);
     for (const [node, at] of seenOnNode) assert.ok(at <= templateAt, `${node} had it ${at - templateAt} ms after the template changed`);
+    // The hash the template names is reported, so agents keep its file for pods still to come.
+    await eventually(async () => assert.ok((await profile("shop")).status?.hashesInUse?.includes(v2.hash)), { timeoutMs: 20_000 });
   });
 
   it("waits to delete a profile in use, saying who uses it, and releases it once free", async () => {

@@ -50,6 +50,7 @@ describe("controller: profile status", () => {
     compiled: { ok: true, hash: H2, findings: [] },
     nodes: { installed: 2, total: 2, failing: [], waiting: [], stale: [] },
     usedBy: [],
+    hashesInUse: [],
     workloadFindings: [],
     ...over,
   });
@@ -143,8 +144,21 @@ describe("controller: usage index", () => {
     const pod = (path: string) => ({ metadata: { name: "p" }, spec: { containers: [{ name: "c", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: path } } }] } });
     assert.deepEqual([...index.setPod("team/p", pod(`operator/team/web/${H1}.json`))], ["team/web"]);
     assert.deepEqual(index.podsUsing("team/web"), ["team/p"]);
-    assert.deepEqual([...index.setPod("team/p", pod("operator/team/web.json"))], []);
+    assert.deepEqual([...index.setPod("team/p", pod("operator/team/web.json"))], ["team/web"], "same profile, but its pinned hash is no longer in use");
     assert.deepEqual([...index.setPod("team/p", pod("profiles/other.json"))], ["team/web"]);
     assert.deepEqual(index.podsUsing("team/web"), []);
+  });
+
+  it("collects the pinned hashes that templates and pods still name, per profile", () => {
+    const pinned = (hash: string) => `operator/team/web/${hash}.json`;
+    assert.deepEqual([...index.setPinned("Deployment/team/shop", [pinned(H1), "operator/team/web.json", "other/x.json"])], ["team/web"]);
+    assert.deepEqual([...index.setPinned("Deployment/team/shop", [pinned(H1)])], [], "nothing changed");
+    const pod = { metadata: { name: "p" }, status: { phase: "Running" }, spec: { containers: [{ name: "c", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: pinned(H2) } } }] } };
+    index.setPod("team/p2", pod);
+    assert.deepEqual(index.hashesInUse("team/web"), [H1, H2]);
+    index.setPod("team/p2", { ...pod, status: { phase: "Succeeded" } });
+    assert.deepEqual(index.hashesInUse("team/web"), [H1], "a finished pod uses nothing");
+    assert.deepEqual([...index.setPinned("Deployment/team/shop", [])], ["team/web"]);
+    assert.deepEqual(index.hashesInUse("team/web"), []);
   });
 });
