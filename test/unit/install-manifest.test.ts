@@ -137,6 +137,7 @@ describe("dist/install.yaml and config/", function () {
         "Namespace seccomp-catalogue",
         "Namespace seccomp-operator-system",
         "PodDisruptionBudget seccomp-operator-system/seccomp-operator-controller",
+        "ResourceQuota seccomp-operator-system/seccomp-operator-critical-pods",
         "Role seccomp-operator-system/seccomp-operator-leader-election",
         "RoleBinding seccomp-catalogue/seccomp-catalogue-readers",
         "RoleBinding seccomp-operator-system/seccomp-operator-leader-election",
@@ -149,8 +150,10 @@ describe("dist/install.yaml and config/", function () {
     });
 
     it("lists Namespaces and CustomResourceDefinitions before what needs them", function () {
-      const firstOther = objects.findIndex((o) => o.kind !== "Namespace" && o.kind !== "CustomResourceDefinition");
-      const lastBase = objects.findLastIndex((o) => o.kind === "Namespace" || o.kind === "CustomResourceDefinition");
+      // kustomize puts a namespace's ResourceQuota right after the Namespace; it needs nothing else.
+      const base = (kind: unknown) => kind === "Namespace" || kind === "CustomResourceDefinition" || kind === "ResourceQuota";
+      const firstOther = objects.findIndex((o) => !base(o.kind));
+      const lastBase = objects.findLastIndex((o) => base(o.kind));
       assert.ok(lastBase < firstOther, "Namespaces and CRDs come first");
     });
 
