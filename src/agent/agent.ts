@@ -19,6 +19,7 @@ import { NodeStatusWriter } from "./node-status-writer.js";
 import { PinnedCollector } from "./pinned-gc.js";
 import { localhostProfilesOf, parsePinnedPath, pinnedKey } from "./pod-profiles.js";
 import { ProfileInstaller } from "./profile-installer.js";
+import { dependentsOf } from "../profile/dependents.js";
 
 export interface AgentOptions {
   nodeName: string;
@@ -140,13 +141,8 @@ export class NodeAgent {
 
   /** A profile and every profile built on it, so a change to a base reaches its children. */
   private enqueueWithDependents(object: SeccompProfileObject): void {
-    const key = objectKey(object);
-    this.queue.add(key);
-    const namespace = object.metadata?.namespace;
-    for (const other of this.allProfiles()) {
-      if (other.spec?.baseProfileName !== object.metadata?.name) continue;
-      if (other.metadata?.namespace === namespace || namespace === this.options.catalogueNamespace) this.queue.add(objectKey(other));
-    }
+    this.queue.add(objectKey(object));
+    for (const child of dependentsOf(object, this.allProfiles(), this.options.catalogueNamespace)) this.queue.add(objectKey(child));
   }
 
   private async run(): Promise<void> {

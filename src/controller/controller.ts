@@ -11,6 +11,7 @@ import { registerInformerMetrics, registerQueueMetrics } from "../kube/metrics.j
 import { objectKey, type KubeObject } from "../kube/objects.js";
 import { RestClient } from "../kube/rest-client.js";
 import { WorkQueue } from "../kube/work-queue.js";
+import { dependentsOf } from "../profile/dependents.js";
 import { operatorVersion } from "../version.js";
 import { EventRecorder } from "./events.js";
 import { changedKeys } from "./node-aggregation.js";
@@ -206,12 +207,9 @@ export class Controller {
     const profileEvent = (p: ProfileObject) => {
       const key = objectKey(p);
       this.profileQueue.add(key);
-      const { namespace, name } = p.metadata ?? {};
-      // Children re-render when a base changes; workloads re-resolve when a name appears or goes.
-      for (const other of this.profiles.list()) {
-        if (other.spec?.baseProfileName !== name) continue;
-        if (other.metadata?.namespace === namespace || namespace === this.options.catalogueNamespace) this.profileQueue.add(objectKey(other));
-      }
+      // Descendants re-render when a base changes; workloads re-resolve when a name appears or goes.
+      for (const child of dependentsOf(p, this.profiles.list(), this.options.catalogueNamespace)) this.profileQueue.add(objectKey(child));
+      const name = p.metadata?.name;
       if (name !== undefined) this.enqueueWorkloadsNaming(name);
     };
     this.profiles.addHandler({ onAdd: profileEvent, onUpdate: (_o, n) => profileEvent(n), onDelete: profileEvent });

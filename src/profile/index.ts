@@ -14,6 +14,7 @@ export * from "./actions.js";
 export * from "./architectures.js";
 export * from "./compile.js";
 export * from "./conversion.js";
+export * from "./dependents.js";
 export * from "./diagnostics.js";
 export * from "./lint.js";
 export * from "./lint-rules.js";

@@ -109,3 +109,20 @@ describe("base profile resolution", () => {
     assert.match(result.error.message, /may not use/);
   });
 });
+
+describe("dependents of a base profile", () => {
+  const p = (namespace: string, name: string, base?: string) => ({ metadata: { namespace, name }, spec: base === undefined ? {} : { baseProfileName: base } });
+  const all = [p("catalogue", "runtime"), p("catalogue", "web", "runtime"), p("team", "shop", "web"), p("team", "api", "runtime"), p("other", "x", "shop"), p("team", "loop-a", "loop-b"), p("team", "loop-b", "loop-a")];
+  const names = (list: { metadata: { namespace: string; name: string } }[]) => list.map((d) => `${d.metadata.namespace}/${d.metadata.name}`).sort();
+
+  it("finds children and grandchildren, across into tenants only from the catalogue", async () => {
+    const { dependentsOf } = await import("../../src/profile/index.js");
+    assert.deepEqual(names(dependentsOf(all[0]!, all, "catalogue")), ["catalogue/web", "team/api", "team/shop"]);
+    assert.deepEqual(names(dependentsOf(all[2]!, all, "catalogue")), [], "other/x cannot resolve team/shop");
+  });
+
+  it("stops at cycles", async () => {
+    const { dependentsOf } = await import("../../src/profile/index.js");
+    assert.deepEqual(names(dependentsOf(all[5]!, all, "catalogue")), ["team/loop-a", "team/loop-b"]);
+  });
+});
