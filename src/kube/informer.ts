@@ -154,7 +154,7 @@ export class Informer<T extends KubeObject> {
     while (!stopped.aborted) {
       try {
         if (needList) {
-          await this.relist();
+          await this.relist(this.expiredInARow === 0);
           needList = false;
         }
         const started = Date.now();
@@ -180,12 +180,18 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  /** Lists everything and makes the cache (and the handlers) agree with it. */
-  private async relist(): Promise<void> {
+  /**
+   * Lists everything and makes the cache (and the handlers) agree with it. As client-go's
+   * reflector does, a list that may be a little old is served from the API server's watch cache
+   * (resourceVersion 0), sparing etcd when every node's agent lists at once; after 410 Gone
+   * the list must be current, and goes to etcd.
+   */
+  private async relist(fromCache: boolean): Promise<void> {
     const list = await this.client.listAll<T>(this.collection(), {
       labelSelector: this.options.labelSelector,
       fieldSelector: this.options.fieldSelector,
       limit: this.options.pageSize ?? 500,
+      ...(fromCache ? { resourceVersion: "0" } : {}),
       signal: this.stopController.signal,
     });
     this.counters.lists++;

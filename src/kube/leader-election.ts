@@ -165,16 +165,19 @@ export class LeaderElector {
     const { client, namespace, name, identity } = this.options;
     const ref = { ...LEASES, namespace, name };
     const now = new Date();
-    const call = { timeoutMs: Math.min(timeoutMs, this.renewDeadlineMs) };
+    // One deadline for the whole attempt (read, then write), so that a slow API server cannot
+    // stretch a renewal past the renew deadline while this replica still acts as leader.
+    const deadline = now.getTime() + Math.min(timeoutMs, this.renewDeadlineMs);
+    const call = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
     try {
-      const current = await client.find<Lease>(ref, call);
+      const current = await client.find<Lease>(ref, call());
       if (!current) {
         const created = await client.create<Lease>(ref, {
           apiVersion: "coordination.k8s.io/v1",
           kind: "Lease",
           metadata: { name, namespace },
           spec: this.spec(now, now, 0),
-        }, call);
+        }, call());
         this.observe(created, now.getTime());
         return true;
       }
@@ -187,7 +190,7 @@ export class LeaderElector {
       const updated = await client.replace<Lease>(ref, {
         ...current,
         spec: this.spec(mine && spec.acquireTime ? new Date(spec.acquireTime) : now, now, mine ? transitions : transitions + 1),
-      }, call);
+      }, call());
       this.observe(updated, now.getTime());
       return true;
     } catch (err) {
