@@ -43,8 +43,9 @@ export function compileObject(object: unknown, lookup: ObjectLookup, catalogueNa
   };
   const resolved = resolveSpec(`${namespace}/${loaded.name}`, loaded.spec, baseLookup);
   if (!resolved.ok) return err([resolved.error]);
-  // Merging bases can create contradictions neither profile had alone.
-  const semantic = checkSemantics(resolved.value.spec);
+  // Merging bases can create contradictions neither profile had alone; without a base, the
+  // checks loadDocument ran are the ones that count.
+  const semantic = resolved.value.chain.length > 1 ? checkSemantics(resolved.value.spec) : [];
   if (hasErrors(semantic)) return err(semantic.filter((d) => d.severity === "error"));
   const findings = [...loaded.diagnostics.filter((d) => d.severity !== "error"), ...semantic, ...lintSpec(resolved.value.spec)];
   return ok({ rendered: renderProfile(resolved.value.spec), chain: resolved.value.chain, findings });

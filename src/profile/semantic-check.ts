@@ -37,53 +37,60 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
     );
   }
 
-  // name -> first unconditional rule that names it, to find contradictions across rules.
-  const unconditional = new Map<string, { index: number; rule: SyscallRule }>();
-  (spec.syscalls ?? []).forEach((rule, i) => {
+  // name -> index of the first unconditional rule that names it, to find contradictions.
+  // Plain loops and paths built only for a finding: hundreds of names per profile are the hot path.
+  const unconditional = new Map<string, number>();
+  const rules = spec.syscalls ?? [];
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     const rulePath = `${prefix}.syscalls[${i}]`;
     checkRule(rule, rulePath, out);
+    const conditional = rule.args !== undefined && rule.args.length > 0;
     const seen = new Set<string>();
-    rule.names.forEach((name, j) => {
-      // Paths are built only for a finding: hundreds of names per profile are the hot path.
-      const namePath = () => `${rulePath}.names[${j}]`;
+    for (let j = 0; j < rule.names.length; j++) {
+      const name = rule.names[j]!;
       if (seen.has(name)) {
-        out.push(diagnostic("error", "duplicate-syscall", namePath(), `${name} is listed twice in this rule`));
-        return;
+        out.push(diagnostic("error", "duplicate-syscall", `${rulePath}.names[${j}]`, `${name} is listed twice in this rule`));
+        continue;
       }
       seen.add(name);
-      checkName(name, namePath, arches, archMask, out);
-      if (rule.args !== undefined && rule.args.length > 0) return;
-      const first = unconditional.get(name);
-      if (first === undefined) {
-        unconditional.set(name, { index: i, rule });
-      } else if (first.rule.action !== rule.action || first.rule.errnoRet !== rule.errnoRet) {
+      checkName(name, rulePath, j, arches, archMask, out);
+      if (conditional) continue;
+      const firstIndex = unconditional.get(name);
+      if (firstIndex === undefined) {
+        unconditional.set(name, i);
+        continue;
+      }
+      const first = rules[firstIndex]!;
+      if (first.action !== rule.action || first.errnoRet !== rule.errnoRet) {
         out.push(
           diagnostic(
             "error",
             "conflicting-actions",
-            namePath(),
-            `${name} is given ${describeAction(rule)} here and ${describeAction(first.rule)} in ${prefix}.syscalls[${first.index}]`,
+            `${rulePath}.names[${j}]`,
+            `${name} is given ${describeAction(rule)} here and ${describeAction(first)} in ${prefix}.syscalls[${firstIndex}]`,
             "keep one rule per syscall",
           ),
         );
       } else {
-        out.push(diagnostic("warning", "duplicate-syscall", namePath(), `${name} already has the same rule in ${prefix}.syscalls[${first.index}]`));
+        out.push(diagnostic("warning", "duplicate-syscall", `${rulePath}.names[${j}]`, `${name} already has the same rule in ${prefix}.syscalls[${firstIndex}]`));
       }
-    });
-  });
+    }
+  }
 
   // runc lets an unconditional rule win over conditional rules for the same syscall, whatever the order.
   (spec.syscalls ?? []).forEach((rule, i) => {
     if (rule.args === undefined || rule.args.length === 0) return;
     rule.names.forEach((name, j) => {
-      const first = unconditional.get(name);
-      if (first !== undefined && first.rule.action !== rule.action) {
+      const firstIndex = unconditional.get(name);
+      const first = firstIndex === undefined ? undefined : rules[firstIndex]!;
+      if (first !== undefined && first.action !== rule.action) {
         out.push(
           diagnostic(
             "warning",
             "shadowed-rule",
             `${prefix}.syscalls[${i}].names[${j}]`,
-            `this conditional rule for ${name} never applies: ${prefix}.syscalls[${first.index}] gives it ${describeAction(first.rule)} for every call`,
+            `this conditional rule for ${name} never applies: ${prefix}.syscalls[${firstIndex}] gives it ${describeAction(first)} for every call`,
             "remove one of the two rules",
           ),
         );
@@ -141,7 +148,7 @@ function checkRule(rule: SyscallRule, path: string, out: Diagnostic[]): void {
   });
 }
 
-function checkName(name: string, path: () => string, arches: readonly ArchitectureToken[], archMask: number, out: Diagnostic[]): void {
+function checkName(name: string, rulePath: string, index: number, arches: readonly ArchitectureToken[], archMask: number, out: Diagnostic[]): void {
   const mask = syscallMask(name);
   if (mask === 0) {
     const suggestions = suggestSyscall(name, arches);
@@ -149,7 +156,7 @@ function checkName(name: string, path: () => string, arches: readonly Architectu
       diagnostic(
         "error",
         "unknown-syscall",
-        path(),
+        `${rulePath}.names[${index}]`,
         `${name} is not a syscall on any architecture (runc would silently ignore it)`,
         suggestions.length > 0 ? `did you mean ${suggestions.join(", ")}?` : undefined,
       ),
@@ -161,7 +168,7 @@ function checkName(name: string, path: () => string, arches: readonly Architectu
       diagnostic(
         "warning",
         "syscall-not-on-architectures",
-        path(),
+        `${rulePath}.names[${index}]`,
         `${name} does not exist on any of this profile's architectures (${arches.join(", ")}), so this entry has no effect`,
       ),
     );
@@ -192,7 +199,7 @@ export function checkNamesLoosely(candidate: unknown, prefix = "spec"): Diagnost
     const names = rule !== null && typeof rule === "object" ? (rule as { names?: unknown }).names : undefined;
     if (!Array.isArray(names)) return;
     names.forEach((name: unknown, j) => {
-      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, () => `${prefix}.syscalls[${i}].names[${j}]`, arches, archMask, out);
+      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, `${prefix}.syscalls[${i}]`, j, arches, archMask, out);
     });
   });
   return out;
