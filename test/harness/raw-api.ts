@@ -20,6 +20,10 @@ export interface RawRequest {
   accept?: string;
   contentType?: string;
   body?: unknown;
+  /** More headers, e.g. Impersonate-User (a list repeats the header). */
+  headers?: Record<string, string | string[]>;
+  /** For watches: answer with the status as soon as a 200's headers arrive. */
+  statusOnly?: boolean;
 }
 
 export const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io";
@@ -34,12 +38,18 @@ export async function apiRequest(kc: KubeConfig, req: RawRequest): Promise<RawRe
     headers: {
       Accept: req.accept ?? "application/json",
       ...(payload !== undefined ? { "Content-Type": req.contentType ?? "application/json" } : {}),
+      ...req.headers,
     },
     timeout: 10_000,
   };
   await kc.applyToHTTPSOptions(options);
   return new Promise((resolve, reject) => {
     const r = request(new URL(req.path, server), options, (res) => {
+      if (req.statusOnly && res.statusCode === 200) {
+        resolve({ status: 200, body: undefined, text: "" });
+        r.destroy();
+        return;
+      }
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (text += chunk));
@@ -54,6 +64,7 @@ export async function apiRequest(kc: KubeConfig, req: RawRequest): Promise<RawRe
       });
     });
     r.on("timeout", () => r.destroy(new Error(`${options.method} ${req.path} timed out`)));
+    // After a statusOnly answer the promise is settled and this is a no-op.
     r.on("error", reject);
     r.end(payload);
   });

@@ -9,14 +9,13 @@
 // namespace as a suffix: the real policy must not refuse writes of other
 // suites, and another suite's copy must not mask a mistake here.
 import assert from "node:assert/strict";
-import { request } from "node:https";
-import type { RequestOptions } from "node:https";
 import { readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { API_VERSION, NODE_STATUS_KIND, PROFILE_KIND } from "../../src/api/names.js";
 import { installFile } from "../../hack/generate-install.js";
 import { installCrds } from "../harness/crds.js";
+import { apiRequest } from "../harness/raw-api.js";
 import { eventually } from "../harness/eventually.js";
 import { createNamespace, deleteNamespace } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
@@ -74,44 +73,14 @@ interface Call {
 
 /** One request to the API server, as the administrator or impersonating `as`. */
 async function call(kc: KubeConfig, as: Identity | undefined, req: Call): Promise<Response> {
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error("the kubeconfig has no current cluster");
-  const payload = req.body === undefined ? undefined : JSON.stringify(req.body);
-  const headers: Record<string, string | string[]> = { Accept: "application/json" };
-  if (payload !== undefined) headers["Content-Type"] = req.contentType ?? "application/json";
+  const headers: Record<string, string | string[]> = {};
   if (as) {
     headers["Impersonate-User"] = as.user;
     headers["Impersonate-Group"] = as.groups;
     // Extra keys travel percent-encoded in the header name.
     for (const [key, values] of Object.entries(as.extra ?? {})) headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
   }
-  const options: RequestOptions = { method: req.method ?? "GET", headers, timeout: 10_000 };
-  await kc.applyToHTTPSOptions(options);
-  return new Promise((resolve, reject) => {
-    const r = request(new URL(req.path, server), options, (res) => {
-      if (req.statusOnly && res.statusCode === 200) {
-        resolve({ status: 200, body: undefined, text: "" });
-        r.destroy();
-        return;
-      }
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => {
-        let body: Response["body"];
-        try {
-          body = JSON.parse(text) as Response["body"];
-        } catch {
-          body = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, body, text });
-      });
-    });
-    r.on("timeout", () => r.destroy(new Error(`${options.method} ${req.path} timed out`)));
-    // After a statusOnly answer the promise is settled and this is a no-op.
-    r.on("error", reject);
-    r.end(payload);
-  });
+  return (await apiRequest(kc, { ...req, headers })) as Response;
 }
 
 function show(res: Response): string {
