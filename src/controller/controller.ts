@@ -243,7 +243,8 @@ export class Controller {
     for (const [kind, informer] of this.workloads) {
       const event = (w: KubeObject, gone: boolean) => {
         const key = workloadKey(kind, w.metadata?.namespace ?? "", w.metadata?.name ?? "");
-        const names = this.usage.setWorkload(key, gone ? [] : usesOf(kind, w));
+        const uses = gone ? [] : usesOf(kind, w);
+        const names = this.usage.setWorkload(key, uses);
         for (const name of names) {
           this.profileQueue.add(`${w.metadata?.namespace}/${name}`);
           this.profileQueue.add(`${this.options.catalogueNamespace}/${name}`);
@@ -251,16 +252,16 @@ export class Controller {
         // The pinned paths its template names must stay on the nodes while it does.
         const template = gone ? [] : localhostProfilesOf({ spec: podSpecOf(kind, w) });
         for (const profile of this.usage.setPinned(key, template)) this.profileQueue.add(profile);
-        if (!gone) this.enqueueWorkload(kind, w);
+        if (!gone) this.enqueueWorkload(kind, w, uses);
       };
       informer.addHandler({ onAdd: (w) => event(w, false), onUpdate: (_o, w) => event(w, false), onDelete: (w) => event(w, true) });
     }
   }
 
-  private enqueueWorkload(kind: WorkloadKind, w: KubeObject): void {
+  private enqueueWorkload(kind: WorkloadKind, w: KubeObject, uses = usesOf(kind, w)): void {
     // Only workloads that ask for a profile, or still carry our fields, need a reconcile.
     const ours = (w.metadata?.managedFields?.length ?? 0) > 0;
-    if (!ours && usesOf(kind, w).length === 0) return;
+    if (!ours && uses.length === 0) return;
     this.workloadQueue.add(workloadKey(kind, w.metadata?.namespace ?? "", w.metadata?.name ?? ""));
   }
 
