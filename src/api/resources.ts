@@ -5,3 +5,4 @@ import { GROUP, NODE_STATUS_PLURAL, PROFILE_PLURAL, VERSION } from "./names.js";
 export const PROFILE_RESOURCE: Resource = { group: GROUP, version: VERSION, plural: PROFILE_PLURAL };
 export const NODE_STATUS_RESOURCE: Resource = { group: GROUP, version: VERSION, plural: NODE_STATUS_PLURAL };
 export const POD_RESOURCE: Resource = { group: "", version: "v1", plural: "pods" };
+export const NODE_RESOURCE: Resource = { group: "", version: "v1", plural: "nodes" };

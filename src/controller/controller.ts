@@ -1,12 +1,12 @@
 import { Gauge, Registry } from "prom-client";
 import { FIELD_MANAGER } from "../api/names.js";
-import { NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../api/resources.js";
+import { NODE_RESOURCE, NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../api/resources.js";
 import { podSeccompShape, withoutManagedFields } from "../agent/cache-shapes.js";
 import type { ClusterAccess } from "../kube/cluster-access.js";
 import { startHealthServer, type HealthServer } from "../kube/health-server.js";
 import { Informer } from "../kube/informer.js";
 import { LeaderElector, type ElectionOutcome } from "../kube/leader-election.js";
-import type { Logger } from "../kube/logger.js";
+import { errorMessage, type Logger } from "../kube/logger.js";
 import { registerInformerMetrics, registerQueueMetrics } from "../kube/metrics.js";
 import { objectKey, type KubeObject } from "../kube/objects.js";
 import { RestClient } from "../kube/rest-client.js";
@@ -60,6 +60,7 @@ export class Controller {
   private readonly profiles: Informer<ProfileObject>;
   private readonly nodeStatuses: Informer<NodeStatusObject>;
   private readonly pods: Informer<KubeObject>;
+  private readonly nodes: Informer<KubeObject>;
   private readonly workloads = new Map<WorkloadKind, Informer<KubeObject>>();
   private readonly profileQueue: WorkQueue;
   private readonly workloadQueue: WorkQueue;
@@ -85,6 +86,8 @@ export class Controller {
     this.nodeStatuses = new Informer<NodeStatusObject>(this.client, { ...common, resource: NODE_STATUS_RESOURCE, transform: withoutManagedFields });
     // Pods matter only for the files they use; the rest of each pod is dropped on arrival.
     this.pods = new Informer<KubeObject>(this.client, { ...common, resource: POD_RESOURCE, transform: podSeccompShape, resyncPeriodMs: 0 });
+    // Only node names matter: to tell a silent agent on a live node from one whose node is gone.
+    this.nodes = new Informer<KubeObject>(this.client, { ...common, resource: NODE_RESOURCE, transform: (n) => ({ metadata: { name: n.metadata?.name, resourceVersion: n.metadata?.resourceVersion } }), resyncPeriodMs: 0 });
     for (const kind of WORKLOAD_KINDS) {
       this.workloads.set(kind, new Informer<KubeObject>(this.client, { ...common, resource: WORKLOADS[kind].resource, transform: workloadShape }));
     }
@@ -160,7 +163,7 @@ export class Controller {
   }
 
   private informers(): Informer<KubeObject>[] {
-    return [this.profiles, this.nodeStatuses, this.pods, ...this.workloads.values()] as Informer<KubeObject>[];
+    return [this.profiles, this.nodeStatuses, this.pods, this.nodes, ...this.workloads.values()] as Informer<KubeObject>[];
   }
 
   /** Starts the reconcilers: every known object is queued once, then events keep it current. */
@@ -286,6 +289,25 @@ export class Controller {
     if (live !== this.liveNodes) {
       this.liveNodes = live;
       this.enqueueAllProfiles();
+    }
+    this.forgetRemovedNodes(now, staleAfter);
+  }
+
+  /**
+   * Deletes the SeccompNodeStatus of a node that no longer exists once its agent is silent too,
+   * so removed nodes do not pile up in every profile's status. The uid precondition keeps a
+   * status that a new agent of a same-named node has just recreated.
+   */
+  private forgetRemovedNodes(now: number, staleAfter: number): void {
+    for (const status of this.nodeStatuses.list()) {
+      const name = status.metadata?.name ?? "";
+      if (this.nodes.get(name) !== undefined) continue;
+      if (now - (this.heartbeats.get(name)?.at ?? 0) < staleAfter) continue;
+      const uid = status.metadata?.uid;
+      this.client
+        .delete({ ...NODE_STATUS_RESOURCE, name }, uid === undefined ? {} : { preconditions: { uid } })
+        .then(() => this.options.logger.info("removed the status of a node that no longer exists", { node: name }))
+        .catch((error: unknown) => this.options.logger.warn("cannot remove the status of a removed node", { node: name, error: errorMessage(error) }));
     }
   }
 

@@ -201,6 +201,16 @@ describe("controller end to end", function () {
     }
   });
 
+  it("removes the status of a node that no longer exists once its agent is silent, and keeps those of live nodes", async () => {
+    const old = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const report = { agentVersion: "0.1.0", heartbeatTime: old, profiles: {} };
+    for (const name of ["gone-node", nodes[0]!]) {
+      await client.apply({ ...NODE_STATUS_RESOURCE, name }, { apiVersion: API_VERSION, kind: "SeccompNodeStatus", metadata: { name }, status: report }, { fieldManager: "e2e-test", force: true });
+    }
+    await eventually(async () => assert.equal(await client.find({ ...NODE_STATUS_RESOURCE, name: "gone-node" }), undefined), { timeoutMs: 40_000, intervalMs: 500 });
+    assert.ok(await client.find({ ...NODE_STATUS_RESOURCE, name: nodes[0]! }), "a live node's status stays");
+  });
+
   it("loses nothing when the leader is killed during a burst of 200 profiles", async function () {
     await controller.process.stop();
     const args = ["--leader-elect", `--lease-namespace=${ns}`, "--lease-duration=3", "--agent-timeout=6"];
