@@ -285,10 +285,6 @@ export class NodeAgent {
     return true;
   }
 
-  get isReady(): boolean {
-    return this.ready;
-  }
-
   async stop(): Promise<void> {
     clearTimeout(this.gcTimer);
     await this.queue.shutdown();

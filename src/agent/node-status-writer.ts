@@ -31,7 +31,6 @@ export class NodeStatusWriter {
   private writing: Promise<void> | undefined;
   private writtenRevision = -1;
   private stopped = false;
-  private lastError: string | undefined;
   /** Failed writes in a row; each one doubles the wait before the next, up to a minute. */
   private failures = 0;
 
@@ -52,10 +51,6 @@ export class NodeStatusWriter {
   /** True once the current state is written. */
   get upToDate(): boolean {
     return this.writtenRevision === this.state.revision;
-  }
-
-  get error(): string | undefined {
-    return this.lastError;
   }
 
   async stop(): Promise<void> {
@@ -95,13 +90,11 @@ export class NodeStatusWriter {
     try {
       await this.client.apply({ ...NODE_STATUS_RESOURCE, name: this.options.nodeName }, body, { fieldManager: AGENT_FIELD_MANAGER, force: true });
       this.writtenRevision = revision;
-      this.lastError = undefined;
       this.failures = 0;
       this.options.onWrite?.(true);
     } catch (error) {
       this.failures++;
-      this.lastError = errorMessage(error);
-      this.options.logger.warn("node status write failed", { node: this.options.nodeName, error: this.lastError });
+      this.options.logger.warn("node status write failed", { node: this.options.nodeName, error: errorMessage(error), failures: this.failures });
       this.options.onWrite?.(false);
     }
   }

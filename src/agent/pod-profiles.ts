@@ -7,7 +7,8 @@ export interface PinnedRef {
   hash: string;
 }
 
-const PINNED = new RegExp(`^${NODE_PROFILE_ROOT}/([a-z0-9-]+)/([a-z0-9.-]+)/([a-f0-9]{64})\\.json$`);
+/** `operator/<namespace>/<name>.json` (stable) or `operator/<namespace>/<name>/<hash>.json` (pinned). */
+const PROFILE_PATH = new RegExp(`^${NODE_PROFILE_ROOT}/([a-z0-9-]+)/([a-z0-9.-]+?)(?:\\.json|/([a-f0-9]{64})\\.json)$`);
 
 interface SeccompProfileField {
   type?: string;
@@ -44,8 +45,15 @@ export function localhostProfilesOf(pod: unknown): string[] {
 
 /** Parses a pinned path; undefined for stable paths and paths the operator does not own. */
 export function parsePinnedPath(path: string): PinnedRef | undefined {
-  const match = PINNED.exec(path);
-  return match === null ? undefined : { namespace: match[1]!, name: match[2]!, hash: match[3]! };
+  const ref = parseProfilePath(path);
+  return ref?.hash === undefined ? undefined : (ref as PinnedRef);
+}
+
+/** The profile a stable or pinned path belongs to (with the hash for a pinned one); undefined for other paths. */
+export function parseProfilePath(path: string): { namespace: string; name: string; hash?: string } | undefined {
+  const match = PROFILE_PATH.exec(path);
+  if (match === null) return undefined;
+  return match[3] === undefined ? { namespace: match[1]!, name: match[2]! } : { namespace: match[1]!, name: match[2]!, hash: match[3] };
 }
 
 export function pinnedKey(ref: PinnedRef): string {

@@ -1,5 +1,4 @@
-import { NODE_PROFILE_ROOT } from "../api/names.js";
-import { localhostProfilesOf } from "../agent/pod-profiles.js";
+import { localhostProfilesOf, parsePinnedPath, parseProfilePath } from "../agent/pod-profiles.js";
 import type { KubeObject } from "../kube/objects.js";
 
 /** One workload's use of a profile name: the containers that ask for it. */
@@ -17,7 +16,6 @@ export interface NameUse {
   escalating: string[];
 }
 
-const PROFILE_PATH = new RegExp(`^${NODE_PROFILE_ROOT}/([a-z0-9-]+)/([a-z0-9.-]+?)(?:\\.json|/([a-f0-9]{64})\\.json)$`);
 
 /**
  * Who uses which profile, kept up to date from informer events so that a profile's reconcile
@@ -79,8 +77,8 @@ export class UsageIndex {
     const changed = this.setPinned(`Pod/${pod}`, paths);
     const keys = new Set<string>();
     for (const path of paths) {
-      const match = PROFILE_PATH.exec(path);
-      if (match !== null) keys.add(`${match[1]}/${match[2]}`);
+      const ref = parseProfilePath(path);
+      if (ref !== undefined) keys.add(`${ref.namespace}/${ref.name}`);
     }
     const before = this.podProfiles.get(pod) ?? new Set<string>();
     for (const key of before) if (!keys.has(key)) changed.add(key);
@@ -104,12 +102,12 @@ export class UsageIndex {
     const changed = new Set<string>();
     const now = new Map<string, Set<string>>();
     for (const path of paths) {
-      const match = PROFILE_PATH.exec(path);
-      if (match?.[3] === undefined) continue;
-      const key = `${match[1]}/${match[2]}`;
+      const ref = parsePinnedPath(path);
+      if (ref === undefined) continue;
+      const key = `${ref.namespace}/${ref.name}`;
       let hashes = now.get(key);
       if (hashes === undefined) now.set(key, (hashes = new Set()));
-      hashes.add(match[3]);
+      hashes.add(ref.hash);
     }
     for (const [key, holders] of this.pinnedBy) {
       if (holders.has(holder) && !now.has(key)) {

@@ -3,8 +3,7 @@
  * a node writes exactly the bytes `seccomp-operator render` prints.
  */
 import type { ProfileSpec } from "../api/profile-spec.js";
-import { hasErrors, type Diagnostic } from "./diagnostics.js";
-import { lintSpec } from "./lint.js";
+import type { Diagnostic } from "./diagnostics.js";
 import { loadProfiles } from "./load.js";
 import { renderProfile, type RenderedProfile } from "./render.js";
 import { resolveSpec } from "./resolve.js";
@@ -57,10 +56,4 @@ export function renderSpec(spec: ProfileSpec): RenderedProfile {
   const errors = checkSemantics(resolved.value.spec).filter((d) => d.severity === "error");
   if (errors.length > 0) throw new ProfileError(errors);
   return renderProfile(resolved.value.spec);
-}
-
-/** Validation and lint findings of a spec that names no base profile. */
-export function checkSpec(spec: ProfileSpec): { errors: boolean; findings: Diagnostic[] } {
-  const findings = lintSpec(spec);
-  return { errors: hasErrors(findings), findings };
 }
