@@ -11,13 +11,15 @@ import { RestClient } from "../kube/rest-client.js";
 import { WorkQueue } from "../kube/work-queue.js";
 import { operatorVersion } from "../version.js";
 import { agentMetrics } from "./agent-metrics.js";
-import { podSeccompShape, withoutManagedFields } from "./cache-shapes.js";
+import { withoutManagedFields } from "../kube/objects.js";
+import { podSeccompShape } from "../api/pod-seccomp.js";
 import { ProfileFileStore } from "./file-store.js";
 import { readKernelSupport } from "./kernel-support.js";
 import { NodeState } from "./node-state.js";
 import { NodeStatusWriter } from "./node-status-writer.js";
 import { PinnedCollector } from "./pinned-gc.js";
-import { localhostProfilesOf, parsePinnedPath, pinnedKey } from "./pod-profiles.js";
+import { localhostProfilesOf } from "../api/pod-seccomp.js";
+import { parsePinnedPath, pinnedKey } from "../api/node-paths.js";
 import { ProfileInstaller } from "./profile-installer.js";
 import { dependentsOf } from "../profile/dependents.js";
 

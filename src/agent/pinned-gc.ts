@@ -1,5 +1,5 @@
-import type { PinnedRef } from "./pod-profiles.js";
-import { pinnedKey } from "./pod-profiles.js";
+import type { PinnedRef } from "../api/node-paths.js";
+import { pinnedKey } from "../api/node-paths.js";
 
 /**
  * Decides which pinned files may go. A pinned file stays while it is the current content of

@@ -2,7 +2,7 @@ import { diagnostic, type Diagnostic } from "../profile/diagnostics.js";
 import { lintSpec } from "../profile/lint.js";
 import { renderProfile, type RenderedProfile } from "../profile/render.js";
 import { resolveSpec, type BaseLookup } from "../profile/resolve.js";
-import type { SourcedProfile } from "./catalogue.js";
+import type { SourcedProfile } from "./input-profiles.js";
 
 export interface Analysis {
   profile: SourcedProfile;

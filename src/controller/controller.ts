@@ -1,7 +1,8 @@
 import { Gauge, Registry } from "prom-client";
 import { FIELD_MANAGER } from "../api/names.js";
 import { NODE_RESOURCE, NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../api/resources.js";
-import { podSeccompShape, withoutManagedFields } from "../agent/cache-shapes.js";
+import { withoutManagedFields } from "../kube/objects.js";
+import { podSeccompShape } from "../api/pod-seccomp.js";
 import type { ClusterAccess } from "../kube/cluster-access.js";
 import { startHealthServer, type HealthServer } from "../kube/health-server.js";
 import { Informer } from "../kube/informer.js";
@@ -13,15 +14,15 @@ import { RestClient } from "../kube/rest-client.js";
 import { WorkQueue } from "../kube/work-queue.js";
 import { dependentsOf } from "../profile/dependents.js";
 import { operatorVersion } from "../version.js";
-import { EventRecorder } from "./events.js";
-import { changedKeys } from "./node-aggregation.js";
-import { ProfileReconciler, type NodeStatusObject, type ProfileObject } from "./profile-reconciler.js";
-import { ReadinessIndex } from "./readiness-index.js";
-import { UsageIndex } from "./usage-index.js";
-import { podSpecOf, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workload-kinds.js";
-import { localhostProfilesOf } from "../agent/pod-profiles.js";
-import { WorkloadReconciler, workloadKey } from "./workload-reconciler.js";
-import { usesOf, workloadFindings } from "./workload-usage.js";
+import { EventRecorder } from "./event-recorder.js";
+import { changedKeys } from "./nodes/node-aggregation.js";
+import { ProfileReconciler, type NodeStatusObject, type ProfileObject } from "./profiles/profile-reconciler.js";
+import { ReadinessIndex } from "./profiles/readiness-index.js";
+import { UsageIndex } from "./workloads/usage-index.js";
+import { podSpecOf, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workloads/workload-kinds.js";
+import { localhostProfilesOf } from "../api/pod-seccomp.js";
+import { WorkloadReconciler, workloadKey } from "./workloads/workload-reconciler.js";
+import { usesOf, workloadFindings } from "./workloads/workload-uses.js";
 
 export interface ControllerOptions {
   kubeConfig: ClusterAccess;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { compileObject, renderSpec, summarize, type ObjectLookup } from "../../src/profile/index.js";
+import { compileObject, summarize, type ObjectLookup } from "../../src/profile/compile.js";
+import { renderSpec } from "../render-spec.js";
 
 const profile = (namespace: string, name: string, spec: object) => ({
   apiVersion: "seccomp.operator.dev/v1alpha1",

@@ -3,18 +3,17 @@
 // annotations ask for, and server-side-applies them with the operator's field
 // manager only when that changes something. Level-triggered and idempotent:
 // resyncs and replays write nothing.
-import { FIELD_MANAGER } from "../api/names.js";
-import { isConflict } from "../kube/api-error.js";
-import type { Logger } from "../kube/logger.js";
-import type { KubeObject } from "../kube/objects.js";
-import type { RestClient } from "../kube/rest-client.js";
-import type { WorkloadEvents, WorkloadRef } from "./workload-events.js";
+import { FIELD_MANAGER } from "../../api/names.js";
+import { isConflict } from "../../kube/api-error.js";
+import type { Logger } from "../../kube/logger.js";
+import type { KubeObject } from "../../kube/objects.js";
+import type { RestClient } from "../../kube/rest-client.js";
+import type { WorkloadEvents, WorkloadRef } from "./workload-event-reasons.js";
 import { isWorkloadKind, WORKLOADS, type WorkloadKind } from "./workload-kinds.js";
 import { planWorkload, type WorkloadPlan } from "./workload-plan.js";
-import type { ReadinessLookup } from "./workload-readiness.js";
+import type { ReadinessLookup } from "../profiles/readiness-index.js";
 import { referencesOf } from "./workload-references.js";
 
-export type { ProfileReadiness, ReadinessLookup } from "./workload-readiness.js";
 
 /** The part of an Informer the reconciler reads. */
 export interface WorkloadCache {

@@ -1,19 +1,19 @@
 import { isDeepStrictEqual } from "node:util";
-import { API_VERSION, FIELD_MANAGER, FINALIZER, PROFILE_KIND } from "../api/names.js";
-import type { NodeReport } from "../api/node-status.js";
-import type { Finding, ProfileStatus } from "../api/profile-status.js";
-import { PROFILE_RESOURCE } from "../api/resources.js";
-import type { Informer } from "../kube/informer.js";
-import type { Logger } from "../kube/logger.js";
-import { splitKey, type KubeObject } from "../kube/objects.js";
-import type { RestClient } from "../kube/rest-client.js";
-import type { HandlerResult } from "../kube/work-queue.js";
-import { compileObject, summarize } from "../profile/compile.js";
-import { aggregate } from "./node-aggregation.js";
-import type { EventRecorder } from "./events.js";
-import { computeStatus } from "./profile-status.js";
+import { API_VERSION, FIELD_MANAGER, FINALIZER, PROFILE_KIND } from "../../api/names.js";
+import type { NodeReport } from "../../api/node-status.js";
+import type { Finding, ProfileStatus } from "../../api/profile-status.js";
+import { PROFILE_RESOURCE } from "../../api/resources.js";
+import type { Informer } from "../../kube/informer.js";
+import type { Logger } from "../../kube/logger.js";
+import { splitKey, type KubeObject } from "../../kube/objects.js";
+import type { RestClient } from "../../kube/rest-client.js";
+import type { HandlerResult } from "../../kube/work-queue.js";
+import { compileObject, summarize } from "../../profile/compile.js";
+import { aggregate } from "../nodes/node-aggregation.js";
+import type { EventRecorder } from "../event-recorder.js";
+import { computeStatus } from "./status-computation.js";
 import type { ReadinessIndex } from "./readiness-index.js";
-import type { UsageIndex } from "./usage-index.js";
+import type { UsageIndex } from "../workloads/usage-index.js";
 
 export interface ProfileObject extends KubeObject {
   spec?: { baseProfileName?: string };

@@ -1,5 +1,5 @@
-import type { Finding } from "../api/profile-status.js";
-import type { KubeObject } from "../kube/objects.js";
+import type { Finding } from "../../api/profile-status.js";
+import type { KubeObject } from "../../kube/objects.js";
 import type { NameUse } from "./usage-index.js";
 import type { WorkloadKind } from "./workload-kinds.js";
 import { referencesOf } from "./workload-references.js";

@@ -1,5 +1,6 @@
-import { localhostProfilesOf, parsePinnedPath, parseProfilePath } from "../agent/pod-profiles.js";
-import type { KubeObject } from "../kube/objects.js";
+import { localhostProfilesOf } from "../../api/pod-seccomp.js";
+import { parsePinnedPath, parseProfilePath } from "../../api/node-paths.js";
+import type { KubeObject } from "../../kube/objects.js";
 
 /** One workload's use of a profile name: the containers that ask for it. */
 export interface NameUse {

@@ -1,8 +1,8 @@
 // The workload kinds whose pod templates the controller patches: where the
 // API serves each one, where its pod template lives, and the partial object
 // that server-side apply takes for it.
-import type { KubeObject } from "../kube/objects.js";
-import type { Resource } from "../kube/resource.js";
+import type { KubeObject } from "../../kube/objects.js";
+import type { Resource } from "../../kube/resource.js";
 
 export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];

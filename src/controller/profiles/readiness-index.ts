@@ -1,8 +1,19 @@
-/** What the workload side needs to know of a profile: whether its current hash may be used. */
-export type ProfileState =
+// Whether a profile a workload names can go into its pod template now. The profile reconciler
+// records each profile's state here; the workload reconciler only asks.
+
+export type ProfileReadiness =
+  /** Installed on every live node; `key` is the `namespace/name` it resolved to. */
   | { state: "ready"; key: string; hash: string }
+  /** Valid, but the current hash is not yet installed on every live node. */
   | { state: "pending"; key: string; reason: string }
-  | { state: "invalid"; key: string; reason: string };
+  | { state: "invalid"; key: string; reason: string }
+  | { state: "missing" };
+
+/** Resolves a name in the workload's namespace, then in the catalogue namespace. */
+export type ReadinessLookup = (namespace: string, profileName: string) => ProfileReadiness;
+
+/** What a reconcile found of one existing profile. */
+export type ProfileState = Exclude<ProfileReadiness, { state: "missing" }>;
 
 /**
  * The profiles' states as their last reconcile found them, read by the workload reconciler.
@@ -30,7 +41,7 @@ export class ReadinessIndex {
    * leader) is pending, never "missing", and never shadowed by the catalogue's profile of the
    * same name: that would roll a workload onto the wrong profile and back.
    */
-  resolve(namespace: string, name: string): ProfileState | { state: "missing" } {
+  resolve(namespace: string, name: string): ProfileReadiness {
     for (const ns of [namespace, this.catalogueNamespace]) {
       const key = `${ns}/${name}`;
       const state = this.states.get(key);
