@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { NodeAgent } from "../agent/agent.js";
+import { createAgent } from "../agent/agent.js";
 import { errorMessage } from "../kube/logger.js";
 import { DEFAULT_HEALTH_ADDR, daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT, UsageError } from "./exit-codes.js";
@@ -44,7 +44,7 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
   const daemon = startDaemon("agent", values, positionals, { node: nodeName });
   if (typeof daemon === "number") return daemon;
   try {
-    const agent = await NodeAgent.start({
+    const agent = createAgent({
       nodeName,
       kubeletDir: values["kubelet-dir"],
       ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
@@ -58,6 +58,7 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
       gcIntervalMs,
       heartbeatMs,
     });
+    await agent.start();
     daemon.shutdown.register("agent", () => agent.stop());
     daemon.logger.info("agent started", { kubeletDir: values["kubelet-dir"], healthPort: agent.healthPort });
   } catch (error) {

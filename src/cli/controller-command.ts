@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { Controller } from "../controller/controller.js";
+import { createController } from "../controller/controller.js";
 import { errorMessage } from "../kube/logger.js";
 import { DEFAULT_HEALTH_ADDR, daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT } from "./exit-codes.js";
@@ -41,7 +41,7 @@ export async function controllerCommand(argv: readonly string[], stdout: (text: 
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const daemon = startDaemon("controller", values, positionals, { identity });
   if (typeof daemon === "number") return daemon;
-  const controller = new Controller({
+  const controller = createController({
     kubeConfig: daemon.kubeConfig,
     logger: daemon.logger,
     catalogueNamespace: daemon.catalogueNamespace,

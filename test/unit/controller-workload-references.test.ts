@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../src/kube/objects.js";
 import { applyBodyFor, isWorkloadKind, podSpecOf, WORKLOAD_KINDS } from "../../src/controller/workloads/workload-kinds.js";
-import { parseWorkloadKey, workloadKey } from "../../src/controller/workloads/workload-reconciler.js";
+import { parseWorkloadKey, workloadKey } from "../../src/controller/workloads/workload-kinds.js";
 import { isProfileName, referencesOf } from "../../src/controller/workloads/workload-references.js";
 
 const deployment = (annotations: Record<string, string>, podSpec: object): KubeObject => ({

@@ -1,3 +1,6 @@
+import { resolutionOrder } from "../../api/name-resolution.js";
+import { Signal } from "../../kube/manager.js";
+
 // Whether a profile a workload names can go into its pod template now. The profile reconciler
 // records each profile's state here; the workload reconciler only asks.
 
@@ -21,6 +24,8 @@ export type ProfileState = Exclude<ProfileReadiness, { state: "missing" }>;
  */
 export class ReadinessIndex {
   private readonly states = new Map<string, ProfileState>();
+  /** The `namespace/name` of a profile whose state changed in a way workloads care about. */
+  readonly changed = new Signal<string>();
 
   constructor(
     private readonly catalogueNamespace: string,
@@ -33,7 +38,9 @@ export class ReadinessIndex {
     const old = this.states.get(key);
     if (state === undefined) this.states.delete(key);
     else this.states.set(key, state);
-    return JSON.stringify(old) !== JSON.stringify(state);
+    const changed = JSON.stringify(old) !== JSON.stringify(state);
+    if (changed) this.changed.emit(key);
+    return changed;
   }
 
   /**
@@ -42,7 +49,7 @@ export class ReadinessIndex {
    * same name: that would roll a workload onto the wrong profile and back.
    */
   resolve(namespace: string, name: string): ProfileReadiness {
-    for (const ns of [namespace, this.catalogueNamespace]) {
+    for (const ns of resolutionOrder(namespace, this.catalogueNamespace)) {
       const key = `${ns}/${name}`;
       const state = this.states.get(key);
       if (state !== undefined) return state;

@@ -111,3 +111,20 @@ export function applyBodyFor(kind: WorkloadKind, target: ApplyTarget, podSpec: P
   for (const segment of [...info.templatePath].reverse()) nested = { [segment]: nested };
   return { ...body, ...nested };
 }
+
+export interface WorkloadKeyParts {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+}
+
+export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/** The inverse of workloadKey; undefined for a key that is not one. */
+export function parseWorkloadKey(key: string): WorkloadKeyParts | undefined {
+  const [kind, namespace, name, ...rest] = key.split("/");
+  if (kind === undefined || !isWorkloadKind(kind) || !namespace || !name || rest.length > 0) return undefined;
+  return { kind, namespace, name };
+}
