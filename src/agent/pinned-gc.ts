@@ -10,7 +10,8 @@ import { objectKey, type KubeObject } from "../kube/objects.js";
 import type { agentMetrics } from "./agent-metrics.js";
 import type { ProfileFileStore } from "./file-store.js";
 import type { NodeState } from "./node-state.js";
-import { inScope, type ProfileScope, type SeccompProfileObject } from "./profile-installer.js";
+import type { SeccompProfile } from "../api/seccomp-profile.js";
+import { inScope, type ProfileScope } from "./profile-installer.js";
 
 /**
  * Decides which pinned files may go. A pinned file stays while it is the current content of
@@ -56,7 +57,7 @@ export interface PinnedGcSetup {
   state: NodeState;
   collector: PinnedCollector;
   scope: ProfileScope;
-  profiles: readonly Informer<SeccompProfileObject>[];
+  profiles: readonly Informer<SeccompProfile>[];
   /** This node's pods. */
   pods: Informer<KubeObject>;
   intervalMs: number;

@@ -1,20 +1,17 @@
 // Installs SeccompProfiles in this node's kubelet seccomp folder, on every agent.
 // setupProfileInstaller says when a profile is queued; ProfileInstaller what a reconcile does.
 import { PROFILE_RESOURCE } from "../api/resources.js";
+import type { SeccompProfile } from "../api/seccomp-profile.js";
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../kube/logger.js";
 import type { Manager } from "../kube/manager.js";
-import { objectKey, splitKey, withoutManagedFields, type KubeObject } from "../kube/objects.js";
-import { compileObject, summarize } from "../profile/compile.js";
+import { objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
+import { compileObject, summarize, type ObjectLookup } from "../profile/compile.js";
 import { dependentsOf } from "../profile/dependents.js";
 import type { agentMetrics } from "./agent-metrics.js";
 import type { ProfileFileStore, StoreError } from "./file-store.js";
 import type { NodeState } from "./node-state.js";
 
-export interface SeccompProfileObject extends KubeObject {
-  spec?: { baseProfileName?: string };
-  status?: { hashesInUse?: string[] };
-}
 
 /** Which profiles this agent installs: one namespace (and the catalogue's), or all. */
 export interface ProfileScope {
@@ -27,10 +24,10 @@ export function inScope(scope: ProfileScope, namespace: string): boolean {
 }
 
 /** The profile caches: one of all namespaces, or one per namespace in scope (named `profiles/<ns>`). */
-export function profileCaches(manager: Manager, scope: ProfileScope): Informer<SeccompProfileObject>[] {
+export function profileCaches(manager: Manager, scope: ProfileScope): Informer<SeccompProfile>[] {
   const namespaces = scope.namespace === undefined ? [undefined] : [...new Set([scope.namespace, scope.catalogueNamespace])];
   return namespaces.map((namespace) =>
-    manager.cache<SeccompProfileObject>({
+    manager.cache<SeccompProfile>({
       name: namespace === undefined ? "profiles" : `profiles/${namespace}`,
       resource: PROFILE_RESOURCE,
       transform: withoutManagedFields,
@@ -40,7 +37,7 @@ export function profileCaches(manager: Manager, scope: ProfileScope): Informer<S
 }
 
 /** A profile from whichever cache holds it. */
-export function profileLookup(caches: readonly Informer<SeccompProfileObject>[]): (namespace: string, name: string) => SeccompProfileObject | undefined {
+export function profileLookup(caches: readonly Informer<SeccompProfile>[]): (namespace: string, name: string) => SeccompProfile | undefined {
   return (namespace, name) => {
     for (const informer of caches) {
       const found = informer.get(`${namespace}/${name}`);
@@ -133,7 +130,7 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
 export interface InstallerOptions {
   catalogueNamespace: string;
   /** The cached SeccompProfile objects, by namespace and name. */
-  lookup: (namespace: string, name: string) => KubeObject | undefined;
+  lookup: ObjectLookup;
   logger: Logger;
   onInstall?: (result: "written" | "unchanged" | "invalid" | "failed" | "removed") => void;
 }

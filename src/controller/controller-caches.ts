@@ -1,26 +1,18 @@
 // The caches the controller's components share, one informer each: what is kept of every
 // object (the caches hold them all for the process's life) and under which metrics name.
 import { FIELD_MANAGER } from "../api/names.js";
-import type { NodeReport } from "../api/node-status.js";
+import type { SeccompNodeStatus } from "../api/node-status.js";
 import { podSeccompShape } from "../api/pod-seccomp.js";
-import type { ProfileStatus } from "../api/profile-status.js";
+import type { SeccompProfile } from "../api/seccomp-profile.js";
 import { NODE_RESOURCE, NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../api/resources.js";
 import type { Informer } from "../kube/informer.js";
 import type { CacheSpec, Manager } from "../kube/manager.js";
 import { withoutManagedFields, type KubeObject } from "../kube/objects.js";
 import { WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workloads/workload-kinds.js";
 
-export interface ProfileObject extends KubeObject {
-  spec?: { baseProfileName?: string };
-  status?: ProfileStatus;
-}
 
-export interface NodeStatusObject extends KubeObject {
-  status?: NodeReport;
-}
-
-export const PROFILES: CacheSpec<ProfileObject> = { name: "profiles", resource: PROFILE_RESOURCE, transform: withoutManagedFields };
-export const NODE_STATUSES: CacheSpec<NodeStatusObject> = { name: "nodestatuses", resource: NODE_STATUS_RESOURCE, transform: withoutManagedFields };
+export const PROFILES: CacheSpec<SeccompProfile> = { name: "profiles", resource: PROFILE_RESOURCE, transform: withoutManagedFields };
+export const NODE_STATUSES: CacheSpec<SeccompNodeStatus> = { name: "nodestatuses", resource: NODE_STATUS_RESOURCE, transform: withoutManagedFields };
 /** Pods matter only for the files they use; the rest of each pod is dropped on arrival. */
 export const PODS: CacheSpec = { name: "pods", resource: POD_RESOURCE, transform: podSeccompShape, resyncPeriodMs: 0 };
 /** Only node names matter: to tell a silent agent on a live node from one whose node is gone. */

@@ -3,7 +3,8 @@
 import { NODE_STATUS_RESOURCE } from "../../api/resources.js";
 import { errorMessage } from "../../kube/logger.js";
 import { Signal, type Manager } from "../../kube/manager.js";
-import { NODE_STATUSES, NODES, type NodeStatusObject } from "../controller-caches.js";
+import { NODE_STATUSES, NODES } from "../controller-caches.js";
+import type { SeccompNodeStatus } from "../../api/node-status.js";
 
 export interface NodeLiveness {
   /** When the controller last saw a node's heartbeat change, by its own clock. */
@@ -26,7 +27,7 @@ export function setupNodeLiveness(manager: Manager, options: { staleAfterMs: num
   let liveNodes = "";
   let timer: NodeJS.Timeout | undefined;
 
-  const beat = (n: NodeStatusObject) => {
+  const beat = (n: SeccompNodeStatus) => {
     const node = n.metadata?.name ?? "";
     const value = n.status?.heartbeatTime;
     if (heartbeats.get(node)?.value !== value) heartbeats.set(node, { value, at: Date.now() });

@@ -12,7 +12,9 @@ import type { RestClient } from "../../kube/rest-client.js";
 import type { HandlerResult } from "../../kube/work-queue.js";
 import { compileObject, summarize } from "../../profile/compile.js";
 import { dependentsOf } from "../../profile/dependents.js";
-import { NODE_STATUSES, PROFILES, type NodeStatusObject, type ProfileObject } from "../controller-caches.js";
+import type { SeccompProfile } from "../../api/seccomp-profile.js";
+import { NODE_STATUSES, PROFILES } from "../controller-caches.js";
+import type { SeccompNodeStatus } from "../../api/node-status.js";
 import type { EventRecorder } from "../event-recorder.js";
 import { aggregate, changedKeys } from "../nodes/node-aggregation.js";
 import type { NodeLiveness } from "../nodes/node-liveness.js";
@@ -64,8 +66,8 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
 
 export interface ProfileReconcilerOptions {
   client: RestClient;
-  profiles: Informer<ProfileObject>;
-  nodeStatuses: Informer<NodeStatusObject>;
+  profiles: Informer<SeccompProfile>;
+  nodeStatuses: Informer<SeccompNodeStatus>;
   usage: UsageIndex;
   readiness: ReadinessIndex;
   events: EventRecorder;
@@ -148,7 +150,7 @@ export class ProfileReconciler {
     return;
   }
 
-  private async writeStatus(object: ProfileObject, status: ProfileStatus, signal: AbortSignal): Promise<void> {
+  private async writeStatus(object: SeccompProfile, status: ProfileStatus, signal: AbortSignal): Promise<void> {
     if (isDeepStrictEqual(object.status ?? {}, status)) return;
     const { namespace, name } = object.metadata ?? {};
     await this.o.client.apply(
@@ -162,7 +164,7 @@ export class ProfileReconciler {
    * Adds the finalizer by server-side apply (a set, so it never conflicts with other writers)
    * and removes it by a JSON patch that first tests it is still where it was seen.
    */
-  private async setFinalizer(object: ProfileObject, present: boolean, signal: AbortSignal): Promise<void> {
+  private async setFinalizer(object: SeccompProfile, present: boolean, signal: AbortSignal): Promise<void> {
     const finalizers = object.metadata?.finalizers ?? [];
     const index = finalizers.indexOf(FINALIZER);
     if ((index >= 0) === present) return;
