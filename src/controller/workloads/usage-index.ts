@@ -1,10 +1,11 @@
-import { localhostProfilesOf } from "../../api/pod-seccomp.js";
-import { parsePinnedPath, parseProfilePath } from "../../api/node-paths.js";
+// Who uses which profile: workloads by name, pods and templates by file. Kept on every
+// replica from the caches, so a profile's reconcile reads it instead of scanning the cluster.
 import { resolutionOrder, resolveName } from "../../api/name-resolution.js";
+import { parsePinnedPath, parseProfilePath } from "../../api/node-paths.js";
+import { localhostProfilesOf } from "../../api/pod-seccomp.js";
 import { Signal, type Manager } from "../../kube/manager.js";
 import { objectKey, type KubeObject } from "../../kube/objects.js";
-import { PODS, PROFILES } from "../controller-caches.js";
-import { workloadCaches } from "../controller-caches.js";
+import { PODS, PROFILES, workloadCaches } from "../controller-caches.js";
 import { podSpecOf, workloadKey } from "./workload-kinds.js";
 import { usesOf } from "./workload-uses.js";
 

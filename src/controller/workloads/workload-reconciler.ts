@@ -4,22 +4,19 @@
 // manager only when that changes something. Level-triggered and idempotent:
 // resyncs and replays write nothing.
 import { FIELD_MANAGER } from "../../api/names.js";
-import type { Manager } from "../../kube/manager.js";
-import { splitKey } from "../../kube/objects.js";
-import { PROFILES, workloadCaches } from "../controller-caches.js";
-import type { ReadinessIndex } from "../profiles/readiness-index.js";
-import type { UsageIndex } from "./usage-index.js";
-import { usesOf } from "./workload-uses.js";
 import { isConflict } from "../../kube/api-error.js";
 import type { Logger } from "../../kube/logger.js";
-import type { KubeObject } from "../../kube/objects.js";
+import type { Manager } from "../../kube/manager.js";
+import { splitKey, type KubeObject } from "../../kube/objects.js";
 import type { RestClient } from "../../kube/rest-client.js";
+import { PROFILES, workloadCaches } from "../controller-caches.js";
+import type { ReadinessIndex, ReadinessLookup } from "../profiles/readiness-index.js";
+import type { UsageIndex } from "./usage-index.js";
 import type { WorkloadEvents, WorkloadRef } from "./workload-event-reasons.js";
 import { parseWorkloadKey, workloadKey, WORKLOADS, type WorkloadKind } from "./workload-kinds.js";
 import { planWorkload, type WorkloadPlan } from "./workload-plan.js";
-import type { ReadinessLookup } from "../profiles/readiness-index.js";
 import { referencesOf } from "./workload-references.js";
-
+import { usesOf } from "./workload-uses.js";
 
 /** The part of an Informer the reconciler reads. */
 export interface WorkloadCache {
