@@ -3,17 +3,30 @@ import type { KubeObject } from "../kube/objects.js";
 
 interface SecurityContextHolder {
   name?: string;
-  securityContext?: { seccompProfile?: unknown };
+  securityContext?: { seccompProfile?: unknown; privileged?: boolean; allowPrivilegeEscalation?: boolean; windowsOptions?: { hostProcess?: boolean } };
 }
 
-/** A pod reduced to its identity (an informer transform: the caches hold only this), its phase and the seccomp profiles it refers to. */
+/**
+ * A pod reduced to its identity (an informer transform: the caches hold only this), its phase and the seccomp profiles it refers to,
+ * plus what `podSeccompOf` (container-seccomp.ts) reads to tell each container's effective profile: privileged, escalation, OS, HostProcess.
+ */
 export function podSeccompShape(pod: KubeObject): KubeObject {
   const spec = (pod.spec ?? {}) as SecurityContextHolder & {
+    os?: { name?: string };
     containers?: SecurityContextHolder[];
     initContainers?: SecurityContextHolder[];
     ephemeralContainers?: SecurityContextHolder[];
   };
-  const keep = (c: SecurityContextHolder) => ({ name: c.name, securityContext: { seccompProfile: c.securityContext?.seccompProfile } });
+  const hostProcess = (h: SecurityContextHolder) => (h.securityContext?.windowsOptions?.hostProcess === undefined ? {} : { windowsOptions: { hostProcess: h.securityContext.windowsOptions.hostProcess } });
+  const keep = (c: SecurityContextHolder) => ({
+    name: c.name,
+    securityContext: {
+      seccompProfile: c.securityContext?.seccompProfile,
+      privileged: c.securityContext?.privileged,
+      allowPrivilegeEscalation: c.securityContext?.allowPrivilegeEscalation,
+      ...hostProcess(c),
+    },
+  });
   const meta = pod.metadata ?? {};
   return {
     apiVersion: pod.apiVersion,
@@ -21,7 +34,8 @@ export function podSeccompShape(pod: KubeObject): KubeObject {
     metadata: { name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
     status: { phase: (pod.status as { phase?: string } | undefined)?.phase },
     spec: {
-      securityContext: { seccompProfile: spec.securityContext?.seccompProfile },
+      os: spec.os === undefined ? undefined : { name: spec.os.name },
+      securityContext: { seccompProfile: spec.securityContext?.seccompProfile, ...hostProcess(spec) },
       containers: (spec.containers ?? []).map(keep),
       initContainers: (spec.initContainers ?? []).map(keep),
       ephemeralContainers: (spec.ephemeralContainers ?? []).map(keep),

@@ -9,6 +9,7 @@ Commands:
   lint       validate, then report practices (allowlists, exit syscalls, dangerous syscalls)
   render     print the exact JSON a node writes for one profile
   convert    turn Docker/OCI JSON or security-profiles-operator manifests into SeccompProfile YAML
+  report     list every container of a cluster's pods with its effective seccomp profile
   agent      the node agent: install profiles in this node's kubelet folder (runs until stopped)
   controller the controller: profile status, finalizers, workload patching (runs until stopped)
   version    print the version

@@ -16,6 +16,9 @@ if (command === "agent") {
 } else if (command === "controller") {
   const { controllerCommand } = await import("./controller-command.js");
   process.exit(await daemon(() => controllerCommand(rest, stdout)));
+} else if (command === "report") {
+  const { reportCommand } = await import("./cluster-report-command.js");
+  process.exitCode = await daemon(() => reportCommand(rest, { stdout, stderr }));
 } else {
   process.exitCode = run(process.argv.slice(2), { stdout, stderr, stdin: readStdin });
 }

@@ -10,6 +10,7 @@ import { operatorVersion } from "../version.js";
 import { PROFILES } from "./controller-caches.js";
 import { EventRecorder } from "./event-recorder.js";
 import { setupNodeLiveness } from "./nodes/node-liveness.js";
+import { setupSeccompContainersMetric } from "./pods/seccomp-containers-metric.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
 import { setupUsageIndex } from "./workloads/usage-index.js";
@@ -72,6 +73,7 @@ export function createController(options: ControllerOptions): Manager {
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
   setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, readiness, liveness, events });
   setupWorkloadReconciler(manager, { usage, readiness, events });
+  setupSeccompContainersMetric(manager);
 
   new Gauge({
     name: "seccomp_controller_leader",

@@ -15,7 +15,8 @@ import type { ClusterAccess } from "./cluster-access.js";
 
 export type KubeConfigSource = "flag" | "env" | "in-cluster" | "home";
 
-export type KubeConfigResult = { ok: true; kubeConfig: ClusterAccess; source: KubeConfigSource } | { ok: false; error: string };
+/** `namespace`: the context's (or, in a pod, the service account's) namespace, kubectl's default for namespaced commands. */
+export type KubeConfigResult = { ok: true; kubeConfig: ClusterAccess; source: KubeConfigSource; namespace?: string } | { ok: false; error: string };
 
 export interface KubeConfigOptions {
   /** Path given on the command line (`--kubeconfig`). */
@@ -42,7 +43,9 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfigResul
         caFile: join(SERVICE_ACCOUNT_DIR, "ca.crt"),
         tokenFile: join(SERVICE_ACCOUNT_DIR, "token"),
       });
-      return { ok: true, kubeConfig: access, source: "in-cluster" };
+      const namespaceFile = join(SERVICE_ACCOUNT_DIR, "namespace");
+      const namespace = existsSync(namespaceFile) ? readFileSync(namespaceFile, "utf8").trim() : "";
+      return { ok: true, kubeConfig: access, source: "in-cluster", ...(namespace ? { namespace } : {}) };
     }
     const home = join(homedir(), ".kube", "config");
     if (!existsSync(home)) return { ok: false, error: "no cluster configuration: pass --kubeconfig, set KUBECONFIG, or run in a pod" };
@@ -93,7 +96,8 @@ function fromFiles(files: string[], context: string | undefined, source: KubeCon
   else if (typeof user["client-key"] === "string") credentials.key = readFileSync(user["client-key"]);
   if (typeof user.token === "string") credentials.token = user.token;
   else if (typeof user.tokenFile === "string") credentials.tokenFile = user.tokenFile;
-  return { ok: true, kubeConfig: new CredentialedAccess(credentials), source };
+  const namespace = typeof ctx.namespace === "string" && ctx.namespace !== "" ? { namespace: ctx.namespace } : {};
+  return { ok: true, kubeConfig: new CredentialedAccess(credentials), source, ...namespace };
 }
 
 function list(value: unknown): Entry[] {

@@ -1,0 +1,224 @@
+// `seccomp-operator report` as a process against a real API server, with pods of every case (they
+// are never scheduled: the report reads specs), and the controller's seccomp_containers metric
+// over the same pods.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parse, stringify } from "yaml";
+import { API_VERSION, PROFILE_KIND } from "../../src/api/names.js";
+import { POD_RESOURCE, PROFILE_RESOURCE } from "../../src/api/resources.js";
+import type { ClusterReport } from "../../src/cli/cluster-report.js";
+import type { KubeObject } from "../../src/kube/objects.js";
+import { RestClient } from "../../src/kube/rest-client.js";
+import { renderSpec } from "../render-spec.js";
+import { cliMain, requireBuiltCli, startController, type ControllerProcess } from "../harness/agents.js";
+import { installCrds } from "../harness/crds.js";
+import { eventually } from "../harness/eventually.js";
+import { createNamespace } from "../harness/namespaces.js";
+import { useControlPlane } from "../harness/shared.js";
+
+const run = promisify(execFile);
+const SPEC = { defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: ["exit", "exit_group", "rt_sigreturn", "read"], action: "SCMP_ACT_ALLOW" }] } as const;
+const OLD_HASH = "0".repeat(64);
+const SA = { group: "", version: "v1", plural: "serviceaccounts" };
+const localhost = (path: string) => ({ allowPrivilegeEscalation: false, seccompProfile: { type: "Localhost", localhostProfile: path } });
+
+export async function report(args: string[], kubeconfig: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cliMain, "report", ...args], { env: { ...process.env, KUBECONFIG: kubeconfig, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("seccomp-operator report on a real API server", function () {
+  this.timeout(120_000);
+  const cp = useControlPlane();
+  let client: RestClient;
+  let mixed: string;
+  let confined: string;
+  const hash = renderSpec(SPEC as never).hash;
+
+  async function createPod(namespace: string, name: string, spec: object, metadata: object = {}): Promise<KubeObject> {
+    return client.create({ ...POD_RESOURCE, namespace }, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace, ...metadata }, spec } as KubeObject);
+  }
+
+  before(async function () {
+    requireBuiltCli();
+    await installCrds(cp().kubeConfig());
+    client = new RestClient(cp().kubeConfig());
+    mixed = await createNamespace(cp(), "report-mixed");
+    confined = await createNamespace(cp(), "report-confined");
+    for (const ns of [mixed, confined]) await client.create({ ...SA, namespace: ns }, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+
+    // A profile whose status carries its hash, as the controller writes it.
+    await client.create({ ...PROFILE_RESOURCE, namespace: mixed }, { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "web", namespace: mixed }, spec: SPEC });
+    await client.mergePatch({ ...PROFILE_RESOURCE, namespace: mixed, name: "web", subresource: "status" }, { status: { hash } });
+
+    // Deployment -> ReplicaSet -> pods, linked by hand (no controller manager runs here).
+    const deployment = await client.create<KubeObject>({ group: "apps", version: "v1", plural: "deployments", namespace: mixed }, {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web" },
+      spec: { replicas: 0, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "web" }] } } },
+    });
+    const rs = await client.create<KubeObject>({ group: "apps", version: "v1", plural: "replicasets", namespace: mixed }, {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "web-5d8f", ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: deployment.metadata!.uid!, controller: true }] },
+      spec: { replicas: 0, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "web" }] } } },
+    });
+    const ownedByRs = { labels: { app: "web" }, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d8f", uid: rs.metadata!.uid!, controller: true }] };
+    // Pod-level RuntimeDefault; an init container overriding it with Unconfined; a sidecar inheriting it; the app pinned at the current hash.
+    await createPod(mixed, "web-5d8f-new", {
+      securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+      initContainers: [{ name: "setup", image: "x", securityContext: { seccompProfile: { type: "Unconfined" } } }],
+      containers: [
+        { name: "app", image: "web", securityContext: localhost(`operator/${mixed}/web/${hash}.json`) },
+        { name: "sidecar", image: "proxy" },
+      ],
+    }, ownedByRs);
+    await createPod(mixed, "web-5d8f-old", { containers: [{ name: "app", image: "web", securityContext: localhost(`operator/${mixed}/web/${OLD_HASH}.json`) }] }, ownedByRs);
+    // Privileged (its RuntimeDefault does not apply), then an ephemeral debug container with nothing set.
+    await createPod(mixed, "debug", { containers: [{ name: "sh", image: "busybox", securityContext: { privileged: true, seccompProfile: { type: "RuntimeDefault" } } }] });
+    const debug = await client.get<KubeObject>({ ...POD_RESOURCE, namespace: mixed, name: "debug" });
+    await client.replace({ ...POD_RESOURCE, namespace: mixed, name: "debug", subresource: "ephemeralcontainers" }, {
+      ...debug,
+      spec: { ...(debug.spec as object), ephemeralContainers: [{ name: "debugger", image: "busybox", targetContainerName: "sh" }] },
+    });
+    // The stable path of the operator's profile, a path of another origin, and a profile that does not exist.
+    await createPod(mixed, "paths", {
+      containers: [
+        { name: "stable", image: "x", securityContext: localhost(`operator/${mixed}/web.json`) },
+        { name: "other", image: "x", securityContext: localhost("profiles/audit.json") },
+        { name: "missing", image: "x", securityContext: localhost(`operator/${mixed}/gone.json`) },
+      ],
+    });
+    await createPod(mixed, "iis", { os: { name: "windows" }, containers: [{ name: "web", image: "iis" }] });
+    await createPod(mixed, "hostprocess", {
+      hostNetwork: true,
+      securityContext: { windowsOptions: { hostProcess: true, runAsUserName: "NT AUTHORITY\\SYSTEM" } },
+      containers: [{ name: "agent", image: "agent" }],
+    });
+
+    await createPod(confined, "api", {
+      containers: [
+        { name: "api", image: "x", securityContext: { seccompProfile: { type: "RuntimeDefault" } } },
+        { name: "web", image: "x", securityContext: localhost(`operator/${mixed}/web/${hash}.json`) },
+      ],
+    });
+  });
+
+  it("lists every container with its effective profile, grouped by namespace and workload, as JSON", async () => {
+    const { code, stdout, stderr } = await report(["-n", mixed, "-o", "json"], cp().kubeconfigPath);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout) as ClusterReport & { scope: string };
+    assert.equal(result.scope, mixed);
+    assert.deepEqual(result.namespaces.map((n) => n.namespace), [mixed]);
+    const [ns] = result.namespaces;
+    const rows = ns!.workloads.flatMap((w) => w.containers.map((c) => `${w.kind}/${w.name} ${c.pod}/${c.name} ${c.kind}: ${c.type} from ${c.source}${c.current === undefined ? "" : c.current ? " current" : " not current"}`));
+    assert.deepEqual(rows.sort(), [
+      `Deployment/web web-5d8f-new/app container: localhost-operator from container current`,
+      `Deployment/web web-5d8f-new/setup init: unconfined from container`,
+      `Deployment/web web-5d8f-new/sidecar container: runtime-default from pod`,
+      `Deployment/web web-5d8f-old/app container: localhost-operator from container not current`,
+      `Pod/debug debug/debugger ephemeral: unconfined from default`,
+      `Pod/debug debug/sh container: unconfined from privileged`,
+      `Pod/paths paths/missing container: localhost-operator from container not current`,
+      `Pod/paths paths/other container: localhost-other from container`,
+      `Pod/paths paths/stable container: localhost-operator from container current`,
+    ]);
+    const app = ns!.workloads.find((w) => w.kind === "Deployment")!.containers.find((c) => c.pod === "web-5d8f-new" && c.name === "app")!;
+    assert.deepEqual([app.operatorProfile, app.hash, app.privileged, app.allowPrivilegeEscalation], [{ namespace: mixed, name: "web", hash }, hash, false, false]);
+    const ignored = ns!.workloads.flatMap((w) => w.ignored.map((i) => `${i.pod}: ${i.reason}`)).sort();
+    assert.deepEqual(ignored, ["hostprocess: Windows HostProcess pod: seccomp does not apply", "iis: Windows pod: seccomp does not apply"]);
+    assert.equal(ns!.verdict.level, "unconfined");
+    assert.equal(ns!.verdict.text, "3 of 9 containers run unconfined (1 privileged)");
+    assert.deepEqual([result.totals.pods, result.totals.containers, result.totals.notCurrent, result.totals.ignoredPods], [6, 9, 2, 2]);
+  });
+
+  it("prints a table with a verdict per namespace; --fail-on gates at or below its level", async () => {
+    const table = await report(["-A", "--fail-on", "unconfined"], cp().kubeconfigPath);
+    assert.equal(table.code, 1, table.stderr);
+    assert.match(table.stdout, new RegExp(`^  verdict ${mixed}: unconfined: 3 of 9 containers run unconfined \\(1 privileged\\)$`, "m"));
+    assert.match(table.stdout, new RegExp(`^  verdict ${confined}: runtime-default: every container is confined, 1 of 2 only by RuntimeDefault$`, "m"));
+    assert.match(table.stdout, new RegExp(`^  Pod/debug +debug +debugger +ephemeral +default +no +yes +Unconfined \\(unset\\)$`, "m"));
+    assert.match(table.stdout, /^note: .*Windows, HostProcess or finished pods/m);
+
+    assert.equal((await report(["-n", confined, "--fail-on", "unconfined"], cp().kubeconfigPath)).code, 0);
+    assert.equal((await report(["-n", confined, "--fail-on", "runtime-default"], cp().kubeconfigPath)).code, 1);
+    assert.equal((await report(["-n", confined], cp().kubeconfigPath)).code, 0);
+  });
+
+  it("takes the namespace from the kubeconfig's context, and --context over the current one", async () => {
+    const config = parse(readFileSync(cp().kubeconfigPath, "utf8")) as { contexts: { name: string; context: Record<string, string> }[]; clusters: { name: string; cluster: Record<string, string> }[]; "current-context": string };
+    const good = config.contexts[0]!;
+    const file = join(cp().dir, "report-contexts.kubeconfig");
+    writeFileSync(file, stringify({
+      ...config,
+      clusters: [...config.clusters, { name: "nowhere", cluster: { server: "https://127.0.0.1:1" } }],
+      contexts: [{ name: "tenant", context: { ...good.context, namespace: confined } }, { name: "broken", context: { ...good.context, cluster: "nowhere" } }],
+      "current-context": "broken",
+    }));
+    const broken = await report(["-o", "json"], file);
+    assert.equal(broken.code, 3);
+    assert.match(broken.stderr, /^error: GET \/api\/v1\/namespaces\/default\/pods.*ECONNREFUSED/);
+    const tenant = await report(["--context", "tenant", "-o", "json"], file);
+    assert.equal(tenant.code, 0, tenant.stderr);
+    assert.deepEqual((JSON.parse(tenant.stdout) as ClusterReport).namespaces.map((n) => n.namespace), [confined]);
+    const unknown = await report(["--context", "nope"], file);
+    assert.deepEqual([unknown.code, unknown.stderr], [3, "error: context nope not found in the kubeconfig\n"]);
+  });
+
+  it("with only pods readable: groups by ReplicaSet and leaves currency unknown, with a note", async () => {
+    const user = "report-reader";
+    const rbac = { group: "rbac.authorization.k8s.io", version: "v1" };
+    await client.create({ ...rbac, plural: "roles", namespace: mixed }, { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: user }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["list"] }] });
+    await client.create({ ...rbac, plural: "rolebindings", namespace: mixed }, {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: user },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: user },
+      subjects: [{ kind: "User", name: user }],
+    });
+    const kubeconfig = await cp().userKubeconfig(user);
+    const result = await eventually(async () => {
+      const r = await report(["-n", mixed, "-o", "json"], kubeconfig);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as ClusterReport;
+    });
+    const [ns] = result.namespaces;
+    assert.ok(ns!.workloads.some((w) => w.kind === "ReplicaSet" && w.name === "web-5d8f"));
+    assert.match(result.notes.join("\n"), /replicasets cannot be listed/);
+    const app = ns!.workloads.find((w) => w.kind === "ReplicaSet")!.containers.find((c) => c.pod === "web-5d8f-new" && c.name === "app")!;
+    assert.equal(app.current, undefined);
+    assert.match(app.note ?? "", /could not be read/);
+    const denied = await report(["-n", confined], kubeconfig);
+    assert.equal(denied.code, 3);
+    assert.match(denied.stderr, /^error: .*pods is forbidden/);
+  });
+
+  describe("the controller's seccomp_containers metric", () => {
+    let controller: ControllerProcess | undefined;
+    after(async () => controller?.process.stop());
+
+    it("counts the same containers per namespace and type, and follows new pods", async function () {
+      this.timeout(120_000);
+      controller = await startController(cp(), { identity: "report-metrics" });
+      const metric = async (ns: string) => {
+        const text = await (await fetch(`http://127.0.0.1:${controller!.healthPort}/metrics`)).text();
+        const values: Record<string, number> = {};
+        for (const m of text.matchAll(/^seccomp_containers\{namespace="([^"]+)",profile_type="([^"]+)"\} (\d+)$/gm)) if (m[1] === ns) values[m[2]!] = Number(m[3]);
+        return values;
+      };
+      await eventually(async () => assert.deepEqual(await metric(mixed), { unconfined: 3, "runtime-default": 1, "localhost-operator": 4, "localhost-other": 1 }));
+      await eventually(async () => assert.deepEqual(await metric(confined), { unconfined: 0, "runtime-default": 1, "localhost-operator": 1, "localhost-other": 0 }));
+      await createPod(confined, "new-unconfined", { containers: [{ name: "c", image: "x" }] });
+      await eventually(async () => assert.equal((await metric(confined)).unconfined, 1));
+    });
+  });
+});
