@@ -10,7 +10,10 @@
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/seccomp-operator/control-plane/<versions>/
 # When everything is already there the script does nothing but print the path.
 #
-# Usage: build.sh [--print-dir] [--force]
+# Usage: build.sh [helm | kubectl] [--print-dir] [--force]
+#   helm, kubectl  build only that tool (the chart's and the kubectl plugin's
+#                tests use them) from its wrapper module, into its own cache
+#                folder keyed by its version: .../seccomp-operator/<tool>/<version>/
 #   --print-dir  print the binary directory and exit without building
 #   --force      rebuild even if the binaries are present
 # The last line written to stdout is always the binary directory.
@@ -20,11 +23,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 print_only=false
 force=false
+tool=""
 for arg in "$@"; do
   case "$arg" in
+    helm|kubectl) tool="$arg" ;;
     --print-dir) print_only=true ;;
     --force) force=true ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +45,45 @@ pinned() {
   fi
   echo "$version"
 }
+
+# A tool has its own cache folder and lock: only some tests need it, and a bump
+# of its version must not rebuild the control plane (nor the reverse).
+# Usage: build_tool NAME PINNED-MODULE PACKAGE LDFLAGS-WITHOUT-VERSION VERSION-VARIABLES...
+build_tool() {
+  local name="$1" module="$2" package="$3" ldflags="$4" version dir var
+  shift 4
+  version="$(pinned "$here/$name/go.mod" "$module")"
+  dir="${XDG_CACHE_HOME:-$HOME/.cache}/seccomp-operator/$name/$version"
+  if $print_only || { ! $force && [[ -x "$dir/$name" ]]; }; then
+    echo "$dir"
+    return
+  fi
+  command -v go >/dev/null || { echo "build.sh: the go command is not on PATH (needed once, to build $dir)" >&2; exit 1; }
+  mkdir -p "$dir"
+  exec 8>"$dir/.build.lock"
+  flock 8
+  if $force || [[ ! -x "$dir/$name" ]]; then
+    echo "build.sh: building $name $version" >&2
+    for var in "$@"; do ldflags+=" -X $var=$version"; done
+    (cd "$here/$name" && CGO_ENABLED=0 GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -trimpath -ldflags "$ldflags" -o "$dir/.$name.partial" "$package")
+    mv -f "$dir/.$name.partial" "$dir/$name"
+  fi
+  echo "$dir"
+}
+
+# The version variables each project's release build stamps; "archive" as for
+# the control plane below: a module download has no commit.
+case "$tool" in
+  helm)
+    build_tool helm helm.sh/helm/v4 helm.sh/helm/v4/cmd/helm "-s -w -X helm.sh/helm/v4/internal/version.gitTreeState=archive" \
+      helm.sh/helm/v4/internal/version.version
+    exit 0 ;;
+  kubectl)
+    build_tool kubectl k8s.io/kubernetes k8s.io/kubernetes/cmd/kubectl \
+      "-s -w -X k8s.io/client-go/pkg/version.gitTreeState=archive -X k8s.io/component-base/version.gitTreeState=archive" \
+      k8s.io/client-go/pkg/version.gitVersion k8s.io/component-base/version.gitVersion
+    exit 0 ;;
+esac
 
 k8s_version="$(pinned "$here/kubernetes/go.mod" k8s.io/kubernetes)"
 etcd_version="$(pinned "$here/etcd/go.mod" go.etcd.io/etcd/server/v3)"

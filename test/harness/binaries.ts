@@ -37,22 +37,27 @@ function fromEnvironment(component: Component): string | undefined {
   return undefined;
 }
 
-let built: Promise<string> | undefined;
-
-/** Runs the build script (a no-op when cached) and returns its binary directory. */
-export function buildDir(): Promise<string> {
-  built ??= new Promise<string>((resolve, reject) => {
+/** Runs the build script (a no-op when cached) and resolves with the directory it prints last. */
+function runBuildScript(args: string[]): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
     // The build's progress goes to our stderr: a cold build takes a while.
-    const child = spawn("bash", [buildScript], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn("bash", [buildScript, ...args], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
     child.once("error", reject);
     child.once("exit", (code) => {
       const dir = out.trim().split("\n").pop();
       if (code === 0 && dir) resolve(dir);
-      else reject(new Error(`${buildScript} exited with ${code}`));
+      else reject(new Error(`${[buildScript, ...args].join(" ")} exited with ${code}`));
     });
   });
+}
+
+let built: Promise<string> | undefined;
+
+/** The control-plane binaries' directory, built first if needed. */
+export function buildDir(): Promise<string> {
+  built ??= runBuildScript([]);
   return built;
 }
 
@@ -62,4 +67,27 @@ export async function binaryPath(component: Component): Promise<string> {
   const file = join(await buildDir(), component);
   if (!executable(file)) throw new Error(`${file} is missing after ${buildScript}`);
   return file;
+}
+
+export type Tool = "helm" | "kubectl";
+
+const tools = new Map<Tool, Promise<string>>();
+
+/**
+ * helm (the chart's tests) or kubectl (the plugin's tests): TEST_ASSET_HELM / TEST_ASSET_KUBECTL,
+ * else `build.sh helm|kubectl`, which builds it once from its pinned module.
+ */
+export function toolPath(tool: Tool): Promise<string> {
+  const explicit = process.env[`TEST_ASSET_${tool.toUpperCase()}`];
+  if (explicit) return executable(explicit) ? Promise.resolve(explicit) : Promise.reject(new Error(`TEST_ASSET_${tool.toUpperCase()}=${explicit} is not an executable file`));
+  let path = tools.get(tool);
+  if (path === undefined) {
+    path = runBuildScript([tool]).then((dir) => {
+      const file = join(dir, tool);
+      if (!executable(file)) throw new Error(`${file} is missing after ${buildScript} ${tool}`);
+      return file;
+    });
+    tools.set(tool, path);
+  }
+  return path;
 }
