@@ -1,6 +1,8 @@
 // Writes dist/install.yaml, the one file a cluster admin applies, by running
-// kustomize on config/default; and config/crd/bases/, a copy of crds/ (kustomize
-// refuses files outside a kustomization's folder).
+// kustomize on config/default; config/crd/bases/, a copy of crds/ (kustomize
+// refuses files outside a kustomization's folder); and the Helm chart's copies
+// (helm reads no file outside the chart): crds/, the CRDs as the install has
+// them, and files/samples/, config/samples/.
 //
 // kustomize is the version pinned in hack/control-plane/kustomize/go.mod, built
 // once with `go build` into the user cache, so every machine renders the same
@@ -8,17 +10,19 @@
 // kustomize` is used as a last resort (its embedded kustomize may differ).
 //
 // Usage: tsx hack/generate-install.ts [--check]
-//   --check  write nothing; exit 1 if dist/install.yaml or config/crd/bases/ is stale
+//   --check  write nothing; exit 1 if dist/install.yaml or a copy is stale
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const installFile = join(repoRoot, "dist", "install.yaml");
 export const crdSourceDir = join(repoRoot, "crds");
 export const crdBasesDir = join(repoRoot, "config", "crd", "bases");
+export const chartDir = join(repoRoot, "charts", "seccomp-operator");
+const samplesDir = join(repoRoot, "config", "samples");
 const defaultDir = join(repoRoot, "config", "default");
 const kustomizeModule = join(repoRoot, "hack", "control-plane", "kustomize");
 const KUSTOMIZE_PACKAGE = "sigs.k8s.io/kustomize/kustomize/v5";
@@ -101,28 +105,44 @@ export function renderInstall(): string {
   return `${header}\n${body}`;
 }
 
-/** config/crd/bases/ as it should be: file name to content, copied from crds/. */
-export function expectedCrdBases(): Map<string, string> {
-  const files = readdirSync(crdSourceDir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  return new Map(files.map((f) => [f, readFileSync(join(crdSourceDir, f), "utf8")]));
+/** The YAML files of a folder: file name to content. */
+export function yamlFiles(dir: string): Map<string, string> {
+  if (!existsSync(dir)) return new Map();
+  const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+  return new Map(files.map((f) => [f, readFileSync(join(dir, f), "utf8")]));
 }
 
-function currentCrdBases(): Map<string, string> {
-  if (!existsSync(crdBasesDir)) return new Map();
-  const files = readdirSync(crdBasesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  return new Map(files.map((f) => [f, readFileSync(join(crdBasesDir, f), "utf8")]));
+/** config/crd/bases/ as it should be: file name to content, copied from crds/. */
+export function expectedCrdBases(): Map<string, string> {
+  return yamlFiles(crdSourceDir);
+}
+
+/**
+ * The chart's copies as they should be, by folder: crds/ holds each CRD of the rendered install
+ * (labels included), files/samples/ the sample profiles.
+ */
+export function expectedChartCopies(install: string): Map<string, Map<string, string>> {
+  const crds = new Map<string, string>();
+  for (const doc of install.split(/^---\n/m)) {
+    const name = /^kind: CustomResourceDefinition$/m.test(doc) ? /^ {2}name: (\S+)$/m.exec(doc)?.[1] : undefined;
+    if (name !== undefined) crds.set(`${name}.yaml`, `# Generated from config/ by \`npm run generate:install\`. Do not edit.\n${doc.replace(/^#.*\n/gm, "")}`);
+  }
+  return new Map([
+    [join(chartDir, "crds"), crds],
+    [join(chartDir, "files", "samples"), yamlFiles(samplesDir)],
+  ]);
 }
 
 function sameFiles(a: Map<string, string>, b: Map<string, string>): boolean {
   return a.size === b.size && [...a].every(([name, text]) => b.get(name) === text);
 }
 
-function writeCrdBases(expected: Map<string, string>): void {
-  mkdirSync(crdBasesDir, { recursive: true });
-  for (const name of currentCrdBases().keys()) {
-    if (!expected.has(name)) rmSync(join(crdBasesDir, name));
+function writeCopies(dir: string, expected: Map<string, string>): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of yamlFiles(dir).keys()) {
+    if (!expected.has(name)) rmSync(join(dir, name));
   }
-  for (const [name, text] of expected) writeFileSync(join(crdBasesDir, name), text);
+  for (const [name, text] of expected) writeFileSync(join(dir, name), text);
 }
 
 function main(argv: string[]): number {
@@ -135,24 +155,35 @@ function main(argv: string[]): number {
   const bases = expectedCrdBases();
   if (check) {
     // The CRD copies are checked first: install.yaml is rendered from them.
-    if (!sameFiles(bases, currentCrdBases())) {
+    if (!sameFiles(bases, yamlFiles(crdBasesDir))) {
       console.error("config/crd/bases/ differs from crds/: run npm run generate:install");
       return 1;
     }
     const current = existsSync(installFile) ? readFileSync(installFile, "utf8") : undefined;
-    if (current !== renderInstall()) {
+    const fresh = renderInstall();
+    if (current !== fresh) {
       console.error("dist/install.yaml is stale: run npm run generate:install");
       return 1;
     }
-    console.error("dist/install.yaml and config/crd/bases/ are up to date");
+    for (const [dir, expected] of expectedChartCopies(fresh)) {
+      if (!sameFiles(expected, yamlFiles(dir))) {
+        console.error(`${relative(repoRoot, dir)}/ is stale: run npm run generate:install`);
+        return 1;
+      }
+    }
+    console.error("dist/install.yaml, config/crd/bases/ and the chart's copies are up to date");
     return 0;
   }
-  writeCrdBases(bases);
+  writeCopies(crdBasesDir, bases);
   console.error(`wrote config/crd/bases/ (${[...bases.keys()].join(", ")})`);
   const text = renderInstall();
   mkdirSync(dirname(installFile), { recursive: true });
   writeFileSync(installFile, text);
   console.error("wrote dist/install.yaml");
+  for (const [dir, expected] of expectedChartCopies(text)) {
+    writeCopies(dir, expected);
+    console.error(`wrote ${relative(repoRoot, dir)}/ (${[...expected.keys()].join(", ")})`);
+  }
   return 0;
 }
 
