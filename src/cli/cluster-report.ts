@@ -63,6 +63,8 @@ export interface ReportInput {
   notes?: string[];
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 function emptyCounts(): Counts {
   return {
     ...(Object.fromEntries(PROFILE_TYPES.map((t) => [t, 0])) as Record<ProfileType, number>),
@@ -147,7 +149,7 @@ export function buildReport(input: ReportInput): ClusterReport {
     return { namespace, workloads, counts, verdict: verdictOf(counts) };
   });
   const notes = [...(input.notes ?? [])];
-  if (totals.ignoredPods > 0) notes.push(`${totals.ignoredPods} pod${totals.ignoredPods === 1 ? "" : "s"} ignored: Windows, HostProcess or finished pods run no Linux container that seccomp could confine`);
+  if (totals.ignoredPods > 0) notes.push(`${plural(totals.ignoredPods, "pod")} ignored: Windows, HostProcess or finished pods run no Linux container that seccomp could confine`);
   if (totals.unconfined > 0 && namespaces.some((n) => n.workloads.some((w) => w.containers.some((c) => c.source === "default")))) {
     notes.push("containers without a seccompProfile count as Unconfined, the kubelet's default; a kubelet with seccompDefault: true runs them with RuntimeDefault instead");
   }
@@ -184,10 +186,10 @@ function table(rows: string[][]): string[] {
 
 function countsText(c: Counts): string {
   return (
-    `${c.containers} containers in ${c.pods} pods: ${c.unconfined} unconfined, ${c["runtime-default"]} RuntimeDefault, ` +
-    `${c["localhost-operator"]} operator profiles (${c.notCurrent} not current), ${c["localhost-other"]} other Localhost; ` +
+    `${plural(c.containers, "container")} in ${plural(c.pods, "pod")}: ${c.unconfined} unconfined, ${c["runtime-default"]} RuntimeDefault, ` +
+    `${plural(c["localhost-operator"], "operator profile")} (${c.notCurrent} not current), ${c["localhost-other"]} other Localhost; ` +
     `${c.privileged} privileged, ${c.allowPrivilegeEscalation} allow privilege escalation` +
-    (c.ignoredPods > 0 ? `; ${c.ignoredPods} pods ignored` : "")
+    (c.ignoredPods > 0 ? `; ${plural(c.ignoredPods, "pod")} ignored` : "")
   );
 }
 
@@ -205,7 +207,7 @@ export function formatReportTable(report: ClusterReport): string {
     for (const w of ns.workloads) for (const i of w.ignored) out.push(`  ignored ${w.kind}/${w.name} pod ${i.pod}: ${i.reason}`);
     out.push(`  verdict ${ns.namespace}: ${ns.verdict.level}: ${ns.verdict.text}`, "");
   }
-  out.push(`TOTAL ${report.namespaces.length} namespaces, ${countsText(report.totals)}`);
+  out.push(`TOTAL ${plural(report.namespaces.length, "namespace")}, ${countsText(report.totals)}`);
   for (const note of report.notes) out.push(`note: ${note}`);
   return `${out.join("\n")}\n`;
 }
