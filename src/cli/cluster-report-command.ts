@@ -78,6 +78,7 @@ export async function reportCommand(argv: readonly string[], io: { stdout: (t: s
   if (failOn !== undefined && !FAIL_ON.includes(failOn as FailOn)) throw new UsageError(`--fail-on must be unconfined or runtime-default, not ${JSON.stringify(failOn)}`);
 
   const config = loadKubeConfig({
+    allowExec: true,
     ...(values.kubeconfig === undefined ? {} : { kubeconfig: values.kubeconfig }),
     ...(values.context === undefined ? {} : { context: values.context }),
   });

@@ -76,3 +76,16 @@ export function useNamespace(controlPlane: () => ControlPlane): () => string {
     return name;
   };
 }
+
+/**
+ * Pods are admitted only once their namespace has its default ServiceAccount, which only a running
+ * controller manager creates: created here when it is missing, whether or not one runs.
+ */
+export async function ensureDefaultServiceAccount(cp: ControlPlane, namespace: string): Promise<void> {
+  const core = cp.kubeConfig().makeApiClient(CoreV1Api);
+  try {
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: "default" } } });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+  }
+}

@@ -3,7 +3,7 @@
 // over the same pods.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
@@ -16,13 +16,12 @@ import { renderSpec } from "../render-spec.js";
 import { cliMain, requireBuiltCli, startController, type ControllerProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
-import { createNamespace } from "../harness/namespaces.js";
+import { createNamespace, ensureDefaultServiceAccount } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
 
 const run = promisify(execFile);
 const SPEC = { defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: ["exit", "exit_group", "rt_sigreturn", "read"], action: "SCMP_ACT_ALLOW" }] } as const;
 const OLD_HASH = "0".repeat(64);
-const SA = { group: "", version: "v1", plural: "serviceaccounts" };
 const localhost = (path: string) => ({ allowPrivilegeEscalation: false, seccompProfile: { type: "Localhost", localhostProfile: path } });
 
 export async function report(args: string[], kubeconfig: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -48,41 +47,39 @@ describe("seccomp-operator report on a real API server", function () {
   }
 
   before(async function () {
+    this.timeout(120_000);
     requireBuiltCli();
+    await cp().startWorkloadComponents();
     await installCrds(cp().kubeConfig());
     client = new RestClient(cp().kubeConfig());
     mixed = await createNamespace(cp(), "report-mixed");
     confined = await createNamespace(cp(), "report-confined");
-    for (const ns of [mixed, confined]) await client.create({ ...SA, namespace: ns }, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+    for (const ns of [mixed, confined]) await ensureDefaultServiceAccount(cp(), ns);
 
     // A profile whose status carries its hash, as the controller writes it.
     await client.create({ ...PROFILE_RESOURCE, namespace: mixed }, { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "web", namespace: mixed }, spec: SPEC });
     await client.mergePatch({ ...PROFILE_RESOURCE, namespace: mixed, name: "web", subresource: "status" }, { status: { hash } });
 
-    // Deployment -> ReplicaSet -> pods, linked by hand (no controller manager runs here).
-    const deployment = await client.create<KubeObject>({ group: "apps", version: "v1", plural: "deployments", namespace: mixed }, {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name: "web" },
-      spec: { replicas: 0, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "web" }] } } },
-    });
-    const rs = await client.create<KubeObject>({ group: "apps", version: "v1", plural: "replicasets", namespace: mixed }, {
-      apiVersion: "apps/v1",
-      kind: "ReplicaSet",
-      metadata: { name: "web-5d8f", ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: deployment.metadata!.uid!, controller: true }] },
-      spec: { replicas: 0, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "web" }] } } },
-    });
-    const ownedByRs = { labels: { app: "web" }, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d8f", uid: rs.metadata!.uid!, controller: true }] };
-    // Pod-level RuntimeDefault; an init container overriding it with Unconfined; a sidecar inheriting it; the app pinned at the current hash.
-    await createPod(mixed, "web-5d8f-new", {
+    // Deployments, whose ReplicaSets and pods the controller manager creates: pod-level
+    // RuntimeDefault, an init container overriding it with Unconfined, a sidecar inheriting it, the
+    // app pinned at the current hash; and an app still pinned at an old one.
+    const deployment = (name: string, spec: object) =>
+      client.create<KubeObject>({ group: "apps", version: "v1", plural: "deployments", namespace: mixed }, {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name },
+        spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec } },
+      });
+    await deployment("web", {
       securityContext: { seccompProfile: { type: "RuntimeDefault" } },
       initContainers: [{ name: "setup", image: "x", securityContext: { seccompProfile: { type: "Unconfined" } } }],
       containers: [
         { name: "app", image: "web", securityContext: localhost(`operator/${mixed}/web/${hash}.json`) },
         { name: "sidecar", image: "proxy" },
       ],
-    }, ownedByRs);
-    await createPod(mixed, "web-5d8f-old", { containers: [{ name: "app", image: "web", securityContext: localhost(`operator/${mixed}/web/${OLD_HASH}.json`) }] }, ownedByRs);
+    });
+    await deployment("legacy", { containers: [{ name: "app", image: "web", securityContext: localhost(`operator/${mixed}/web/${OLD_HASH}.json`) }] });
+    await eventually(async () => assert.equal((await client.list({ ...POD_RESOURCE, namespace: mixed }, { labelSelector: "app in (web,legacy)" })).items.length, 2), { timeoutMs: 60_000 });
     // Privileged (its RuntimeDefault does not apply), then an ephemeral debug container with nothing set.
     await createPod(mixed, "debug", { containers: [{ name: "sh", image: "busybox", securityContext: { privileged: true, seccompProfile: { type: "RuntimeDefault" } } }] });
     const debug = await client.get<KubeObject>({ ...POD_RESOURCE, namespace: mixed, name: "debug" });
@@ -120,19 +117,19 @@ describe("seccomp-operator report on a real API server", function () {
     assert.equal(result.scope, mixed);
     assert.deepEqual(result.namespaces.map((n) => n.namespace), [mixed]);
     const [ns] = result.namespaces;
-    const rows = ns!.workloads.flatMap((w) => w.containers.map((c) => `${w.kind}/${w.name} ${c.pod}/${c.name} ${c.kind}: ${c.type} from ${c.source}${c.current === undefined ? "" : c.current ? " current" : " not current"}`));
+    const rows = ns!.workloads.flatMap((w) => w.containers.map((c) => `${w.kind}/${w.name} ${c.name} ${c.kind}: ${c.type} from ${c.source}${c.current === undefined ? "" : c.current ? " current" : " not current"}`));
     assert.deepEqual(rows.sort(), [
-      `Deployment/web web-5d8f-new/app container: localhost-operator from container current`,
-      `Deployment/web web-5d8f-new/setup init: unconfined from container`,
-      `Deployment/web web-5d8f-new/sidecar container: runtime-default from pod`,
-      `Deployment/web web-5d8f-old/app container: localhost-operator from container not current`,
-      `Pod/debug debug/debugger ephemeral: unconfined from default`,
-      `Pod/debug debug/sh container: unconfined from privileged`,
-      `Pod/paths paths/missing container: localhost-operator from container not current`,
-      `Pod/paths paths/other container: localhost-other from container`,
-      `Pod/paths paths/stable container: localhost-operator from container current`,
+      `Deployment/legacy app container: localhost-operator from container not current`,
+      `Deployment/web app container: localhost-operator from container current`,
+      `Deployment/web setup init: unconfined from container`,
+      `Deployment/web sidecar container: runtime-default from pod`,
+      `Pod/debug debugger ephemeral: unconfined from default`,
+      `Pod/debug sh container: unconfined from privileged`,
+      `Pod/paths missing container: localhost-operator from container not current`,
+      `Pod/paths other container: localhost-other from container`,
+      `Pod/paths stable container: localhost-operator from container current`,
     ]);
-    const app = ns!.workloads.find((w) => w.kind === "Deployment")!.containers.find((c) => c.pod === "web-5d8f-new" && c.name === "app")!;
+    const app = ns!.workloads.find((w) => w.kind === "Deployment" && w.name === "web")!.containers.find((c) => c.name === "app")!;
     assert.deepEqual([app.operatorProfile, app.hash, app.privileged, app.allowPrivilegeEscalation], [{ namespace: mixed, name: "web", hash }, hash, false, false]);
     const ignored = ns!.workloads.flatMap((w) => w.ignored.map((i) => `${i.pod}: ${i.reason}`)).sort();
     assert.deepEqual(ignored, ["hostprocess: Windows HostProcess pod: seccomp does not apply", "iis: Windows pod: seccomp does not apply"]);
@@ -174,6 +171,34 @@ describe("seccomp-operator report on a real API server", function () {
     assert.deepEqual([unknown.code, unknown.stderr], [3, "error: context nope not found in the kubeconfig\n"]);
   });
 
+  it("authenticates through the kubeconfig's exec plugin, as kubectl does; a failing plugin is named", async () => {
+    const config = parse(readFileSync(cp().kubeconfigPath, "utf8")) as { users: { name: string; user: Record<string, unknown> }[] };
+    const credential = {
+      apiVersion: "client.authentication.k8s.io/v1",
+      kind: "ExecCredential",
+      status: { clientCertificateData: readFileSync(cp().admin.certFile, "utf8"), clientKeyData: readFileSync(cp().admin.keyFile, "utf8"), expirationTimestamp: new Date(Date.now() + 3600_000).toISOString() },
+    };
+    writeFileSync(join(cp().dir, "exec-credential.json"), JSON.stringify(credential));
+    // A relative command with a slash is relative to the kubeconfig's folder.
+    const plugin = join(cp().dir, "exec-plugin.sh");
+    writeFileSync(plugin, `#!/bin/sh\nprintf '%s' "$KUBERNETES_EXEC_INFO" > "$(dirname "$0")/exec-info.json"\n[ "$1" = fail ] && { echo "login expired" >&2; exit 1; }\ncat "$(dirname "$0")/exec-credential.json"\n`);
+    chmodSync(plugin, 0o755);
+    const write = (name: string, args: string[]) => {
+      const file = join(cp().dir, name);
+      const exec = { apiVersion: "client.authentication.k8s.io/v1", command: "./exec-plugin.sh", args, provideClusterInfo: true, interactiveMode: "Never" };
+      writeFileSync(file, stringify({ ...config, users: config.users.map((u) => ({ name: u.name, user: { exec } })) }));
+      return file;
+    };
+    const ok = await report(["-n", confined, "-o", "json"], write("exec.kubeconfig", []));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual((JSON.parse(ok.stdout) as ClusterReport).namespaces.map((n) => n.namespace), [confined]);
+    const info = JSON.parse(readFileSync(join(cp().dir, "exec-info.json"), "utf8")) as { kind: string; spec: { interactive: boolean; cluster?: { server: string } } };
+    assert.deepEqual([info.kind, info.spec.interactive, info.spec.cluster?.server], ["ExecCredential", false, cp().url]);
+    const failed = await report(["-n", confined], write("exec-failing.kubeconfig", ["fail"]));
+    assert.equal(failed.code, 3);
+    assert.match(failed.stderr, /^error: the kubeconfig's exec plugin .*exec-plugin\.sh failed: login expired$/m);
+  });
+
   it("with only pods readable: groups by ReplicaSet and leaves currency unknown, with a note", async () => {
     const user = "report-reader";
     const rbac = { group: "rbac.authorization.k8s.io", version: "v1" };
@@ -192,9 +217,10 @@ describe("seccomp-operator report on a real API server", function () {
       return JSON.parse(r.stdout) as ClusterReport;
     });
     const [ns] = result.namespaces;
-    assert.ok(ns!.workloads.some((w) => w.kind === "ReplicaSet" && w.name === "web-5d8f"));
+    const replicaSet = ns!.workloads.find((w) => w.kind === "ReplicaSet" && w.name.startsWith("web-"));
+    assert.ok(replicaSet, "grouped by the ReplicaSet");
     assert.match(result.notes.join("\n"), /replicasets cannot be listed/);
-    const app = ns!.workloads.find((w) => w.kind === "ReplicaSet")!.containers.find((c) => c.pod === "web-5d8f-new" && c.name === "app")!;
+    const app = replicaSet.containers.find((c) => c.name === "app")!;
     assert.equal(app.current, undefined);
     assert.match(app.note ?? "", /could not be read/);
     const denied = await report(["-n", confined], kubeconfig);

@@ -11,7 +11,7 @@ import type { ClusterReport } from "../../src/cli/cluster-report.js";
 import { RestClient } from "../../src/kube/rest-client.js";
 import { cliMain, requireBuiltCli } from "../harness/agents.js";
 import { toolPath } from "../harness/binaries.js";
-import { createNamespace } from "../harness/namespaces.js";
+import { createNamespace, ensureDefaultServiceAccount } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
 
 const run = promisify(execFile);
@@ -47,7 +47,7 @@ describe("kubectl seccomp (the CLI as a kubectl plugin)", function () {
     symlinkSync(cliMain, join(bin, "kubectl-seccomp"));
     ns = await createNamespace(cp(), "kubectl-plugin");
     const client = new RestClient(cp().kubeConfig());
-    await client.create({ group: "", version: "v1", plural: "serviceaccounts", namespace: ns }, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+    await ensureDefaultServiceAccount(cp(), ns);
     await client.create({ ...POD_RESOURCE, namespace: ns }, {
       apiVersion: "v1",
       kind: "Pod",

@@ -83,4 +83,19 @@ describe("kubeconfig loading", () => {
     assert.equal(result.ok, false);
     assert.match(!result.ok ? result.error : "", /^loading the kubeconfig: /);
   });
+
+  it("refuses exec plugins unless asked to allow them, and a plugin without a command either way", () => {
+    const file = join(dir, "exec.yaml");
+    const write = (exec: unknown) =>
+      writeFileSync(file, stringify({ clusters: [{ name: "c", cluster: { server: "https://x.example" } }], users: [{ name: "u", user: { exec } }], contexts: [{ name: "x", context: { cluster: "c", user: "u", namespace: "shop" } }], "current-context": "x" }));
+    write({ apiVersion: "client.authentication.k8s.io/v1", command: "aws" });
+    const refused = loadKubeConfig({ kubeconfig: file });
+    assert.ok(!refused.ok);
+    assert.match(refused.error, /uses exec, which the operator does not support/);
+    const allowed = loadKubeConfig({ kubeconfig: file, allowExec: true });
+    assert.ok(allowed.ok);
+    assert.equal(allowed.namespace, "shop");
+    write({ apiVersion: "client.authentication.k8s.io/v1" });
+    assert.deepEqual(loadKubeConfig({ kubeconfig: file, allowExec: true }), { ok: false, error: "the kubeconfig's user has an exec plugin without a command" });
+  });
 });
