@@ -2,10 +2,8 @@
 // are never scheduled: the report reads specs), and the controller's seccomp_containers metric
 // over the same pods.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import { API_VERSION, PROFILE_KIND } from "../../src/api/names.js";
 import { POD_RESOURCE, PROFILE_RESOURCE } from "../../src/api/resources.js";
@@ -14,24 +12,18 @@ import type { KubeObject } from "../../src/kube/objects.js";
 import { RestClient } from "../../src/kube/rest-client.js";
 import { renderSpec } from "../render-spec.js";
 import { cliMain, requireBuiltCli, startController, type ControllerProcess } from "../harness/agents.js";
+import { commandResult, type CommandResult } from "../harness/command-result.js";
 import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
 import { createNamespace, ensureDefaultServiceAccount } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
 
-const run = promisify(execFile);
 const SPEC = { defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: ["exit", "exit_group", "rt_sigreturn", "read"], action: "SCMP_ACT_ALLOW" }] } as const;
 const OLD_HASH = "0".repeat(64);
 const localhost = (path: string) => ({ allowPrivilegeEscalation: false, seccompProfile: { type: "Localhost", localhostProfile: path } });
 
-export async function report(args: string[], kubeconfig: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cliMain, "report", ...args], { env: { ...process.env, KUBECONFIG: kubeconfig, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function report(args: string[], kubeconfig: string): Promise<CommandResult> {
+  return commandResult(process.execPath, [cliMain, "report", ...args], { ...process.env, KUBECONFIG: kubeconfig });
 }
 
 describe("seccomp-operator report on a real API server", function () {

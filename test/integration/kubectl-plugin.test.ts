@@ -1,20 +1,17 @@
 // The CLI as a kubectl plugin: a real kubectl (built from the pinned Kubernetes module) finds
 // `kubectl-seccomp` on PATH and runs it with the arguments after `seccomp`.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { POD_RESOURCE } from "../../src/api/resources.js";
 import type { ClusterReport } from "../../src/cli/cluster-report.js";
 import { RestClient } from "../../src/kube/rest-client.js";
 import { cliMain, requireBuiltCli } from "../harness/agents.js";
 import { toolPath } from "../harness/binaries.js";
+import { commandResult, type CommandResult } from "../harness/command-result.js";
 import { createNamespace, ensureDefaultServiceAccount } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
-
-const run = promisify(execFile);
 
 describe("kubectl seccomp (the CLI as a kubectl plugin)", function () {
   this.timeout(120_000);
@@ -23,17 +20,11 @@ describe("kubectl seccomp (the CLI as a kubectl plugin)", function () {
   let bin: string;
   let ns: string;
 
-  async function plugin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  function plugin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
     // A PATH with the plugin and node (its #! line), and no KUBECONFIG unless given.
     const { KUBECONFIG: _, ...rest } = process.env;
     const PATH = [bin, dirname(process.execPath), process.env.PATH].join(delimiter);
-    try {
-      const { stdout, stderr } = await run(kubectl, args, { env: { ...rest, PATH, HOME: bin, ...env } });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+    return commandResult(kubectl, args, { ...rest, PATH, HOME: bin, ...env });
   }
 
   before(async function () {
