@@ -238,5 +238,24 @@ describe("seccomp-operator report on a real API server", function () {
       await createPod(confined, "new-unconfined", { containers: [{ name: "c", image: "x" }] });
       await eventually(async () => assert.equal((await metric(confined)).unconfined, 1));
     });
+
+    it("is exported by the leader only, so that a sum over the replicas counts each container once", async function () {
+      this.timeout(120_000);
+      const args = ["--leader-elect", `--lease-namespace=${confined}`, "--lease-duration=3"];
+      const replicas = [await startController(cp(), { identity: "metrics-a", extraArgs: args }), await startController(cp(), { identity: "metrics-b", extraArgs: args })];
+      try {
+        const exported = async (c: ControllerProcess) => {
+          const text = await (await fetch(`http://127.0.0.1:${c.healthPort}/metrics`)).text();
+          return { leader: /^seccomp_controller_leader 1$/m.test(text), series: /^seccomp_containers\{/m.test(text) };
+        };
+        await eventually(async () => {
+          const states = await Promise.all(replicas.map(exported));
+          assert.deepEqual(states.map((s) => s.leader).sort(), [false, true], "one leader");
+          for (const s of states) assert.equal(s.series, s.leader);
+        }, { timeoutMs: 30_000 });
+      } finally {
+        await Promise.all(replicas.map((c) => c.process.stop()));
+      }
+    });
   });
 });
