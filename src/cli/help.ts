@@ -9,6 +9,8 @@ Commands:
   lint       validate, then report practices (allowlists, exit syscalls, dangerous syscalls)
   render     print the exact JSON a node writes for one profile
   convert    turn Docker/OCI JSON or security-profiles-operator manifests into SeccompProfile YAML
+  merge      unite several profiles (recordings of several runs) into one; conflicts are errors
+  diff       what changes from profile A to profile B, per architecture; exit 1 when they differ
   agent      the node agent: install profiles in this node's kubelet folder (runs until stopped)
   controller the controller: profile status, finalizers, workload patching (runs until stopped)
   version    print the version
@@ -62,6 +64,27 @@ stderr. Prints nothing if any input has an error.
 
       --name NAME            the object name (one input profile only; default: from the file name)
       --namespace NS         the object namespace
+${COMMON}
+`,
+  merge: `Usage: seccomp-operator merge [options] paths...
+
+Prints one SeccompProfile that allows what any of the input profiles allows: every syscall any
+of them names, with its rules. Base profiles among the inputs are flattened in. Where the
+inputs disagree (default action, or different actions for one syscall) each disagreement is
+printed on stderr, naming the syscall and the files, nothing is printed, and the exit code is 1.
+
+      --name NAME            the merged object's name (default: the inputs' common name)
+      --namespace NS         its namespace (default: the inputs' common namespace)
+${COMMON}
+`,
+  diff: `Usage: seccomp-operator diff [options] A B
+
+Compares two profiles (SeccompProfile manifests, Docker or OCI JSON, or rendered files; '-' is
+stdin, e.g. from kubectl get -o yaml). Per architecture both filter on: syscalls allowed by one
+and not the other, changed actions and errno values, changed argument conditions; then the
+default action, architectures and flags. Exits 0 when they do the same, 1 when they differ.
+
+      --name NAME            which profile to compare when a side holds several
 ${COMMON}
 `,
 };

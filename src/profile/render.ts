@@ -86,7 +86,7 @@ function ociRule(names: string[], action: Action, errnoRet: number | undefined):
   return out;
 }
 
-function canonicalArg(arg: SyscallArg): OciArg {
+export function canonicalArg(arg: SyscallArg): OciArg {
   const out: OciArg = { index: arg.index, value: arg.value, op: arg.op };
   // valueTwo means something only for MASKED_EQ; elsewhere it is the OCI default, 0.
   if (arg.op === "SCMP_CMP_MASKED_EQ") {
@@ -95,7 +95,7 @@ function canonicalArg(arg: SyscallArg): OciArg {
   return out;
 }
 
-function compareArgs(a: OciArg, b: OciArg): number {
+export function compareArgs(a: OciArg, b: OciArg): number {
   return a.index - b.index || a.op.localeCompare(b.op) || a.value - b.value || (a.valueTwo ?? 0) - (b.valueTwo ?? 0);
 }
 

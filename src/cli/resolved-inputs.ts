@@ -1,0 +1,57 @@
+import { DEFAULT_CATALOGUE_NAMESPACE } from "../api/names.js";
+import type { ConvertOptions } from "../profile/conversion.js";
+import { hasErrors } from "../profile/diagnostics.js";
+import { resolveSpec, type ResolvedSpec } from "../profile/resolve.js";
+import { inputLookup, loadInputs, type SourcedProfile } from "./catalogue.js";
+import type { CommonOptions, Io } from "./commands.js";
+import { readInputs } from "./inputs.js";
+import { formatReport, reportOf, sourceOf } from "./report.js";
+
+/** A profile read from the inputs with its base profiles flattened into it. */
+export interface ResolvedInput {
+  profile: SourcedProfile;
+  /** `file#doc (ns/name)`, for messages. */
+  source: string;
+  spec: ResolvedSpec;
+}
+
+export interface ResolvedInputs {
+  resolved: ResolvedInput[];
+  /** Some path could not be read. */
+  unreadable: boolean;
+  /** Some profile has errors, or a base that is not among the inputs; each was printed on stderr. */
+  invalid: boolean;
+}
+
+/**
+ * Reads the inputs and resolves each profile's bases among them, for the commands that need
+ * whole profiles (merge, diff, verify). Errors and warnings go to stderr, notes are left out:
+ * these commands report on the profiles, not on their conversion.
+ */
+export function resolveInputs(options: Pick<CommonOptions, "paths" | "capabilities" | "nativeArchitectures" | "catalogueNamespace">, io: Io): ResolvedInputs {
+  const { inputs, errors } = readInputs(options.paths, io.stdin);
+  for (const error of errors) io.stderr(`error: cannot read ${error}\n`);
+  const convert: ConvertOptions = {};
+  if (options.capabilities !== undefined) convert.capabilities = options.capabilities;
+  if (options.nativeArchitectures !== undefined) convert.nativeArchitectures = options.nativeArchitectures;
+  const profiles = loadInputs(inputs, convert);
+  const lookup = inputLookup(profiles, options.catalogueNamespace ?? DEFAULT_CATALOGUE_NAMESPACE);
+  const resolved: ResolvedInput[] = [];
+  let invalid = false;
+  for (const profile of profiles) {
+    const diagnostics = profile.diagnostics.filter((d) => d.severity !== "info");
+    let spec: ResolvedSpec | undefined;
+    if (profile.spec !== undefined) {
+      const result = resolveSpec(profile.key, profile.spec, lookup);
+      if (result.ok) spec = result.value.spec;
+      else diagnostics.push(result.error);
+    }
+    for (const line of formatReport(reportOf(profile, diagnostics))) io.stderr(`${line}\n`);
+    if (spec === undefined || hasErrors(diagnostics)) {
+      invalid = true;
+      continue;
+    }
+    resolved.push({ profile, source: sourceOf(reportOf(profile, [])), spec });
+  }
+  return { resolved, unreadable: errors.length > 0, invalid };
+}
