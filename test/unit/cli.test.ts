@@ -53,6 +53,17 @@ describe("the seccomp-operator command", () => {
     assert.equal(report.profiles[0]!.format, "oci");
   });
 
+  it("validate: a JSON key given twice is an error naming file, document and field", () => {
+    const file = join(dir, "twice.json");
+    writeFileSync(file, '{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": [\n    {"names": ["exit_group"], "action": "SCMP_ACT_ALLOW", "action": "SCMP_ACT_KILL"}\n  ]\n}\n');
+    const result = cli(["validate", file]);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.out.trim(),
+      `${file}#1: syscalls[0].action: error: duplicate key at line 4, column 59 (first at line 4, column 31) [duplicate-key] (keep one; JSON parsers disagree on which value counts)`,
+    );
+  });
+
   it("validate: exit 3 on a path that cannot be read, still checking the others", () => {
     const result = cli(["validate", join(dir, "missing.json"), seed("medium-basic")]);
     assert.equal(result.code, 3);
