@@ -11,6 +11,7 @@ Commands:
   convert    turn Docker/OCI JSON or security-profiles-operator manifests into SeccompProfile YAML
   merge      unite several profiles (recordings of several runs) into one; conflicts are errors
   diff       what changes from profile A to profile B, per architecture; exit 1 when they differ
+  record     run a command under strace and print a profile that allows what it called
   agent      the node agent: install profiles in this node's kubelet folder (runs until stopped)
   controller the controller: profile status, finalizers, workload patching (runs until stopped)
   version    print the version
@@ -18,7 +19,8 @@ Commands:
 Paths are files or folders (.json, .yaml, .yml, searched recursively); '-' or none reads stdin.
 Run 'seccomp-operator <command> --help' for a command's options.
 
-Exit codes: 0 ok, 1 profile errors (or lint findings at --fail-on), 2 usage error, 3 unreadable input.
+Exit codes: 0 ok, 1 profile errors (or lint findings at --fail-on), 2 usage error, 3 unreadable input,
+4 a program the command runs (strace, runc, tar) is missing or cannot run here.
 `;
 
 const COMMON = `  -o, --output text|json     output format (default text)
@@ -86,5 +88,21 @@ default action, architectures and flags. Exits 0 when they do the same, 1 when t
 
       --name NAME            which profile to compare when a side holds several
 ${COMMON}
+`,
+  record: `Usage: seccomp-operator record [options] -- COMMAND [ARGS...]
+
+Runs the command under strace -f (every process and thread) and prints a SeccompProfile that
+allows exactly the syscalls it made, on the ABIs it made them on (x86_64 and its compat ABIs
+x86 and x32 apart), plus exit, exit_group and rt_sigreturn (lint rule SCP001). The command's own
+output goes to stderr. Exits 1, still printing the profile, when the command failed; 4 when
+strace is missing or may not trace here.
+
+      --for-runtime runc          add what runc calls after it loads the filter
+      --no-new-privileges=BOOL    with --for-runtime: the container's noNewPrivileges (default
+                                  false, what Kubernetes sets unless allowPrivilegeEscalation: false)
+      --name NAME                 the object name (default: from the command)
+      --namespace NS              the object namespace
+  -o, --output FILE               write the profile to FILE instead of stdout
+  -h, --help                      this help
 `,
 };

@@ -1,0 +1,138 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import { ESSENTIAL_SYSCALLS } from "../profile/lint.js";
+import { toManifest } from "../profile/manifest.js";
+import { recordedSpec } from "../profile/recorded-profile.js";
+import { runtimeNeeds, RUNTIMES, type Runtime } from "../profile/runtime-needs.js";
+import { isKnownSyscall } from "../profile/syscall-table.js";
+import { nameFromFile, type Io } from "./commands.js";
+import { splitCommand } from "./command-line.js";
+import { EXIT, UsageError } from "./exit-codes.js";
+import { findExecutable } from "./executables.js";
+import { COMMAND_HELP } from "./help.js";
+import { hostArchitecture } from "./host-architecture.js";
+import { parseStraceOutput } from "./strace-trace.js";
+
+export interface ToolIo extends Io {
+  /** PATH to find strace and runc on. */
+  path?: string;
+}
+
+/**
+ * `record [options] -- COMMAND [ARGS...]`: runs the command under `strace -f` and prints a
+ * SeccompProfile that allows exactly what it called, plus SCP001's syscalls and, with
+ * --for-runtime, the runtime's own. The command's output goes to stderr, the profile to stdout
+ * or -o FILE. Exit 1 (with the profile written) when the command itself failed.
+ */
+export async function recordCommand(argv: readonly string[], io: ToolIo): Promise<number> {
+  const { options: args, command } = splitCommand(argv);
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      name: { type: "string" },
+      namespace: { type: "string" },
+      "for-runtime": { type: "string" },
+      "no-new-privileges": { type: "string" },
+      output: { type: "string", short: "o" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    io.stdout(COMMAND_HELP.record!);
+    return EXIT.ok;
+  }
+  if (command.length === 0) throw new UsageError("record needs a command after --, e.g. record -- /bin/busybox echo hi");
+  const runtime = values["for-runtime"];
+  if (runtime !== undefined && !RUNTIMES.includes(runtime as Runtime)) {
+    throw new UsageError(runtime === "crun" ? "--for-runtime crun: crun's own syscalls are not measured yet; record without it and add them" : `--for-runtime must be runc, not ${JSON.stringify(runtime)}`);
+  }
+  const noNewPrivileges = parseBoolean(values["no-new-privileges"], "--no-new-privileges");
+  if (noNewPrivileges !== undefined && runtime === undefined) throw new UsageError("--no-new-privileges only matters with --for-runtime");
+
+  const strace = findExecutable("strace", io.path);
+  if (strace === undefined) {
+    io.stderr("error: strace not found on PATH: install it (Debian/Ubuntu: apt-get install strace)\n");
+    return EXIT.tool;
+  }
+  const native = hostArchitecture();
+  const dir = mkdtempSync(join(tmpdir(), "seccomp-record-"));
+  try {
+    const traceFile = join(dir, "trace");
+    const run = await runTraced(strace, traceFile, command, io);
+    const trace = readTrace(traceFile);
+    const recorded = parseStraceOutput(trace, native);
+    if (recorded.size === 0) {
+      const ptrace = /(ptrace|PTRACE_).*Operation not permitted/.test(run.straceErrors);
+      io.stderr(
+        ptrace
+          ? "error: strace cannot trace here: ptrace is not permitted (in a container it needs CAP_SYS_PTRACE and a seccomp profile that allows ptrace; on the host, kernel.yama.ptrace_scope may forbid it)\n"
+          : `error: strace recorded nothing: ${run.straceErrors.trim() || `it exited with status ${run.status}`}\n`,
+      );
+      return EXIT.tool;
+    }
+    for (const [arch, counts] of recorded) {
+      for (const name of counts.keys()) {
+        if (!isKnownSyscall(name)) {
+          io.stderr(`warning: ${name} on ${arch} is in no syscall table; left out of the profile\n`);
+          counts.delete(name);
+        }
+      }
+    }
+    const needs = runtime === undefined ? [] : runtimeNeeds(runtime as Runtime, noNewPrivileges ?? false);
+    const spec = recordedSpec({ syscalls: new Map([...recorded].map(([arch, counts]) => [arch, counts.keys()])), native, runtimeNeeds: needs, command });
+    const name = values.name ?? nameFromFile(basename(command[0]!));
+    const manifest = toManifest(spec, values.namespace === undefined ? { name } : { name, namespace: values.namespace });
+    for (const [arch, counts] of recorded) {
+      const calls = [...counts.values()].reduce((a, b) => a + b, 0);
+      io.stderr(`recorded on ${arch}: ${counts.size} syscalls, ${calls} calls: ${[...counts.keys()].sort().join(", ")}\n`);
+    }
+    io.stderr(`added for every process (SCP001): ${ESSENTIAL_SYSCALLS.join(", ")}\n`);
+    if (runtime !== undefined) io.stderr(`added for ${runtime} with noNewPrivileges ${String(noNewPrivileges ?? false)}: ${needs.join(", ")}\n`);
+    if (values.output !== undefined) writeFileSync(values.output, manifest);
+    else io.stdout(manifest);
+    if (run.status !== 0) {
+      io.stderr(`warning: the command exited with status ${run.status}: the recording may lack what a successful run calls\n`);
+      return EXIT.findings;
+    }
+    return EXIT.ok;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// strace prefixes its own messages with the name it was run by, e.g. `/usr/bin/strace: `.
+const STRACE_MESSAGE = /^(?:\S*\/)?strace: /;
+
+function runTraced(strace: string, traceFile: string, command: readonly string[], io: Io): Promise<{ status: number; straceErrors: string }> {
+  // -f: every child and thread; -n: syscall numbers, which tell the ABI; -qq: no attach/exit notes.
+  const child = spawn(strace, ["-f", "-n", "-qq", "-o", traceFile, "--", ...command], { stdio: ["inherit", "pipe", "pipe"] });
+  let errors = "";
+  child.stdout.on("data", (chunk: Buffer) => io.stderr(chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    errors += text.split("\n").filter((line) => STRACE_MESSAGE.test(line)).map((line) => `${line}\n`).join("");
+    io.stderr(text);
+  });
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ status: code ?? (signal === null ? 1 : 128), straceErrors: errors }));
+  });
+}
+
+function readTrace(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+export function parseBoolean(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === "true" || value === "false") return value === "true";
+  throw new UsageError(`${flag} must be true or false, not ${JSON.stringify(value)}`);
+}

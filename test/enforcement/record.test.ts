@@ -1,0 +1,172 @@
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { parse } from "yaml";
+import { recordCommand } from "../../src/cli/record-command.js";
+import { run } from "../../src/cli/run.js";
+import { findExecutable } from "../../src/cli/executables.js";
+import { useEnforcement } from "./harness.js";
+import { renderText } from "./render.js";
+import { enforcementRequired } from "./runtime-probe.js";
+
+async function record(args: string[], path?: string): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t), stdin: () => "" };
+  const code = await recordCommand(args, path === undefined ? io : { ...io, path });
+  return { code, out, err };
+}
+
+function lint(text: string): { code: number; out: string } {
+  let out = "";
+  const code = run(["lint", "-o", "json"], { stdout: (t) => (out += t), stderr: () => undefined, stdin: () => text });
+  return { code, out };
+}
+
+type Manifest = { metadata: { name: string }; spec: { architectures: string[]; syscalls: { names: string[] }[] } };
+
+/**
+ * A 32-bit x86 program of 118 bytes: write(1, "hi\n", 3) and exit(0) through int 0x80, so the
+ * recording must see the x86 ABI beside the x86_64 execve that started it.
+ */
+function i386Hello(): Buffer {
+  const base = 0x08048000;
+  const code = (msg: number) => {
+    const b = Buffer.alloc(31);
+    let o = 0;
+    const mov = (op: number, value: number) => {
+      b[o++] = op;
+      b.writeUInt32LE(value, o);
+      o += 4;
+    };
+    mov(0xb8, 4); // eax = write
+    mov(0xbb, 1); // ebx = stdout
+    mov(0xb9, msg); // ecx = message
+    mov(0xba, 3); // edx = length
+    b[o++] = 0xcd; // int 0x80
+    b[o++] = 0x80;
+    mov(0xb8, 1); // eax = exit
+    b[o++] = 0x31; // xor ebx, ebx
+    b[o++] = 0xdb;
+    b[o++] = 0xcd;
+    b[o++] = 0x80;
+    return b;
+  };
+  const body = Buffer.concat([code(base + 84 + 31), Buffer.from("hi\n")]);
+  const total = 84 + body.length;
+  const header = Buffer.alloc(84);
+  header.write("\x7fELF", 0, "latin1");
+  header.set([1, 1, 1], 4); // 32-bit, little-endian, version 1
+  header.writeUInt16LE(2, 16); // ET_EXEC
+  header.writeUInt16LE(3, 18); // EM_386
+  header.writeUInt32LE(1, 20);
+  header.writeUInt32LE(base + 84, 24); // entry
+  header.writeUInt32LE(52, 28); // program headers
+  header.writeUInt16LE(52, 40);
+  header.writeUInt16LE(32, 42);
+  header.writeUInt16LE(1, 44);
+  // PT_LOAD of the whole file, read + execute
+  for (const [i, v] of [1, 0, base, base, total, total, 5, 0x1000].entries()) header.writeUInt32LE(v, 52 + 4 * i);
+  return Buffer.concat([header, body]);
+}
+
+describe("record: profiles from strace", function () {
+  this.timeout(60000);
+  let dir: string;
+
+  before(function () {
+    if (findExecutable("strace") === undefined) {
+      if (enforcementRequired()) throw new Error("strace is not installed");
+      console.warn("\n  record tests skipped: strace not found (apt-get install strace)\n");
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), "scp-record-"));
+  });
+  after(() => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("records every process of a command, with SCP001's syscalls, as a stable, lint-clean profile", async () => {
+    const command = ["--", "/bin/busybox", "sh", "-c", "/bin/busybox cat /etc/hostname >/dev/null; /bin/busybox true"];
+    const first = await record(["--name", "sh-cat", "-o", join(dir, "a.yaml"), ...command]);
+    assert.equal(first.code, 0, first.err);
+    assert.equal(first.out, "", "with -o nothing goes to stdout");
+    const second = await record(["--name", "sh-cat", ...command]);
+    const text = readFileSync(join(dir, "a.yaml"), "utf8");
+    assert.equal(second.out, text, "two recordings of one command give the same bytes");
+    const manifest = parse(text) as Manifest;
+    assert.equal(manifest.metadata.name, "sh-cat");
+    assert.deepEqual(manifest.spec.architectures, ["SCMP_ARCH_X86_64"]);
+    const names = manifest.spec.syscalls[0]!.names;
+    assert.deepEqual(names, [...names].sort());
+    // wait4 is the shell's, sendfile the child cat's: children are traced.
+    for (const name of ["execve", "wait4", "sendfile", "exit", "exit_group", "rt_sigreturn"]) assert.ok(names.includes(name), name);
+    assert.match(first.err, /^recorded on SCMP_ARCH_X86_64: \d+ syscalls, \d+ calls: /m);
+    const linted = lint(text);
+    assert.equal(linted.code, 0, linted.out);
+  });
+
+  it("keeps a 32-bit ABI apart from x86_64", async function () {
+    const program = join(dir, "hi32");
+    writeFileSync(program, i386Hello());
+    chmodSync(program, 0o755);
+    const direct = spawnSync(program, { encoding: "utf8" });
+    if (direct.stdout !== "hi\n") this.skip(); // a kernel without IA32 emulation
+    const result = await record(["--", program]);
+    assert.equal(result.code, 0, result.err);
+    assert.deepEqual((parse(result.out) as Manifest).spec.architectures, ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64"]);
+    assert.match(result.err, /^recorded on SCMP_ARCH_X86_64: 1 syscalls, 1 calls: execve$/m);
+    assert.match(result.err, /^recorded on SCMP_ARCH_X86: 2 syscalls, 2 calls: exit, write$/m);
+  });
+
+  it("exit 1, still printing the profile, when the command fails; 4 when strace is missing or the command cannot start", async () => {
+    const failed = await record(["--", "/bin/busybox", "false"]);
+    assert.equal(failed.code, 1);
+    assert.match(failed.out, /kind: SeccompProfile/);
+    assert.match(failed.err, /the command exited with status 1/);
+    const missing = await record(["--", "/nonexistent/program"]);
+    assert.equal(missing.code, 4);
+    assert.match(missing.err, /error: strace recorded nothing: .*strace: Can't stat '\/nonexistent\/program'/);
+    const noStrace = await record(["--", "/bin/busybox", "true"], dir);
+    if (findExecutable("strace", dir) === undefined) {
+      assert.equal(noStrace.code, 4);
+      assert.match(noStrace.err, /strace not found on PATH: install it/);
+    }
+  });
+
+  it("usage errors: no command, an unmeasured runtime, a bad boolean", async () => {
+    await assert.rejects(record(["--name", "x"]), /must follow --/);
+    await assert.rejects(record(["--for-runtime", "crun", "--", "/bin/true"]), /crun's own syscalls are not measured yet/);
+    await assert.rejects(record(["--for-runtime", "runc", "--no-new-privileges=yes", "--", "/bin/true"]), /must be true or false/);
+    await assert.rejects(record(["--no-new-privileges=true", "--", "/bin/true"]), /only matters with --for-runtime/);
+  });
+
+  describe("the recorded profile runs the same command under runc", function () {
+    const harness = useEnforcement();
+
+    for (const noNewPrivileges of [true, false]) {
+      it(`with --for-runtime runc --no-new-privileges=${String(noNewPrivileges)}`, async () => {
+        const args = ["/bin/busybox", "echo", "hi"];
+        const result = await record(["--for-runtime", "runc", `--no-new-privileges=${String(noNewPrivileges)}`, "--", ...args]);
+        assert.equal(result.code, 0, result.err);
+        assert.equal(lint(result.out).code, 0);
+        // Several runs: a missing rt_sigreturn shows only when Go preempts runc init.
+        for (let i = 0; i < 3; i++) {
+          const ran = await harness().run({ args, seccomp: renderText(result.out), noNewPrivileges });
+          assert.equal(ran.stdout, "hi\n", ran.stderr);
+          assert.equal(ran.status, 0);
+        }
+      });
+    }
+
+    it("without the runtime's syscalls runc cannot start the container", async () => {
+      const args = ["/bin/busybox", "echo", "hi"];
+      const result = await record(["--", ...args]);
+      const ran = await harness().run({ args, seccomp: renderText(result.out), noNewPrivileges: true });
+      assert.notEqual(ran.status, 0);
+      assert.equal(ran.stdout, "");
+    });
+  });
+});
