@@ -27,7 +27,7 @@ let counter = 0;
 
 export function uniqueContainerId(): string {
   counter += 1;
-  return `enf-${process.pid}-${counter}-${randomBytes(3).toString("hex")}`;
+  return `scp-${process.pid}-${counter}-${randomBytes(3).toString("hex")}`;
 }
 
 function runcQuiet(target: RuncTarget, args: readonly string[], timeoutMs: number): Promise<void> {
@@ -42,10 +42,12 @@ export function runcErrorOf(stderr: string): string | undefined {
   return match?.[1]?.replace(/\\(.)/g, "$1");
 }
 
-export async function runBundle(target: RuncTarget, bundle: string, timeoutMs: number): Promise<RunResult> {
+/** Runs the bundle; with `pidFile`, runc writes the container's first process id there. */
+export async function runBundle(target: RuncTarget, bundle: string, timeoutMs: number, pidFile?: string): Promise<RunResult> {
   const id = uniqueContainerId();
   const started = performance.now();
-  const child = spawn(target.runc, ["--root", target.stateRoot, "run", "--bundle", bundle, id], {
+  const args = ["--root", target.stateRoot, "run", "--bundle", bundle, ...(pidFile === undefined ? [] : ["--pid-file", pidFile]), id];
+  const child = spawn(target.runc, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const out: Buffer[] = [];
