@@ -1,7 +1,7 @@
 import { diffSpecs, type ArchitectureDiff, type ProfileDiff } from "../profile/diff-profiles.js";
 import type { CommonOptions, Io } from "./commands.js";
 import { EXIT, UsageError } from "./exit-codes.js";
-import { resolveInputs, type ResolvedInput } from "./resolved-inputs.js";
+import { pickOne, resolveInputs, type ResolvedInput } from "./resolved-inputs.js";
 
 /** `diff A B`: what changes from A to B, per architecture; exit 1 when they differ. */
 export function diffCommand(options: CommonOptions & { name?: string }, io: Io): number {
@@ -9,20 +9,11 @@ export function diffCommand(options: CommonOptions & { name?: string }, io: Io):
   const sides = options.paths.map((path) => resolveInputs({ ...options, paths: [path] }, io));
   if (sides.some((s) => s.unreadable)) return EXIT.input;
   if (sides.some((s) => s.invalid)) return EXIT.findings;
-  const [a, b] = sides.map((side, i) => pick(side.resolved, options.paths[i]!, options.name)) as [ResolvedInput, ResolvedInput];
+  const [a, b] = sides.map((side, i) => pickOne(side.resolved, options.paths[i]!, options.name)) as [ResolvedInput, ResolvedInput];
   const diff = diffSpecs(a.spec, b.spec);
   if (options.output === "json") io.stdout(`${JSON.stringify({ a: a.source, b: b.source, ...diff }, null, 2)}\n`);
   else io.stdout(formatDiff(a.source, b.source, diff));
   return diff.same ? EXIT.ok : EXIT.findings;
-}
-
-function pick(profiles: readonly ResolvedInput[], path: string, name: string | undefined): ResolvedInput {
-  const candidates = name === undefined ? profiles : profiles.filter((p) => p.profile.name === name);
-  if (candidates.length !== 1) {
-    const found = profiles.map((p) => p.source).join(", ") || "none";
-    throw new UsageError(`${path}: ${name === undefined ? "diff compares one profile per side" : `--name ${name} matches ${candidates.length}`}, found ${found}${name === undefined ? "; choose one with --name" : ""}`);
-  }
-  return candidates[0]!;
 }
 
 export function formatDiff(a: string, b: string, diff: ProfileDiff): string {

@@ -12,6 +12,7 @@ Commands:
   merge      unite several profiles (recordings of several runs) into one; conflicts are errors
   diff       what changes from profile A to profile B, per architecture; exit 1 when they differ
   record     run a command under strace and print a profile that allows what it called
+  verify     run a command in a runc container under a profile; report what it denied
   agent      the node agent: install profiles in this node's kubelet folder (runs until stopped)
   controller the controller: profile status, finalizers, workload patching (runs until stopped)
   version    print the version
@@ -103,6 +104,25 @@ strace is missing or may not trace here.
       --name NAME                 the object name (default: from the command)
       --namespace NS              the object namespace
   -o, --output FILE               write the profile to FILE instead of stdout
+  -h, --help                      this help
+`,
+  verify: `Usage: seccomp-operator verify [options] PROFILE... (--rootfs DIR | --image OCI-ARCHIVE) -- COMMAND [ARGS...]
+
+Renders the profile (its bases may be in the other inputs) and runs the command in a runc
+container built from the folder or the OCI image archive (unpacked with tar; no registry).
+A first run under the profile's audit-mode twin lets every call through and reads from the
+kernel log (/dev/kmsg) each one the profile would refuse; a second run enforces the profile.
+Reports the command's exit status and every refused syscall by name and count. Exits 0 only
+when the command succeeded and nothing was refused, 1 otherwise, 4 when runc or the kernel log
+is not available (it needs root).
+
+      --name NAME                 which profile, when the inputs hold several
+      --rootfs DIR                the container's root file system (used read-only)
+      --image FILE                an OCI image archive (oci-layout, index.json, blobs/)
+      --no-new-privileges=BOOL    the container's noNewPrivileges (default false, as in a pod
+                                  without allowPrivilegeEscalation: false)
+      --timeout SECONDS           kill each run after this long (default 30)
+  -o, --output text|json          output format (default text)
   -h, --help                      this help
 `,
 };

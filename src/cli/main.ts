@@ -19,6 +19,9 @@ if (command === "agent") {
 } else if (command === "record") {
   const { recordCommand } = await import("./record-command.js");
   process.exitCode = await daemon(() => recordCommand(rest, { stdout, stderr, stdin: readStdin }));
+} else if (command === "verify") {
+  const { verifyCommand } = await import("./verify-command.js");
+  process.exitCode = await daemon(() => verifyCommand(rest, { stdout, stderr, stdin: readStdin }));
 } else {
   process.exitCode = run(process.argv.slice(2), { stdout, stderr, stdin: readStdin });
 }

@@ -4,6 +4,7 @@ import { hasErrors } from "../profile/diagnostics.js";
 import { resolveSpec, type ResolvedSpec } from "../profile/resolve.js";
 import { inputLookup, loadInputs, type SourcedProfile } from "./catalogue.js";
 import type { CommonOptions, Io } from "./commands.js";
+import { UsageError } from "./exit-codes.js";
 import { readInputs } from "./inputs.js";
 import { formatReport, reportOf, sourceOf } from "./report.js";
 
@@ -54,4 +55,14 @@ export function resolveInputs(options: Pick<CommonOptions, "paths" | "capabiliti
     resolved.push({ profile, source: sourceOf(reportOf(profile, [])), spec });
   }
   return { resolved, unreadable: errors.length > 0, invalid };
+}
+
+/** The one profile of `what` (or the one named `name`), for commands that take one per input. */
+export function pickOne(profiles: readonly ResolvedInput[], what: string, name: string | undefined): ResolvedInput {
+  const candidates = name === undefined ? profiles : profiles.filter((p) => p.profile.name === name);
+  if (candidates.length !== 1) {
+    const found = profiles.map((p) => p.source).join(", ") || "none";
+    throw new UsageError(`${what}: ${name === undefined ? "expected one profile" : `--name ${name} matches ${candidates.length}`}, found ${found}${name === undefined ? "; choose one with --name" : ""}`);
+  }
+  return candidates[0]!;
 }

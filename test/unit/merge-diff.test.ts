@@ -169,7 +169,7 @@ describe("diff", () => {
       assert.equal(cli(["diff", seed("hi-pod")]).code, 2);
       const many = cli(["diff", join(CORPUS_ROOT, "seed"), seed("hi-pod")]);
       assert.equal(many.code, 2);
-      assert.match(many.err, /diff compares one profile per side, found .*; choose one with --name/);
+      assert.match(many.err, /expected one profile, found .*; choose one with --name/);
     });
   });
 });
