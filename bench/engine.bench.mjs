@@ -4,7 +4,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { loadProfiles, renderProfile, resolveSpec } from "../dist/profile/index.js";
+import { loadProfiles } from "../dist/profile/load.js";
+import { renderProfile } from "../dist/profile/render.js";
+import { resolveSpec } from "../dist/profile/resolve.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const shared = join(root, "..", "shared", "corpus", "moby", "default.json");

@@ -42,7 +42,7 @@ import {
   profileLayout,
   stableFileProfile,
   tempFileName,
-} from "./path-names.js";
+} from "./file-names.js";
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK } = nodeFs.constants;
 

@@ -1,5 +1,17 @@
-import type { PinnedRef } from "./pod-profiles.js";
-import { pinnedKey } from "./pod-profiles.js";
+// Garbage collection of pinned files: which may go (PinnedCollector, pure), and the agent
+// component that looks every interval, and soon after a pod of this node is deleted.
+import type { PinnedRef } from "../api/node-paths.js";
+import { parsePinnedPath, pinnedKey } from "../api/node-paths.js";
+import { localhostProfilesOf } from "../api/pod-seccomp.js";
+import type { Informer } from "../kube/informer.js";
+import { errorMessage } from "../kube/logger.js";
+import type { Manager } from "../kube/manager.js";
+import { objectKey, type KubeObject } from "../kube/objects.js";
+import type { agentMetrics } from "./agent-metrics.js";
+import type { ProfileFileStore } from "./file-store.js";
+import type { NodeState } from "./node-state.js";
+import type { SeccompProfile } from "../api/seccomp-profile.js";
+import { inScope, type ProfileScope } from "./profile-installer.js";
 
 /**
  * Decides which pinned files may go. A pinned file stays while it is the current content of
@@ -38,4 +50,92 @@ export class PinnedCollector {
   pending(): number {
     return this.unusedSince.size;
   }
+}
+
+export interface PinnedGcSetup {
+  store: ProfileFileStore;
+  state: NodeState;
+  collector: PinnedCollector;
+  scope: ProfileScope;
+  profiles: readonly Informer<SeccompProfile>[];
+  /** This node's pods. */
+  pods: Informer<KubeObject>;
+  intervalMs: number;
+  /** Nothing is collected before the first install pass is done. */
+  isReady: () => boolean;
+  metrics: ReturnType<typeof agentMetrics>;
+}
+
+/** Starts (once the first pass is done) collecting every `intervalMs`, and 1 s after a pod of this node goes. */
+export function setupPinnedGc(manager: Manager, setup: PinnedGcSetup): void {
+  const { store, state, collector, scope, metrics } = setup;
+  const logger = manager.logger;
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let stopped = false;
+
+  /** Removes pinned files that neither a profile's current content nor a pod on this node uses. */
+  const collectGarbage = (now = Date.now()) => {
+    if (running || !setup.isReady()) return;
+    running = true;
+    try {
+      const scan = store.scan();
+      if (!scan.ok) return;
+      const inUse = new Set<string>();
+      for (const [key, hash] of state.installed) inUse.add(`${key}/${hash}`);
+      // Older hashes that workload templates still name, as the controller reports them: a pod
+      // created from such a template on this node needs the file even if none runs here now.
+      for (const profile of setup.profiles.flatMap((i) => i.list())) {
+        const key = objectKey(profile);
+        for (const hash of profile.status?.hashesInUse ?? []) inUse.add(`${key}/${hash}`);
+      }
+      for (const pod of setup.pods.list()) {
+        for (const path of localhostProfilesOf(pod)) {
+          const ref = parsePinnedPath(path);
+          if (ref !== undefined) inUse.add(pinnedKey(ref));
+        }
+      }
+      const due = collector.collect(
+        scan.value.pinned.filter((p) => inScope(scope, p.namespace)),
+        inUse,
+        now,
+      );
+      for (const ref of due) {
+        const removed = store.removePinned(ref.namespace, ref.name, ref.hash);
+        if (removed.ok) {
+          collector.forget(ref);
+          metrics.pinnedRemoved.inc();
+          logger.info("removed unused pinned profile", { key: `${ref.namespace}/${ref.name}`, hash: ref.hash });
+        } else {
+          logger.warn("cannot remove pinned profile", { key: `${ref.namespace}/${ref.name}`, hash: ref.hash, error: removed.error.message });
+        }
+      }
+    } catch (error) {
+      logger.error("garbage collection failed", { error: errorMessage(error) });
+    } finally {
+      running = false;
+    }
+  };
+
+  const schedule = (delayMs: number) => {
+    if (stopped) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      collectGarbage();
+      schedule(setup.intervalMs);
+    }, delayMs);
+    timer.unref();
+  };
+
+  setup.pods.addHandler({ onDelete: () => schedule(1_000) });
+  manager.add({
+    name: "pinned-gc",
+    leaderOnly: false,
+    start: () => schedule(setup.intervalMs),
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  });
 }

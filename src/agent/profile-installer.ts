@@ -1,13 +1,136 @@
-import { compileObject, summarize } from "../profile/compile.js";
+// Installs SeccompProfiles in this node's kubelet seccomp folder, on every agent.
+// setupProfileInstaller says when a profile is queued; ProfileInstaller what a reconcile does.
+import { PROFILE_RESOURCE } from "../api/resources.js";
+import type { SeccompProfile } from "../api/seccomp-profile.js";
+import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../kube/logger.js";
-import { splitKey, type KubeObject } from "../kube/objects.js";
+import type { Manager } from "../kube/manager.js";
+import { objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
+import { compileObject, summarize, type ObjectLookup } from "../profile/compile.js";
+import { dependentsOf } from "../profile/dependents.js";
+import type { agentMetrics } from "./agent-metrics.js";
 import type { ProfileFileStore, StoreError } from "./file-store.js";
 import type { NodeState } from "./node-state.js";
+
+
+/** Which profiles this agent installs: one namespace (and the catalogue's), or all. */
+export interface ProfileScope {
+  namespace?: string;
+  catalogueNamespace: string;
+}
+
+export function inScope(scope: ProfileScope, namespace: string): boolean {
+  return scope.namespace === undefined || namespace === scope.namespace || namespace === scope.catalogueNamespace;
+}
+
+/** The profile caches: one of all namespaces, or one per namespace in scope (named `profiles/<ns>`). */
+export function profileCaches(manager: Manager, scope: ProfileScope): Informer<SeccompProfile>[] {
+  const namespaces = scope.namespace === undefined ? [undefined] : [...new Set([scope.namespace, scope.catalogueNamespace])];
+  return namespaces.map((namespace) =>
+    manager.cache<SeccompProfile>({
+      name: namespace === undefined ? "profiles" : `profiles/${namespace}`,
+      resource: PROFILE_RESOURCE,
+      transform: withoutManagedFields,
+      ...(namespace ? { namespace } : {}),
+    }),
+  );
+}
+
+/** A profile from whichever cache holds it. */
+export function profileLookup(caches: readonly Informer<SeccompProfile>[]): (namespace: string, name: string) => SeccompProfile | undefined {
+  return (namespace, name) => {
+    for (const informer of caches) {
+      const found = informer.get(`${namespace}/${name}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+}
+
+export interface InstallerSetup {
+  store: ProfileFileStore;
+  state: NodeState;
+  scope: ProfileScope;
+  metrics: ReturnType<typeof agentMetrics>;
+}
+
+/**
+ * When a profile is queued (`namespace/name`), all of it:
+ * - the profile changes, or one of its bases (descendants render differently);
+ * - at start: every profile, and every stable file on disk whose profile is gone (to remove it).
+ * A failed file write is retried with backoff. The agent is ready once this first pass is done.
+ */
+export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): { isReady: () => boolean } {
+  const { store, state, scope, metrics } = setup;
+  const logger = manager.logger;
+  const caches = profileCaches(manager, scope);
+  const lookup = profileLookup(caches);
+  const all = () => caches.flatMap((i) => i.list());
+  const installer = new ProfileInstaller(store, state, {
+    catalogueNamespace: scope.catalogueNamespace,
+    lookup,
+    logger,
+    onInstall: (result) => metrics.installs.inc({ result }),
+  });
+  manager.add({
+    name: "crash-cleanup",
+    leaderOnly: false,
+    start: () => {
+      const temp = store.removeTempFiles();
+      if (temp.ok && temp.value.removed.length > 0) logger.info("removed temporary files left by a crash", { files: temp.value.removed.length });
+    },
+  });
+  const queue = manager.reconciler({
+    name: "profiles",
+    leaderOnly: false,
+    reconcile: async (key) => {
+      const end = metrics.reconcileSeconds.startTimer();
+      try {
+        installer.reconcile(key);
+      } finally {
+        end();
+      }
+    },
+    // The stable files of profiles that no longer exist go; pinned files are left to garbage
+    // collection, which keeps those pods still use.
+    initialKeys: () => {
+      const keys: string[] = [];
+      const scan = store.scan();
+      if (!scan.ok) {
+        logger.error("cannot read the profile folder", { error: `${scan.error.code}: ${scan.error.path}: ${scan.error.message}` });
+      } else {
+        for (const anomaly of scan.value.anomalies) logger.warn("unexpected entry in the profile folder, left alone", { ...anomaly });
+        for (const file of scan.value.stable) {
+          if (lookup(file.namespace, file.name) === undefined && inScope(scope, file.namespace)) keys.push(`${file.namespace}/${file.name}`);
+        }
+      }
+      return [...keys, ...all().map(objectKey)];
+    },
+  });
+  for (const cache of caches) manager.watch(cache, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, all(), scope.catalogueNamespace).map(objectKey)]);
+
+  let ready = false;
+  manager.add({
+    name: "first-sync",
+    leaderOnly: false,
+    start: async () => {
+      for (;;) {
+        const stats = queue.stats();
+        if (stats.depth === 0 && stats.processing === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      ready = true;
+      logger.info("agent ready", { profiles: state.installed.size, failures: state.failures.size });
+    },
+  });
+  manager.addReadyCheck("first-sync", () => ready || "first sync not finished");
+  return { isReady: () => ready };
+}
 
 export interface InstallerOptions {
   catalogueNamespace: string;
   /** The cached SeccompProfile objects, by namespace and name. */
-  lookup: (namespace: string, name: string) => KubeObject | undefined;
+  lookup: ObjectLookup;
   logger: Logger;
   onInstall?: (result: "written" | "unchanged" | "invalid" | "failed" | "removed") => void;
 }

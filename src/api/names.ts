@@ -27,15 +27,5 @@ export const FIELD_MANAGER = "seccomp-operator";
 /** Folder, relative to `<kubelet root>/seccomp`, that the node agent owns. */
 export const NODE_PROFILE_ROOT = "operator";
 
-/** The stable path a user can write in `localhostProfile` by hand. */
-export function stableLocalhostPath(namespace: string, name: string): string {
-  return `${NODE_PROFILE_ROOT}/${namespace}/${name}.json`;
-}
-
-/** The immutable, content-addressed path the controller writes into workloads. */
-export function pinnedLocalhostPath(namespace: string, name: string, hash: string): string {
-  return `${NODE_PROFILE_ROOT}/${namespace}/${name}/${hash}.json`;
-}
-
 /** Namespace of the admin-owned catalogue of shared profiles, readable by every tenant. */
 export const DEFAULT_CATALOGUE_NAMESPACE = "seccomp-catalogue";

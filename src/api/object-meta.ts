@@ -10,7 +10,7 @@ export const ObjectMetaSchema = z.looseObject({
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
   finalizers: z.array(z.string()).optional(),
-  deletionTimestamp: z.unknown().optional(),
-  creationTimestamp: z.unknown().optional(),
+  deletionTimestamp: z.string().optional(),
+  creationTimestamp: z.string().optional(),
 });
 export type ObjectMeta = z.infer<typeof ObjectMetaSchema>;

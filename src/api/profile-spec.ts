@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ACTIONS, FLAGS, MAX_ARG_INDEX, MAX_ERRNO, OPERATORS } from "../profile/actions.js";
-import { ARCHITECTURE_TOKENS } from "../profile/architectures.js";
+import { ACTIONS, FLAGS, MAX_ARG_INDEX, MAX_ERRNO, OPERATORS } from "./seccomp-vocabulary.js";
+import { ARCHITECTURE_TOKENS } from "./seccomp-vocabulary.js";
 
 /**
  * The spec of a SeccompProfile: the OCI/Docker profile shape plus the operator's own fields.

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import { NodeAgent } from "../agent/agent.js";
+import { createAgent } from "../agent/agent.js";
 import { errorMessage } from "../kube/logger.js";
-import { DAEMON_HELP, DAEMON_OPTIONS, runUntilStopped, startDaemon } from "./daemon.js";
+import { DEFAULT_HEALTH_ADDR, daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { parseSeconds } from "./flags.js";
 
@@ -15,14 +15,14 @@ installed in the SeccompNodeStatus named after the node.
       --gc-grace SECONDS          keep an unused pinned file this long (default 600)
       --gc-interval SECONDS       look for unused pinned files this often (default 30)
       --heartbeat SECONDS         write the node status at least this often (default 30)
-${DAEMON_HELP}`;
+${daemonHelp(DEFAULT_HEALTH_ADDR.agent)}`;
 
 /** `seccomp-operator agent`: runs until SIGTERM or SIGINT. */
 export async function agentCommand(argv: readonly string[], stdout: (text: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
-      ...DAEMON_OPTIONS,
+      ...daemonOptions(DEFAULT_HEALTH_ADDR.agent),
       "kubelet-dir": { type: "string", default: "/var/lib/kubelet" },
       namespace: { type: "string" },
       "gc-grace": { type: "string", default: "600" },
@@ -44,7 +44,7 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
   const daemon = startDaemon("agent", values, positionals, { node: nodeName });
   if (typeof daemon === "number") return daemon;
   try {
-    const agent = await NodeAgent.start({
+    const agent = createAgent({
       nodeName,
       kubeletDir: values["kubelet-dir"],
       ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
@@ -58,6 +58,7 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
       gcIntervalMs,
       heartbeatMs,
     });
+    await agent.start();
     daemon.shutdown.register("agent", () => agent.stop());
     daemon.logger.info("agent started", { kubeletDir: values["kubelet-dir"], healthPort: agent.healthPort });
   } catch (error) {

@@ -3,10 +3,9 @@ import { DEFAULT_CATALOGUE_NAMESPACE } from "../api/names.js";
 import type { Severity } from "../api/profile-status.js";
 import { severityAtLeast } from "../profile/diagnostics.js";
 import { toManifest } from "../profile/manifest.js";
-import type { ArchitectureToken } from "../profile/architectures.js";
+import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import type { ConvertOptions } from "../profile/conversion.js";
-import { analyse } from "./analyse.js";
-import { inputLookup, loadInputs } from "./catalogue.js";
+import { analyse, inputLookup, loadInputs } from "./input-profiles.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { readInputs, type Input } from "./inputs.js";
 import { formatReport, reportOf } from "./report.js";
@@ -38,8 +37,8 @@ function prepare(options: CommonOptions, io: Io) {
   if (options.capabilities !== undefined) convert.capabilities = options.capabilities;
   if (options.nativeArchitectures !== undefined) convert.nativeArchitectures = options.nativeArchitectures;
   const profiles = loadInputs(inputs, convert);
-  const lookup = inputLookup(profiles, options.catalogueNamespace ?? DEFAULT_CATALOGUE_NAMESPACE);
-  return { profiles, lookup, failed };
+  const lookup = inputLookup(profiles);
+  return { profiles, lookup, catalogueNamespace: options.catalogueNamespace ?? DEFAULT_CATALOGUE_NAMESPACE, failed };
 }
 
 /** `validate`: errors and warnings of every profile; exit 1 on any error. */
@@ -53,8 +52,8 @@ export function lintCommand(options: CommonOptions & { failOn: Severity | "none"
 }
 
 function check(options: CommonOptions, io: Io, mode: { lint: boolean; failOn: Severity | "none" }): number {
-  const { profiles, lookup, failed } = prepare(options, io);
-  const analyses = analyse(profiles, lookup, { lint: mode.lint });
+  const { profiles, lookup, catalogueNamespace, failed } = prepare(options, io);
+  const analyses = analyse(profiles, lookup, catalogueNamespace, { lint: mode.lint });
   const reports = analyses.map((a) => reportOf(a.profile, a.diagnostics, a.rendered?.hash));
   const threshold = mode.failOn;
   const failing = threshold !== "none" && reports.some((r) => r.diagnostics.some((d) => severityAtLeast(d.severity, threshold)));
@@ -71,7 +70,7 @@ function check(options: CommonOptions, io: Io, mode: { lint: boolean; failOn: Se
 
 /** `render`: the exact JSON a node writes for one profile. */
 export function renderCommand(options: CommonOptions & { name?: string }, io: Io): number {
-  const { profiles, lookup, failed } = prepare(options, io);
+  const { profiles, lookup, catalogueNamespace, failed } = prepare(options, io);
   if (failed) return EXIT.input;
   const candidates = options.name === undefined ? profiles : profiles.filter((p) => p.name === options.name);
   if (candidates.length !== 1) {
@@ -82,7 +81,7 @@ export function renderCommand(options: CommonOptions & { name?: string }, io: Io
         : `--name ${options.name} matches ${candidates.length} profiles (found: ${names})`,
     );
   }
-  const [analysis] = analyse(candidates, lookup, { lint: false });
+  const [analysis] = analyse(candidates, lookup, catalogueNamespace, { lint: false });
   const report = reportOf(analysis!.profile, analysis!.diagnostics, analysis!.rendered?.hash);
   if (analysis!.rendered === undefined) {
     for (const line of formatReport(report)) io.stderr(`${line}\n`);

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
-import { Controller } from "../controller/controller.js";
+import { createController } from "../controller/controller.js";
 import { errorMessage } from "../kube/logger.js";
-import { DAEMON_HELP, DAEMON_OPTIONS, runUntilStopped, startDaemon } from "./daemon.js";
+import { DEFAULT_HEALTH_ADDR, daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT } from "./exit-codes.js";
 import { parseSeconds } from "./flags.js";
 
@@ -16,14 +16,14 @@ it once it is installed on every node.
       --lease-namespace NS        where the Lease lives (default: POD_NAMESPACE, else seccomp-operator-system)
       --lease-duration SECONDS    how long a leader's Lease lasts without renewal (default 15)
       --agent-timeout SECONDS     a node agent silent this long is not waited for (default 90)
-${DAEMON_HELP}`;
+${daemonHelp(DEFAULT_HEALTH_ADDR.controller)}`;
 
 /** `seccomp-operator controller`: runs until SIGTERM or SIGINT. */
 export async function controllerCommand(argv: readonly string[], stdout: (text: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
-      ...DAEMON_OPTIONS,
+      ...daemonOptions(DEFAULT_HEALTH_ADDR.controller),
       "leader-elect": { type: "boolean", default: false },
       "lease-namespace": { type: "string" },
       "lease-duration": { type: "string", default: "15" },
@@ -41,7 +41,7 @@ export async function controllerCommand(argv: readonly string[], stdout: (text: 
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
   const daemon = startDaemon("controller", values, positionals, { identity });
   if (typeof daemon === "number") return daemon;
-  const controller = new Controller({
+  const controller = createController({
     kubeConfig: daemon.kubeConfig,
     logger: daemon.logger,
     catalogueNamespace: daemon.catalogueNamespace,

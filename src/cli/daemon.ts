@@ -6,23 +6,34 @@ import { Shutdown } from "../kube/shutdown.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { parseListenAddress } from "./flags.js";
 
-/** Flags every long-running command takes. */
-export const DAEMON_OPTIONS = {
-  "catalogue-namespace": { type: "string", default: DEFAULT_CATALOGUE_NAMESPACE },
-  "health-addr": { type: "string", default: ":8081" },
-  workers: { type: "string", default: "4" },
-  kubeconfig: { type: "string" },
-  "log-level": { type: "string", default: "info" },
-  help: { type: "boolean", short: "h" },
-} as const;
+/**
+ * Default listen addresses of /healthz, /readyz and /metrics: distinct, so the controller and an
+ * agent can run on one host (a laptop, a single-node cluster with host networking). The admission
+ * webhook, when it comes, takes a third port.
+ */
+export const DEFAULT_HEALTH_ADDR = { controller: ":8081", agent: ":8082" } as const;
 
-export const DAEMON_HELP = `      --catalogue-namespace NS    where shared base profiles live (default seccomp-catalogue)
-      --health-addr HOST:PORT     /healthz, /readyz and /metrics (default :8081)
+/** Flags every long-running command takes. */
+export function daemonOptions(healthAddr: string) {
+  return {
+    "catalogue-namespace": { type: "string", default: DEFAULT_CATALOGUE_NAMESPACE },
+    "health-addr": { type: "string", default: healthAddr },
+    workers: { type: "string", default: "4" },
+    kubeconfig: { type: "string" },
+    "log-level": { type: "string", default: "info" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+}
+
+export function daemonHelp(healthAddr: string): string {
+  return `      --catalogue-namespace NS    where shared base profiles live (default seccomp-catalogue)
+      --health-addr HOST:PORT     /healthz, /readyz and /metrics (default ${healthAddr})
       --workers N                 reconciles at once (default 4)
       --kubeconfig FILE           default: KUBECONFIG, in-cluster, then ~/.kube/config
       --log-level LEVEL           error, warn, info (default) or debug
   -h, --help                      this help
 `;
+}
 
 interface DaemonValues {
   "catalogue-namespace": string;

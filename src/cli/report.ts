@@ -1,5 +1,5 @@
 import { sortDiagnostics, type Diagnostic } from "../profile/diagnostics.js";
-import type { SourcedProfile } from "./catalogue.js";
+import type { SourcedProfile } from "./input-profiles.js";
 
 /** What a command found about one profile, for people and for `-o json`. */
 export interface ProfileReport {

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { SEVERITIES, type Severity } from "../api/profile-status.js";
-import { dockerArchToken, type ArchitectureToken } from "../profile/architectures.js";
+import { type ArchitectureToken } from "../api/seccomp-vocabulary.js";
+import { dockerArchToken } from "../profile/architectures.js";
 import { convertCommand, lintCommand, renderCommand, validateCommand, type CommonOptions, type Io } from "./commands.js";
 import { diffCommand } from "./diff-command.js";
 import { mergeCommand } from "./merge-command.js";

@@ -59,6 +59,11 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
-export function resourceVersionOf(obj: KubeObject): string | undefined {
-  return obj.metadata?.resourceVersion;
+/**
+ * Drops managedFields before an object is cached: they alone often double its size.
+ */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata?.managedFields === undefined) return obj;
+  const { managedFields: _drop, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }

@@ -1,37 +1,9 @@
 /**
- * Seccomp architectures: the OCI/libseccomp tokens of `linux.seccomp.architectures`, the
- * AUDIT_ARCH value the kernel puts in seccomp_data.arch and in audit records, and the
+ * Seccomp architectures (the tokens are in api/seccomp-vocabulary.ts): the AUDIT_ARCH value the kernel puts in seccomp_data.arch and in audit records, and the
  * syscall table each one uses.
  */
+import { ARCHITECTURE_TOKENS, isArchitectureToken, type ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import type { SYSCALL_TABLE_COLUMNS } from "./syscalls.generated.js";
-
-/** Every token of the OCI runtime spec, in its order. */
-export const ARCHITECTURE_TOKENS = [
-  "SCMP_ARCH_X86",
-  "SCMP_ARCH_X86_64",
-  "SCMP_ARCH_X32",
-  "SCMP_ARCH_ARM",
-  "SCMP_ARCH_AARCH64",
-  "SCMP_ARCH_MIPS",
-  "SCMP_ARCH_MIPS64",
-  "SCMP_ARCH_MIPS64N32",
-  "SCMP_ARCH_MIPSEL",
-  "SCMP_ARCH_MIPSEL64",
-  "SCMP_ARCH_MIPSEL64N32",
-  "SCMP_ARCH_PPC",
-  "SCMP_ARCH_PPC64",
-  "SCMP_ARCH_PPC64LE",
-  "SCMP_ARCH_S390",
-  "SCMP_ARCH_S390X",
-  "SCMP_ARCH_PARISC",
-  "SCMP_ARCH_PARISC64",
-  "SCMP_ARCH_RISCV64",
-  "SCMP_ARCH_LOONGARCH64",
-  "SCMP_ARCH_M68K",
-  "SCMP_ARCH_SH",
-  "SCMP_ARCH_SHEB",
-] as const;
-export type ArchitectureToken = (typeof ARCHITECTURE_TOKENS)[number];
 
 /** A column of the generated syscall table. */
 export type SyscallTableColumn = (typeof SYSCALL_TABLE_COLUMNS)[number];
@@ -109,25 +81,11 @@ export const ARCHITECTURES: Readonly<Record<ArchitectureToken, ArchitectureInfo>
   SCMP_ARCH_SHEB: arch("SCMP_ARCH_SHEB", 42, 0, "sh", 32, "sheb", false),
 });
 
-const TOKEN_SET: ReadonlySet<string> = new Set(ARCHITECTURE_TOKENS);
-
-export function isArchitectureToken(value: string): value is ArchitectureToken {
-  return TOKEN_SET.has(value);
-}
-
-export function architectureInfo(token: ArchitectureToken): ArchitectureInfo {
-  return ARCHITECTURES[token];
-}
-
 export function auditArchOf(token: ArchitectureToken): number {
   return ARCHITECTURES[token].auditArch;
 }
 
 /** Column of the syscall table that holds `token`'s numbers. */
-export function tableOf(token: ArchitectureToken): SyscallTableColumn {
-  return ARCHITECTURES[token].table;
-}
-
 let byAuditArch: Map<number, ArchitectureToken> | undefined;
 
 /**

@@ -1,54 +1,86 @@
+// The one compile path, from a profile to the bytes its nodes write: base resolution (by the
+// rule in api/name-resolution.ts), the checks the merge needs, lint and render. The CLI (files),
+// the agent and the controller (cluster objects) all compile through compileProfile, so a node
+// writes exactly what `seccomp-operator render` prints, and refuses what `lint` refuses.
+import { resolveName } from "../api/name-resolution.js";
+import type { ProfileSpec } from "../api/profile-spec.js";
+import type { SeccompProfile } from "../api/seccomp-profile.js";
 import { hasErrors, type Diagnostic } from "./diagnostics.js";
-import { loadDocument } from "./load.js";
 import { lintSpec } from "./lint.js";
+import { checkSpec } from "./load.js";
 import { renderProfile, type RenderedProfile } from "./render.js";
 import { resolveSpec, type BaseLookup } from "./resolve.js";
 import { checkSemantics } from "./semantic-check.js";
 import { err, ok, type Result } from "./result.js";
 
-/** Finds a SeccompProfile object (as the API server returns it) by namespace and name. */
-export type ObjectLookup = (namespace: string, name: string) => unknown;
+/** A profile as the compile path sees it: where it lives, and its spec or why it has none. */
+export type ProfileEntry = { namespace: string; name: string } & ({ spec: ProfileSpec } | { spec?: undefined; errors: Diagnostic[] });
+
+/** Finds a profile by namespace and name (a cache, or the CLI's inputs). */
+export type ProfileLookup = (namespace: string, name: string) => ProfileEntry | undefined;
 
 export interface Compiled {
   rendered: RenderedProfile;
   /** The profile and its bases, most derived first, as `namespace/name`. */
   chain: string[];
-  /** Validation warnings and lint findings of the resolved profile. */
+  /** Warnings of the merged profile and lint findings. */
   findings: Diagnostic[];
 }
 
-/**
- * From a SeccompProfile object in a cluster to the bytes its nodes write: validation,
- * base resolution (in the profile's namespace, then the catalogue namespace), lint and render.
- * The agent and the controller both call this, so they agree on every hash.
- */
-export function compileObject(object: unknown, lookup: ObjectLookup, catalogueNamespace: string): Result<Compiled, Diagnostic[]> {
-  const loaded = loadDocument("1", object);
-  if (loaded.spec === undefined || loaded.name === undefined) return err(loaded.diagnostics.filter((d) => d.severity === "error"));
-  const namespace = loaded.namespace ?? "";
-  const baseLookup: BaseLookup = (name, from) => {
-    const fromNamespace = from.slice(0, from.indexOf("/"));
-    for (const ns of fromNamespace === catalogueNamespace ? [catalogueNamespace] : [fromNamespace, catalogueNamespace]) {
-      const base = lookup(ns, name);
-      if (base === undefined) continue;
-      const key = `${ns}/${name}`;
-      const baseLoaded = loadDocument("1", base);
-      if (baseLoaded.spec === undefined) {
-        const first = baseLoaded.diagnostics.find((d) => d.severity === "error");
-        return { error: `base profile ${key} is invalid${first === undefined ? "" : `: ${first.path}: ${first.message}`}` };
-      }
-      return { key, spec: baseLoaded.spec };
+/** Bases resolve in the profile's namespace, then the catalogue's; an invalid base is named, with its first error. */
+export function baseLookup(lookup: ProfileLookup, catalogueNamespace: string): BaseLookup {
+  return (name, from) => {
+    const resolved = resolveName(from.slice(0, from.indexOf("/")), name, catalogueNamespace, lookup);
+    if (resolved === undefined) return undefined;
+    const base = resolved.found;
+    if (base.spec === undefined) {
+      const first = base.errors.find((d) => d.severity === "error");
+      return { error: `base profile ${resolved.key} is invalid${first === undefined ? "" : `: ${first.path}: ${first.message}`}` };
     }
-    return undefined;
+    return { key: resolved.key, spec: base.spec };
   };
-  const resolved = resolveSpec(`${namespace}/${loaded.name}`, loaded.spec, baseLookup);
+}
+
+/**
+ * Compiles one profile whose own spec passed its checks. Merging bases can create
+ * contradictions neither profile had alone, so a merged spec is checked again; without a base,
+ * the checks the spec already passed are the ones that count.
+ */
+export function compileProfile(
+  profile: { namespace: string; name: string; spec: ProfileSpec },
+  lookup: ProfileLookup,
+  catalogueNamespace: string,
+  options: { lint?: boolean } = {},
+): Result<Compiled, Diagnostic[]> {
+  const resolved = resolveSpec(`${profile.namespace}/${profile.name}`, profile.spec, baseLookup(lookup, catalogueNamespace));
   if (!resolved.ok) return err([resolved.error]);
-  // Merging bases can create contradictions neither profile had alone; without a base, the
-  // checks loadDocument ran are the ones that count.
   const semantic = resolved.value.chain.length > 1 ? checkSemantics(resolved.value.spec) : [];
   if (hasErrors(semantic)) return err(semantic.filter((d) => d.severity === "error"));
-  const findings = [...loaded.diagnostics.filter((d) => d.severity !== "error"), ...semantic, ...lintSpec(resolved.value.spec)];
+  const findings = [...semantic, ...(options.lint === false ? [] : lintSpec(resolved.value.spec))];
   return ok({ rendered: renderProfile(resolved.value.spec), chain: resolved.value.chain, findings });
+}
+
+/** A SeccompProfile from the cluster as the compile path sees it, its spec checked as a file's would be. */
+export function entryOf(object: SeccompProfile): ProfileEntry & { diagnostics: Diagnostic[] } {
+  const namespace = object.metadata.namespace ?? "";
+  const name = object.metadata.name ?? "";
+  const checked = checkSpec(object.spec);
+  return checked.spec === undefined ? { namespace, name, errors: checked.diagnostics, diagnostics: checked.diagnostics } : { namespace, name, spec: checked.spec, diagnostics: checked.diagnostics };
+}
+
+/** Finds a SeccompProfile object (as the API server returns it) by namespace and name. */
+export type ObjectLookup = (namespace: string, name: string) => SeccompProfile | undefined;
+
+/** compileProfile for a SeccompProfile in a cluster, with bases from the same cache; the agent and the controller call this. */
+export function compileObject(object: SeccompProfile, lookup: ObjectLookup, catalogueNamespace: string): Result<Compiled, Diagnostic[]> {
+  const entry = entryOf(object);
+  if (entry.spec === undefined) return err(entry.diagnostics.filter((d) => d.severity === "error"));
+  const compiled = compileProfile(entry, (ns, n) => {
+    const found = lookup(ns, n);
+    return found === undefined ? undefined : entryOf(found);
+  }, catalogueNamespace);
+  if (!compiled.ok) return compiled;
+  return ok({ ...compiled.value, findings: [...entry.diagnostics.filter((d) => d.severity !== "error"), ...compiled.value.findings] });
 }
 
 /** One line for a status message or an event: the first errors, with their fields. */

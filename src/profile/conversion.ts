@@ -1,4 +1,4 @@
-import type { ArchitectureToken } from "./architectures.js";
+import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import type { Diagnostic } from "./diagnostics.js";
 
 export type SourceFormat = "SeccompProfile" | "oci" | "docker" | "containers-common" | "security-profiles-operator";

@@ -1,4 +1,5 @@
-import { DEFAULT_ARCHITECTURES, dockerArchToken, resolveArchMap, type ArchitectureToken, type DockerArchMapEntry } from "./architectures.js";
+import { type ArchitectureToken } from "../api/seccomp-vocabulary.js";
+import { DEFAULT_ARCHITECTURES, dockerArchToken, resolveArchMap, type DockerArchMapEntry } from "./architectures.js";
 import { DEFAULT_CAPABILITIES, DEFAULT_NATIVE_ARCHITECTURES, isRecord, type Conversion, type ConvertOptions } from "./conversion.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { resolveErrno } from "./errno-names.js";

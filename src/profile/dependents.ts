@@ -1,8 +1,8 @@
-/** The parts of a SeccompProfile object that inheritance depends on. */
-export interface ProfileRef {
-  metadata?: { namespace?: string; name?: string };
-  spec?: { baseProfileName?: string };
-}
+import { mayResolveTo } from "../api/name-resolution.js";
+import type { SeccompProfile } from "../api/seccomp-profile.js";
+
+/** The parts of a SeccompProfile that inheritance depends on. */
+type ProfileRef = { metadata?: Pick<SeccompProfile["metadata"], "namespace" | "name">; spec?: Pick<SeccompProfile["spec"], "baseProfileName"> };
 
 /**
  * Every profile built on `base`, directly or through other bases, as resolution finds them: a
@@ -19,7 +19,7 @@ export function dependentsOf<T extends ProfileRef>(base: ProfileRef, all: readon
     for (const other of all) {
       if (other.spec?.baseProfileName !== name) continue;
       const otherNamespace = other.metadata?.namespace;
-      if (otherNamespace !== namespace && namespace !== catalogueNamespace) continue;
+      if (!mayResolveTo(otherNamespace ?? "", namespace ?? "", catalogueNamespace)) continue;
       const key = `${otherNamespace}/${other.metadata?.name}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -1,5 +1,5 @@
 import type { ProfileSpec } from "../api/profile-spec.js";
-import type { Action } from "./actions.js";
+import type { Action } from "../api/seccomp-vocabulary.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { LINT_RULES, type LintRule } from "./lint-rules.js";
 import { isPermissive, permission } from "./permissions.js";

@@ -55,15 +55,22 @@ export function loadDocument(label: string, value: unknown, options: ConvertOpti
     };
   }
 
-  const diagnostics = [...conversion.diagnostics];
-  const checked = checkSchema(conversion.candidate);
-  const relocated = (list: Diagnostic[]) => list.map((d) => ({ ...d, path: conversion.relocate(d.path) }));
-  diagnostics.push(...relocated(checked.diagnostics));
-  diagnostics.push(...relocated(checked.spec !== undefined ? checkSemantics(checked.spec) : checkNamesLoosely(conversion.candidate)));
+  const checked = checkSpec(conversion.candidate);
+  const diagnostics = [...conversion.diagnostics, ...checked.diagnostics.map((d) => ({ ...d, path: conversion.relocate(d.path) }))];
 
   const out: LoadedProfile = { label, format: conversion.format, diagnostics };
   if (conversion.name !== undefined) out.name = conversion.name;
   if (conversion.namespace !== undefined) out.namespace = conversion.namespace;
   if (checked.spec !== undefined && !hasErrors(diagnostics)) out.spec = checked.spec;
   return out;
+}
+
+/**
+ * Checks a candidate spec against the schema and the kernel's syscall tables (loosely, by
+ * names, when the schema fails); the spec comes back only when there is no error.
+ */
+export function checkSpec(candidate: unknown): { spec?: ProfileSpec; diagnostics: Diagnostic[] } {
+  const checked = checkSchema(candidate);
+  const diagnostics = [...checked.diagnostics, ...(checked.spec !== undefined ? checkSemantics(checked.spec) : checkNamesLoosely(candidate))];
+  return checked.spec !== undefined && !hasErrors(diagnostics) ? { spec: checked.spec, diagnostics } : { diagnostics };
 }

@@ -1,5 +1,5 @@
 import type { ProfileSpec } from "../api/profile-spec.js";
-import type { Action } from "./actions.js";
+import type { Action } from "../api/seccomp-vocabulary.js";
 
 /** Actions that let the syscall run (LOG runs it and records it). */
 const PERMISSIVE: ReadonlySet<Action> = new Set<Action>(["SCMP_ACT_ALLOW", "SCMP_ACT_LOG"]);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SyscallArg, SyscallRule } from "../api/profile-spec.js";
-import { ACTIONS, type Action, type Flag, type Operator } from "./actions.js";
-import type { ArchitectureToken } from "./architectures.js";
+import { ACTIONS, type Action, type Flag, type Operator } from "../api/seccomp-vocabulary.js";
+import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
 import type { ResolvedSpec } from "./resolve.js";
 

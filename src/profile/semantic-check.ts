@@ -1,6 +1,7 @@
 import { SYSCALL_NAME_PATTERN, type ProfileSpec, type SyscallRule } from "../api/profile-spec.js";
-import { ARCHITECTURES, DEFAULT_ARCHITECTURES, isArchitectureToken, type ArchitectureToken } from "./architectures.js";
-import { ACTIONS_WITH_RETURN } from "./actions.js";
+import { isArchitectureToken, type ArchitectureToken } from "../api/seccomp-vocabulary.js";
+import { ARCHITECTURES, DEFAULT_ARCHITECTURES } from "./architectures.js";
+import { ACTIONS_WITH_RETURN } from "../api/seccomp-vocabulary.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
 import { architectureMask, suggestSyscall, syscallMask } from "./syscall-table.js";

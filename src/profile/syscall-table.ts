@@ -3,7 +3,8 @@
  * libseccomp's syscalls.csv. Numbers are the kernel's (x32 with its bit, MIPS with the
  * ABI base), so they compare directly with seccomp_data.nr and audit `syscall=` values.
  */
-import { ARCHITECTURE_TOKENS, ARCHITECTURES, type ArchitectureToken } from "./architectures.js";
+import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "../api/seccomp-vocabulary.js";
+import { ARCHITECTURES } from "./architectures.js";
 import { SYSCALL_ROWS, SYSCALL_TABLE_COLUMNS, SYSCALL_TABLE_VERSION } from "./syscalls.generated.js";
 
 export { SYSCALL_TABLE_VERSION };

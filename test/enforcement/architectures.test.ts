@@ -1,7 +1,8 @@
 import type { OciSeccomp } from "../../src/profile/render.js";
 import assert from "node:assert/strict";
 import { arch, endianness } from "node:os";
-import { ARCHITECTURE_TOKENS, ARCHITECTURES, DEFAULT_ARCHITECTURES, type ArchitectureToken } from "../../src/profile/index.js";
+import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "../../src/api/seccomp-vocabulary.js";
+import { ARCHITECTURES, DEFAULT_ARCHITECTURES } from "../../src/profile/architectures.js";
 import { useEnforcement } from "./harness.js";
 import { allowlist } from "./profiles.js";
 import { render } from "./render.js";

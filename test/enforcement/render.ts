@@ -4,7 +4,7 @@
  * the engine renders and not what the test wrote.
  */
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
-import { renderFromText, renderSpec } from "../../src/profile/index.js";
+import { renderFromText, renderSpec } from "../render-spec.js";
 
 export type { ProfileSpec };
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { KERNEL_ACTION_NAME } from "../../src/profile/index.js";
+import { KERNEL_ACTION_NAME } from "../../src/api/seccomp-vocabulary.js";
 import { useEnforcement } from "./harness.js";
 
 describe("enforcement: the runtime itself", function () {

@@ -8,7 +8,7 @@ import { NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../../src/
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
 import type { KubeObject } from "../../src/kube/objects.js";
 import { RestClient } from "../../src/kube/rest-client.js";
-import { renderSpec } from "../../src/profile/index.js";
+import { renderSpec } from "../render-spec.js";
 import { pinnedFile, readIfExists, startAgent, stableFile, type AgentProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
 import { RestartableApiServer } from "../harness/restartable-apiserver.js";

@@ -6,7 +6,7 @@ import type { ProfileSpec } from "../../src/api/profile-spec.js";
 import type { ProfileStatus } from "../../src/api/profile-status.js";
 import type { KubeObject } from "../../src/kube/objects.js";
 import { RestClient } from "../../src/kube/rest-client.js";
-import { renderSpec } from "../../src/profile/index.js";
+import { renderSpec } from "../render-spec.js";
 import { pinnedFile, stableFile, startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";

@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { pinnedLocalhostPath, stableLocalhostPath } from "../../src/api/names.js";
+import { pinnedLocalhostPath, stableLocalhostPath } from "../../src/api/node-paths.js";
 import {
   ProfileFileStore,
   type FileSystem,

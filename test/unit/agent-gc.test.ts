@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PinnedCollector } from "../../src/agent/pinned-gc.js";
-import { localhostProfilesOf, parsePinnedPath, pinnedKey } from "../../src/agent/pod-profiles.js";
+import { localhostProfilesOf } from "../../src/api/pod-seccomp.js";
+import { parsePinnedPath, pinnedKey } from "../../src/api/node-paths.js";
 import { NodeState } from "../../src/agent/node-state.js";
 
 const hash = (c: string) => c.repeat(64);

@@ -2,21 +2,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-import {
-  ARCHITECTURE_TOKENS,
-  ARCHITECTURES,
-  COMPAT_ARCHITECTURES,
-  DEFAULT_ARCHITECTURES,
-  X32_SYSCALL_BIT,
-  architectureByAuditArch,
-  auditArchOf,
-  compatFamily,
-  dockerArchToken,
-  isArchitectureToken,
-  resolveArchMap,
-  type ArchitectureToken,
-  type DockerArchMapEntry,
-} from "../../src/profile/architectures.js";
+import { ARCHITECTURE_TOKENS, isArchitectureToken, type ArchitectureToken } from "../../src/api/seccomp-vocabulary.js";
+import { ARCHITECTURES, COMPAT_ARCHITECTURES, DEFAULT_ARCHITECTURES, X32_SYSCALL_BIT, architectureByAuditArch, auditArchOf, compatFamily, dockerArchToken, resolveArchMap, type DockerArchMapEntry } from "../../src/profile/architectures.js";
 import { syscallNumber } from "../../src/profile/syscall-table.js";
 import { SYSCALL_TABLE_COLUMNS } from "../../src/profile/syscalls.generated.js";
 

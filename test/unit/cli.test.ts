@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { run } from "../../src/cli/run.js";
-import { renderFromText } from "../../src/profile/index.js";
+import { renderFromText } from "../render-spec.js";
 import { CORPUS_ROOT, readCorpus, REPO_ROOT } from "../corpus.js";
 
 function cli(args: string[], stdin = ""): { code: number; out: string; err: string } {

@@ -1,13 +1,17 @@
 import assert from "node:assert/strict";
-import { compileObject, renderSpec, summarize, type ObjectLookup } from "../../src/profile/index.js";
+import { compileObject, summarize, type ObjectLookup } from "../../src/profile/compile.js";
+import type { SeccompProfile } from "../../src/api/seccomp-profile.js";
+import { renderSpec } from "../render-spec.js";
 
-const profile = (namespace: string, name: string, spec: object) => ({
+// Specs the CRD's schema accepts but the engine may refuse, hence the cast.
+const profile = (namespace: string, name: string, spec: object): SeccompProfile =>
+  ({
   apiVersion: "seccomp.operator.dev/v1alpha1",
   kind: "SeccompProfile",
   metadata: { name, namespace, uid: "u", resourceVersion: "1", generation: 1, managedFields: [] },
   spec,
   status: { observedGeneration: 1 },
-});
+  }) as unknown as SeccompProfile;
 const essentials = { names: ["exit", "exit_group", "rt_sigreturn"], action: "SCMP_ACT_ALLOW" };
 const objects = [
   profile("catalogue", "runtime", { defaultAction: "SCMP_ACT_ERRNO", syscalls: [essentials] }),

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { mergeConditions } from "../../src/controller/conditions.js";
-import { aggregate, changedKeys } from "../../src/controller/node-aggregation.js";
-import { computeStatus, type ProfileObservation } from "../../src/controller/profile-status.js";
-import { UsageIndex } from "../../src/controller/usage-index.js";
+import { mergeConditions } from "../../src/controller/profiles/condition-merge.js";
+import { aggregate, changedKeys } from "../../src/controller/nodes/node-aggregation.js";
+import { computeStatus, type ProfileObservation } from "../../src/controller/profiles/status-computation.js";
+import { UsageIndex } from "../../src/controller/workloads/usage-index.js";
 
 const H1 = "1".repeat(64);
 const H2 = "2".repeat(64);

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import type { KubeObject } from "../../src/kube/objects.js";
-import { ownedFields } from "../../src/controller/workload-fields.js";
-import { currentValues, needsWrite, planWorkload, type WorkloadPlan } from "../../src/controller/workload-plan.js";
-import type { ProfileReadiness, ReadinessLookup } from "../../src/controller/workload-readiness.js";
-import { referencesOf } from "../../src/controller/workload-references.js";
-import type { WorkloadKind } from "../../src/controller/workload-kinds.js";
+import { ownedFields } from "../../src/controller/workloads/pod-template-fields.js";
+import { currentValues, needsWrite, planWorkload, type WorkloadPlan } from "../../src/controller/workloads/workload-plan.js";
+import type { ProfileReadiness, ReadinessLookup } from "../../src/controller/profiles/readiness-index.js";
+import { referencesOf } from "../../src/controller/workloads/workload-references.js";
+import type { WorkloadKind } from "../../src/controller/workloads/workload-kinds.js";
 
 const H1 = "1".repeat(64);
 const H2 = "2".repeat(64);

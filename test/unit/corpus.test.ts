@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { corpusProfiles, readCorpus } from "../corpus.js";
-import { lintSpec, loadProfiles, renderSpec, toManifest, type LoadedProfile } from "../../src/profile/index.js";
+import { lintSpec } from "../../src/profile/lint.js";
+import { loadProfiles, type LoadedProfile } from "../../src/profile/load.js";
+import { toManifest } from "../../src/profile/manifest.js";
+import { renderSpec } from "../render-spec.js";
 
 /**
  * What each real-world profile must give: its format, and either the lint rule ids it raises

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadProfiles } from "../../src/profile/index.js";
+import { loadProfiles } from "../../src/profile/load.js";
 
 const profile = (name: string) => `apiVersion: seccomp.operator.dev/v1alpha1
 kind: SeccompProfile

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
-import { DANGEROUS_SYSCALLS, LINT_RULES, lintSpec } from "../../src/profile/index.js";
+import { LINT_RULES } from "../../src/profile/lint-rules.js";
+import { DANGEROUS_SYSCALLS, lintSpec } from "../../src/profile/lint.js";
 
 const essentials = ["exit", "exit_group", "rt_sigreturn"];
 const good: ProfileSpec = {

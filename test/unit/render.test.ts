@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { DEFAULT_ARCHITECTURES, renderProfile, type ResolvedSpec } from "../../src/profile/index.js";
+import { DEFAULT_ARCHITECTURES } from "../../src/profile/architectures.js";
+import { renderProfile } from "../../src/profile/render.js";
+import { type ResolvedSpec } from "../../src/profile/resolve.js";
 
 const base: ResolvedSpec = {
   defaultAction: "SCMP_ACT_ERRNO",

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
-import { renderProfile, resolveSpec, type BaseLookup } from "../../src/profile/index.js";
+import { renderProfile } from "../../src/profile/render.js";
+import { resolveSpec, type BaseLookup } from "../../src/profile/resolve.js";
 
 const catalogue = (profiles: Record<string, ProfileSpec>): BaseLookup => (name, from) => {
   const namespace = from.split("/")[0];
@@ -116,13 +117,13 @@ describe("dependents of a base profile", () => {
   const names = (list: { metadata: { namespace: string; name: string } }[]) => list.map((d) => `${d.metadata.namespace}/${d.metadata.name}`).sort();
 
   it("finds children and grandchildren, across into tenants only from the catalogue", async () => {
-    const { dependentsOf } = await import("../../src/profile/index.js");
+    const { dependentsOf } = await import("../../src/profile/dependents.js");
     assert.deepEqual(names(dependentsOf(all[0]!, all, "catalogue")), ["catalogue/web", "team/api", "team/shop"]);
     assert.deepEqual(names(dependentsOf(all[2]!, all, "catalogue")), [], "other/x cannot resolve team/shop");
   });
 
   it("stops at cycles", async () => {
-    const { dependentsOf } = await import("../../src/profile/index.js");
+    const { dependentsOf } = await import("../../src/profile/dependents.js");
     assert.deepEqual(names(dependentsOf(all[5]!, all, "catalogue")), ["team/loop-a", "team/loop-b"]);
   });
 });

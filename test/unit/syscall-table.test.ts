@@ -9,7 +9,8 @@ import {
   parseSyscallsCsv,
   writeSyscallModule,
 } from "../../hack/generate-syscalls.js";
-import { ARCHITECTURE_TOKENS, ARCHITECTURES, type ArchitectureToken } from "../../src/profile/architectures.js";
+import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "../../src/api/seccomp-vocabulary.js";
+import { ARCHITECTURES } from "../../src/profile/architectures.js";
 import {
   allSyscallNames,
   architecturesOf,

@@ -2,8 +2,8 @@
 // metadata.managedFields. The apply body is the manager's whole intent, so
 // knowing what it owns tells whether applying again would change anything
 // and which values to re-apply to keep them.
-import { FIELD_MANAGER } from "../api/names.js";
-import type { KubeObject } from "../kube/objects.js";
+import { FIELD_MANAGER } from "../../api/names.js";
+import type { KubeObject } from "../../kube/objects.js";
 import { WORKLOADS, type ContainerList, type WorkloadKind } from "./workload-kinds.js";
 
 export interface OwnedSeccompProfile {

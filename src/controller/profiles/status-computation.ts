@@ -1,10 +1,10 @@
-import type { Condition } from "../api/conditions.js";
-import { stableLocalhostPath } from "../api/names.js";
-import type { Finding, ProfileStatus } from "../api/profile-status.js";
-import type { Diagnostic } from "../profile/diagnostics.js";
-import { summarize } from "../profile/compile.js";
-import type { Aggregate } from "./node-aggregation.js";
-import { mergeConditions, type ConditionInput } from "./conditions.js";
+import type { Condition } from "../../api/conditions.js";
+import { stableLocalhostPath } from "../../api/node-paths.js";
+import type { Finding, ProfileStatus } from "../../api/profile-status.js";
+import type { Diagnostic } from "../../profile/diagnostics.js";
+import { summarize } from "../../profile/compile.js";
+import type { Aggregate } from "../nodes/node-aggregation.js";
+import { mergeConditions, type ConditionInput } from "./condition-merge.js";
 
 export interface WorkloadUse {
   kind: string;

@@ -1,5 +1,13 @@
-import { localhostProfilesOf, parsePinnedPath, parseProfilePath } from "../agent/pod-profiles.js";
-import type { KubeObject } from "../kube/objects.js";
+// Who uses which profile: workloads by name, pods and templates by file. Kept on every
+// replica from the caches, so a profile's reconcile reads it instead of scanning the cluster.
+import { resolutionOrder, resolveName } from "../../api/name-resolution.js";
+import { parsePinnedPath, parseProfilePath } from "../../api/node-paths.js";
+import { localhostProfilesOf } from "../../api/pod-seccomp.js";
+import { Signal, type Manager } from "../../kube/manager.js";
+import { objectKey, type KubeObject } from "../../kube/objects.js";
+import { PODS, PROFILES, workloadCaches } from "../controller-caches.js";
+import { podSpecOf, workloadKey } from "./workload-kinds.js";
+import { usesOf } from "./workload-uses.js";
 
 /** One workload's use of a profile name: the containers that ask for it. */
 export interface NameUse {
@@ -32,6 +40,9 @@ export class UsageIndex {
   /** Pinned hashes named by each pod or workload template (`kind/ns/name` or `ns/name`), by profile key. */
   private readonly pinnedBy = new Map<string, Map<string, Set<string>>>();
 
+  /** The profile keys whose users, pods or hashes in use changed, after each event. */
+  readonly changed = new Signal<Set<string>>();
+
   constructor(
     private readonly catalogueNamespace: string,
     private readonly profileExists: (namespace: string, name: string) => boolean,
@@ -58,9 +69,9 @@ export class UsageIndex {
     for (const workload of this.byName.get(name) ?? []) {
       for (const use of this.byWorkload.get(workload) ?? []) {
         if (use.profile !== name) continue;
-        const own = this.profileExists(use.namespace, name);
-        const resolvesHere = own ? use.namespace === namespace : namespace === this.catalogueNamespace;
-        if (resolvesHere) out.push(use);
+        // Resolved as everywhere; a name found nowhere counts against the catalogue's.
+        const resolved = resolveName(use.namespace, name, this.catalogueNamespace, (ns, n) => (this.profileExists(ns, n) ? true : undefined));
+        if ((resolved?.namespace ?? this.catalogueNamespace) === namespace) out.push(use);
       }
     }
     return out.sort((a, b) => (a.workload < b.workload ? -1 : 1));
@@ -136,4 +147,31 @@ export class UsageIndex {
   podsUsing(key: string): string[] {
     return [...(this.podsByProfile.get(key) ?? [])].sort();
   }
+}
+
+/**
+ * An index of who uses which profile, kept current from the pod and workload caches on every
+ * replica; each event announces the profile keys it changed on `index.changed`.
+ */
+export function setupUsageIndex(manager: Manager, catalogueNamespace: string): UsageIndex {
+  const profiles = manager.cache(PROFILES);
+  const index = new UsageIndex(catalogueNamespace, (ns, name) => profiles.get(`${ns}/${name}`) !== undefined);
+  const pods = manager.cache(PODS);
+  const podEvent = (pod: KubeObject, gone: boolean) => index.changed.emit(index.setPod(objectKey(pod), gone ? undefined : pod));
+  pods.addHandler({ onAdd: (p) => podEvent(p, false), onUpdate: (_o, p) => podEvent(p, false), onDelete: (p) => podEvent(p, true) });
+
+  for (const [kind, informer] of workloadCaches(manager)) {
+    const event = (w: KubeObject, gone: boolean) => {
+      const namespace = w.metadata?.namespace ?? "";
+      const key = workloadKey(kind, namespace, w.metadata?.name ?? "");
+      const keys = new Set<string>();
+      // A name's users count for the profile it resolves to, which may be either one.
+      for (const name of index.setWorkload(key, gone ? [] : usesOf(kind, w))) for (const ns of resolutionOrder(namespace, catalogueNamespace)) keys.add(`${ns}/${name}`);
+      // The pinned paths its template names must stay on the nodes while it does.
+      for (const profile of index.setPinned(key, gone ? [] : localhostProfilesOf({ spec: podSpecOf(kind, w) }))) keys.add(profile);
+      index.changed.emit(keys);
+    };
+    informer.addHandler({ onAdd: (w) => event(w, false), onUpdate: (_o, w) => event(w, false), onDelete: (w) => event(w, true) });
+  }
+  return index;
 }

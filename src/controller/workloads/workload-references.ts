@@ -1,8 +1,8 @@
 // Which profile each container of a workload asks for, read from the
 // workload's own annotations: one for every container and init container,
 // or one per container, which wins. Pure: no API calls.
-import { CONTAINER_ANNOTATION_PREFIX, MAX_PROFILE_NAME_LENGTH, PROFILE_ANNOTATION } from "../api/names.js";
-import type { KubeObject } from "../kube/objects.js";
+import { CONTAINER_ANNOTATION_PREFIX, MAX_PROFILE_NAME_LENGTH, PROFILE_ANNOTATION } from "../../api/names.js";
+import type { KubeObject } from "../../kube/objects.js";
 import { CONTAINER_LISTS, podSpecOf, type ContainerLike, type WorkloadKind } from "./workload-kinds.js";
 
 export interface ContainerId {
@@ -86,9 +86,4 @@ export function referencesOf(kind: WorkloadKind, workload: KubeObject): Workload
   }
   problems.push(...invalid.values());
   return { references, problems };
-}
-
-/** The distinct profile names a workload asks for, e.g. to find the workloads of a profile. */
-export function referencedProfiles(refs: WorkloadReferences): string[] {
-  return [...new Set(refs.references.map((r) => r.profile))].sort();
 }

@@ -1,4 +1,4 @@
-import type { Condition } from "../api/conditions.js";
+import type { Condition } from "../../api/conditions.js";
 
 export type ConditionInput = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
 

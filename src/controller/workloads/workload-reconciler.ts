@@ -3,18 +3,20 @@
 // annotations ask for, and server-side-applies them with the operator's field
 // manager only when that changes something. Level-triggered and idempotent:
 // resyncs and replays write nothing.
-import { FIELD_MANAGER } from "../api/names.js";
-import { isConflict } from "../kube/api-error.js";
-import type { Logger } from "../kube/logger.js";
-import type { KubeObject } from "../kube/objects.js";
-import type { RestClient } from "../kube/rest-client.js";
-import type { WorkloadEvents, WorkloadRef } from "./workload-events.js";
-import { isWorkloadKind, WORKLOADS, type WorkloadKind } from "./workload-kinds.js";
+import { FIELD_MANAGER } from "../../api/names.js";
+import { isConflict } from "../../kube/api-error.js";
+import type { Logger } from "../../kube/logger.js";
+import type { Manager } from "../../kube/manager.js";
+import { splitKey, type KubeObject } from "../../kube/objects.js";
+import type { RestClient } from "../../kube/rest-client.js";
+import { PROFILES, workloadCaches } from "../controller-caches.js";
+import type { ReadinessIndex, ReadinessLookup } from "../profiles/readiness-index.js";
+import type { UsageIndex } from "./usage-index.js";
+import type { WorkloadEvents, WorkloadRef } from "./workload-event-reasons.js";
+import { parseWorkloadKey, workloadKey, WORKLOADS, type WorkloadKind } from "./workload-kinds.js";
 import { planWorkload, type WorkloadPlan } from "./workload-plan.js";
-import type { ReadinessLookup } from "./workload-readiness.js";
 import { referencesOf } from "./workload-references.js";
-
-export type { ProfileReadiness, ReadinessLookup } from "./workload-readiness.js";
+import { usesOf } from "./workload-uses.js";
 
 /** The part of an Informer the reconciler reads. */
 export interface WorkloadCache {
@@ -39,21 +41,40 @@ export type WorkloadOutcome =
   | { result: "unchanged"; plan: WorkloadPlan }
   | { result: "applied"; plan: WorkloadPlan };
 
-export interface WorkloadKeyParts {
-  kind: WorkloadKind;
-  namespace: string;
-  name: string;
-}
-
-export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
-  return `${kind}/${namespace}/${name}`;
-}
-
-/** The inverse of workloadKey; undefined for a key that is not one. */
-export function parseWorkloadKey(key: string): WorkloadKeyParts | undefined {
-  const [kind, namespace, name, ...rest] = key.split("/");
-  if (kind === undefined || !isWorkloadKind(kind) || !namespace || !name || rest.length > 0) return undefined;
-  return { kind, namespace, name };
+/**
+ * When a workload is queued (`Kind/namespace/name`), all of it:
+ * - it is added or changes, and asks for a profile or still carries the operator's fields;
+ * - a profile of a name it asks for appears, changes or goes (in any namespace: the name may
+ *   now resolve elsewhere);
+ * - such a profile's readiness changes (its new hash is installed everywhere, it became invalid);
+ * - this replica starts leading (every such workload, once). A failed apply is retried with backoff.
+ */
+export function setupWorkloadReconciler(manager: Manager, setup: { usage: UsageIndex; readiness: ReadinessIndex; events: WorkloadEvents }): void {
+  const caches = workloadCaches(manager);
+  const reconciler = new WorkloadReconciler({
+    client: manager.client,
+    caches: Object.fromEntries(caches),
+    readiness: (ns, name) => setup.readiness.resolve(ns, name),
+    events: setup.events,
+    logger: manager.logger,
+  });
+  const wanted = (kind: WorkloadKind, w: KubeObject): string[] => {
+    // Only workloads that ask for a profile, or still carry our fields, need a reconcile.
+    const ours = (w.metadata?.managedFields?.length ?? 0) > 0;
+    if (!ours && usesOf(kind, w).length === 0) return [];
+    return [workloadKey(kind, w.metadata?.namespace ?? "", w.metadata?.name ?? "")];
+  };
+  const queue = manager.reconciler({
+    name: "workloads",
+    leaderOnly: true,
+    reconcile: async (key, signal) => {
+      await reconciler.reconcileKey(key, signal);
+    },
+    initialKeys: () => [...caches].flatMap(([kind, informer]) => informer.list().flatMap((w) => wanted(kind, w))),
+  });
+  for (const [kind, informer] of caches) manager.watch(informer, queue, ({ type, object }) => (type === "delete" ? [] : wanted(kind, object)));
+  manager.watch(manager.cache(PROFILES), queue, ({ object }) => (object.metadata?.name === undefined ? [] : setup.usage.workloadsNaming(object.metadata.name)));
+  manager.watchSignal(setup.readiness.changed, queue, (key) => setup.usage.workloadsNaming(splitKey(key).name));
 }
 
 export class WorkloadReconciler {

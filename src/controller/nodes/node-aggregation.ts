@@ -1,4 +1,4 @@
-import type { NodeReport } from "../api/node-status.js";
+import type { NodeReport } from "../../api/node-status.js";
 
 export interface NodeStatusView {
   node: string;

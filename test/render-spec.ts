@@ -1,30 +1,11 @@
-/**
- * The profile engine: pure functions shared by the controller, the node agent and the CLI, so
- * a node writes exactly the bytes `seccomp-operator render` prints.
- */
-import type { ProfileSpec } from "../api/profile-spec.js";
-import type { Diagnostic } from "./diagnostics.js";
-import { loadProfiles } from "./load.js";
-import { renderProfile, type RenderedProfile } from "./render.js";
-import { resolveSpec } from "./resolve.js";
-import { checkSemantics } from "./semantic-check.js";
-
-export * from "./actions.js";
-export * from "./architectures.js";
-export * from "./compile.js";
-export * from "./conversion.js";
-export * from "./dependents.js";
-export * from "./diagnostics.js";
-export * from "./lint.js";
-export * from "./lint-rules.js";
-export * from "./load.js";
-export * from "./manifest.js";
-export * from "./render.js";
-export * from "./resolve.js";
-export * from "./result.js";
-export * from "./semantic-check.js";
-export * from "./schema-check.js";
-export * from "./syscall-table.js";
+// Rendering shortcuts for tests: one profile without a base, errors thrown. The operator itself
+// goes through compileProfile (src/profile/compile.ts), which reports every diagnostic.
+import type { ProfileSpec } from "../src/api/profile-spec.js";
+import type { Diagnostic } from "../src/profile/diagnostics.js";
+import { loadProfiles } from "../src/profile/load.js";
+import { renderProfile, type RenderedProfile } from "../src/profile/render.js";
+import { resolveSpec } from "../src/profile/resolve.js";
+import { checkSemantics } from "../src/profile/semantic-check.js";
 
 /** Thrown by the convenience functions below; carries every error found. */
 export class ProfileError extends Error {

@@ -1,33 +1,73 @@
+// Reconciles SeccompProfiles: status, finalizer, readiness for the workloads. Leader only.
+// setupProfileReconciler says when a profile is queued; ProfileReconciler what a reconcile does.
 import { isDeepStrictEqual } from "node:util";
-import { API_VERSION, FIELD_MANAGER, FINALIZER, PROFILE_KIND } from "../api/names.js";
-import type { NodeReport } from "../api/node-status.js";
-import type { Finding, ProfileStatus } from "../api/profile-status.js";
-import { PROFILE_RESOURCE } from "../api/resources.js";
-import type { Informer } from "../kube/informer.js";
-import type { Logger } from "../kube/logger.js";
-import { splitKey, type KubeObject } from "../kube/objects.js";
-import type { RestClient } from "../kube/rest-client.js";
-import type { HandlerResult } from "../kube/work-queue.js";
-import { compileObject, summarize } from "../profile/compile.js";
-import { aggregate } from "./node-aggregation.js";
-import type { EventRecorder } from "./events.js";
-import { computeStatus } from "./profile-status.js";
+import { API_VERSION, FIELD_MANAGER, FINALIZER, PROFILE_KIND } from "../../api/names.js";
+import type { ProfileStatus } from "../../api/profile-status.js";
+import { PROFILE_RESOURCE } from "../../api/resources.js";
+import type { Informer } from "../../kube/informer.js";
+import type { Logger } from "../../kube/logger.js";
+import type { Manager } from "../../kube/manager.js";
+import { objectKey, splitKey } from "../../kube/objects.js";
+import type { RestClient } from "../../kube/rest-client.js";
+import type { HandlerResult } from "../../kube/work-queue.js";
+import { compileObject, summarize } from "../../profile/compile.js";
+import { dependentsOf } from "../../profile/dependents.js";
+import type { SeccompProfile } from "../../api/seccomp-profile.js";
+import { NODE_STATUSES, PROFILES } from "../controller-caches.js";
+import type { SeccompNodeStatus } from "../../api/node-status.js";
+import type { EventRecorder } from "../event-recorder.js";
+import { aggregate, changedKeys } from "../nodes/node-aggregation.js";
+import type { NodeLiveness } from "../nodes/node-liveness.js";
+import type { UsageIndex } from "../workloads/usage-index.js";
+import { workloadFindings } from "../workloads/workload-uses.js";
 import type { ReadinessIndex } from "./readiness-index.js";
-import type { UsageIndex } from "./usage-index.js";
+import { computeStatus } from "./status-computation.js";
 
-export interface ProfileObject extends KubeObject {
-  spec?: { baseProfileName?: string };
-  status?: ProfileStatus;
+export interface ProfileReconcilerSetup {
+  catalogueNamespace: string;
+  staleAfterMs: number;
+  usage: UsageIndex;
+  readiness: ReadinessIndex;
+  liveness: NodeLiveness;
+  events: EventRecorder;
 }
 
-export interface NodeStatusObject extends KubeObject {
-  status?: NodeReport;
+/**
+ * When a profile is queued (`namespace/name`), all of it:
+ * - the profile changes, or one of its bases (descendants render differently);
+ * - a node agent's status appears or goes (every profile), or changes what it reports for some;
+ * - its users change: workloads naming it, pods using its files, hashes templates pin;
+ * - a node agent goes silent or comes back (every profile);
+ * - this replica starts leading (every profile, once); a reconcile may ask again after a delay.
+ */
+export function setupProfileReconciler(manager: Manager, setup: ProfileReconcilerSetup): void {
+  const profiles = manager.cache(PROFILES);
+  const nodeStatuses = manager.cache(NODE_STATUSES);
+  const reconciler = new ProfileReconciler({
+    client: manager.client,
+    profiles,
+    nodeStatuses,
+    usage: setup.usage,
+    readiness: setup.readiness,
+    events: setup.events,
+    catalogueNamespace: setup.catalogueNamespace,
+    staleAfterMs: setup.staleAfterMs,
+    heartbeatSeenAt: (node) => setup.liveness.heartbeatSeenAt(node),
+    logger: manager.logger,
+  });
+  const all = () => profiles.list().map(objectKey);
+  const queue = manager.reconciler({ name: "profiles", leaderOnly: true, reconcile: (key, signal) => reconciler.reconcile(key, signal), initialKeys: all });
+  manager.watch(profiles, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, profiles.list(), setup.catalogueNamespace).map(objectKey)]);
+  // A heartbeat alone changes nothing a profile shows; only changed entries are requeued.
+  manager.watch(nodeStatuses, queue, ({ type, object, old }) => (type === "update" ? changedKeys(old!.status, object.status) : all()));
+  manager.watchSignal(setup.usage.changed, queue, (keys) => keys);
+  manager.watchSignal(setup.liveness.changed, queue, all);
 }
 
 export interface ProfileReconcilerOptions {
   client: RestClient;
-  profiles: Informer<ProfileObject>;
-  nodeStatuses: Informer<NodeStatusObject>;
+  profiles: Informer<SeccompProfile>;
+  nodeStatuses: Informer<SeccompNodeStatus>;
   usage: UsageIndex;
   readiness: ReadinessIndex;
   events: EventRecorder;
@@ -37,10 +77,6 @@ export interface ProfileReconcilerOptions {
   /** When the controller last saw a node's heartbeat change, by its own clock. */
   heartbeatSeenAt: (node: string) => number | undefined;
   logger: Logger;
-  /** Findings about the workloads using a profile (privileged containers, ...). */
-  workloadFindings: (namespace: string, name: string) => Finding[];
-  /** Called when a profile's readiness changed, to roll the workloads that use it. */
-  onReadinessChange: (namespace: string, name: string) => void;
 }
 
 /**
@@ -55,7 +91,7 @@ export class ProfileReconciler {
     const { namespace = "", name } = splitKey(key);
     const object = this.o.profiles.get(key);
     if (object === undefined) {
-      if (this.o.readiness.set(key, undefined)) this.o.onReadinessChange(namespace, name);
+      this.o.readiness.set(key, undefined);
       return;
     }
     const target = { apiVersion: API_VERSION, kind: PROFILE_KIND, namespace, name, ...(object.metadata?.uid ? { uid: object.metadata.uid } : {}) };
@@ -87,7 +123,7 @@ export class ProfileReconciler {
         nodes,
         usedBy: users.map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers })),
         hashesInUse: this.o.usage.hashesInUse(key),
-        workloadFindings: this.o.workloadFindings(namespace, name),
+        workloadFindings: workloadFindings(users),
         ...(deleting ? { deletion: { blockedBy } } : {}),
       },
       new Date(),
@@ -99,7 +135,7 @@ export class ProfileReconciler {
       : computed.ready || (deleting && nodes.installed === nodes.total && nodes.total > 0)
         ? { state: "ready" as const, key, hash: hash! }
         : { state: "pending" as const, key, reason: computed.status.conditions?.find((c) => c.type === "Installed")?.message ?? "not installed yet" };
-    if (this.o.readiness.set(key, state)) this.o.onReadinessChange(namespace, name);
+    this.o.readiness.set(key, state);
 
     // The finalizer comes first: a profile is protected before anything can start using it.
     if (!deleting) await this.setFinalizer(object, true, signal);
@@ -114,7 +150,7 @@ export class ProfileReconciler {
     return;
   }
 
-  private async writeStatus(object: ProfileObject, status: ProfileStatus, signal: AbortSignal): Promise<void> {
+  private async writeStatus(object: SeccompProfile, status: ProfileStatus, signal: AbortSignal): Promise<void> {
     if (isDeepStrictEqual(object.status ?? {}, status)) return;
     const { namespace, name } = object.metadata ?? {};
     await this.o.client.apply(
@@ -128,7 +164,7 @@ export class ProfileReconciler {
    * Adds the finalizer by server-side apply (a set, so it never conflicts with other writers)
    * and removes it by a JSON patch that first tests it is still where it was seen.
    */
-  private async setFinalizer(object: ProfileObject, present: boolean, signal: AbortSignal): Promise<void> {
+  private async setFinalizer(object: SeccompProfile, present: boolean, signal: AbortSignal): Promise<void> {
     const finalizers = object.metadata?.finalizers ?? [];
     const index = finalizers.indexOf(FINALIZER);
     if ((index >= 0) === present) return;

@@ -1,8 +1,8 @@
 // The workload kinds whose pod templates the controller patches: where the
 // API serves each one, where its pod template lives, and the partial object
 // that server-side apply takes for it.
-import type { KubeObject } from "../kube/objects.js";
-import type { Resource } from "../kube/resource.js";
+import type { KubeObject } from "../../kube/objects.js";
+import type { Resource } from "../../kube/resource.js";
 
 export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
@@ -110,4 +110,21 @@ export function applyBodyFor(kind: WorkloadKind, target: ApplyTarget, podSpec: P
   let nested: Record<string, unknown> = { spec: Object.fromEntries(lists.map((list) => [list, podSpec[list]])) };
   for (const segment of [...info.templatePath].reverse()) nested = { [segment]: nested };
   return { ...body, ...nested };
+}
+
+export interface WorkloadKeyParts {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+}
+
+export function workloadKey(kind: WorkloadKind, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/** The inverse of workloadKey; undefined for a key that is not one. */
+export function parseWorkloadKey(key: string): WorkloadKeyParts | undefined {
+  const [kind, namespace, name, ...rest] = key.split("/");
+  if (kind === undefined || !isWorkloadKind(kind) || !namespace || !name || rest.length > 0) return undefined;
+  return { kind, namespace, name };
 }

@@ -1,6 +1,7 @@
 /**
- * The vocabulary of an OCI seccomp profile: actions, comparison operators and filter flags,
- * as runc and crun accept them in `linux.seccomp`.
+ * The vocabulary of an OCI seccomp profile: actions, comparison operators, filter flags and
+ * architecture tokens, as runc and crun accept them in `linux.seccomp`. The API schema and
+ * the profile engine both take their words from here.
  */
 
 export const ACTIONS = [
@@ -57,3 +58,37 @@ export const MAX_ERRNO = 4095;
 
 /** Syscall arguments are numbered 0..5 in `struct seccomp_data`. */
 export const MAX_ARG_INDEX = 5;
+
+/** Every token of the OCI runtime spec, in its order. */
+export const ARCHITECTURE_TOKENS = [
+  "SCMP_ARCH_X86",
+  "SCMP_ARCH_X86_64",
+  "SCMP_ARCH_X32",
+  "SCMP_ARCH_ARM",
+  "SCMP_ARCH_AARCH64",
+  "SCMP_ARCH_MIPS",
+  "SCMP_ARCH_MIPS64",
+  "SCMP_ARCH_MIPS64N32",
+  "SCMP_ARCH_MIPSEL",
+  "SCMP_ARCH_MIPSEL64",
+  "SCMP_ARCH_MIPSEL64N32",
+  "SCMP_ARCH_PPC",
+  "SCMP_ARCH_PPC64",
+  "SCMP_ARCH_PPC64LE",
+  "SCMP_ARCH_S390",
+  "SCMP_ARCH_S390X",
+  "SCMP_ARCH_PARISC",
+  "SCMP_ARCH_PARISC64",
+  "SCMP_ARCH_RISCV64",
+  "SCMP_ARCH_LOONGARCH64",
+  "SCMP_ARCH_M68K",
+  "SCMP_ARCH_SH",
+  "SCMP_ARCH_SHEB",
+] as const;
+export type ArchitectureToken = (typeof ARCHITECTURE_TOKENS)[number];
+
+const TOKEN_SET: ReadonlySet<string> = new Set(ARCHITECTURE_TOKENS);
+
+export function isArchitectureToken(value: string): value is ArchitectureToken {
+  return TOKEN_SET.has(value);
+}

@@ -1,12 +1,23 @@
-import type { Finding } from "../api/profile-status.js";
-import type { KubeObject } from "../kube/objects.js";
+import type { Finding } from "../../api/profile-status.js";
+import type { KubeObject } from "../../kube/objects.js";
 import type { NameUse } from "./usage-index.js";
 import type { WorkloadKind } from "./workload-kinds.js";
 import { referencesOf } from "./workload-references.js";
-import { workloadKey } from "./workload-reconciler.js";
+import { workloadKey } from "./workload-kinds.js";
 
-/** What a workload's annotations ask for, grouped per profile name, for the usage index. */
+const computed = new WeakMap<KubeObject, NameUse[]>();
+
+/**
+ * What a workload's annotations ask for, grouped per profile name, for the usage index.
+ * Remembered per cached object, so the watches of one event compute it once.
+ */
 export function usesOf(kind: WorkloadKind, workload: KubeObject): NameUse[] {
+  let uses = computed.get(workload);
+  if (uses === undefined) computed.set(workload, (uses = computeUses(kind, workload)));
+  return uses;
+}
+
+function computeUses(kind: WorkloadKind, workload: KubeObject): NameUse[] {
   if (copiesOwnersTemplate(kind, workload)) return [];
   const namespace = workload.metadata?.namespace ?? "";
   const name = workload.metadata?.name ?? "";

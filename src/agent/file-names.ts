@@ -3,12 +3,8 @@
  * checked against a strict pattern before it becomes part of a path, so no `/`, `..` or
  * leading dot can reach the file system and no path can leave the agent's folder.
  */
-import {
-  MAX_PROFILE_NAME_LENGTH,
-  NODE_PROFILE_ROOT,
-  pinnedLocalhostPath,
-  stableLocalhostPath,
-} from "../api/names.js";
+import { pinnedLocalhostPath, stableLocalhostPath } from "../api/node-paths.js";
+import { MAX_PROFILE_NAME_LENGTH, NODE_PROFILE_ROOT } from "../api/names.js";
 import { DNS_SUBDOMAIN_PATTERN } from "../api/profile-spec.js";
 
 export const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

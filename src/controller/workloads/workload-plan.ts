@@ -2,11 +2,11 @@
 // given the profiles it asks for and whether each is installed everywhere:
 // the apply body, whether applying it changes anything, and the Events to
 // report. Pure: the reconciler reads and writes; this decides.
-import { pinnedLocalhostPath } from "../api/names.js";
-import type { KubeObject } from "../kube/objects.js";
-import { splitKey } from "../kube/objects.js";
-import { WorkloadEventReason } from "./workload-events.js";
-import { ownedFields, type OwnedFields } from "./workload-fields.js";
+import { pinnedLocalhostPath } from "../../api/node-paths.js";
+import type { KubeObject } from "../../kube/objects.js";
+import { splitKey } from "../../kube/objects.js";
+import { WorkloadEventReason } from "./workload-event-reasons.js";
+import { ownedFields, type OwnedFields } from "./pod-template-fields.js";
 import {
   applyBodyFor,
   podSpecOf,
@@ -17,7 +17,7 @@ import {
   type SeccompProfileValue,
   type WorkloadKind,
 } from "./workload-kinds.js";
-import type { ProfileReadiness, ReadinessLookup } from "./workload-readiness.js";
+import type { ProfileReadiness, ReadinessLookup } from "../profiles/readiness-index.js";
 import type { ContainerId, WorkloadReference, WorkloadReferences } from "./workload-references.js";
 
 export interface DesiredProfile {
