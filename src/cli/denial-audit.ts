@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { ArchitectureToken } from "../profile/architectures.js";
+import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { auditTwin } from "../profile/audit-twin.js";
 import type { ResolvedSpec } from "../profile/resolve.js";
 import { parseSeccompAuditRecord } from "../profile/seccomp-audit-record.js";

@@ -1,4 +1,4 @@
-import type { ArchitectureToken } from "../profile/architectures.js";
+import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
 
 // process.arch values of the architectures Node.js runs on.
 const BY_NODE_ARCH: Readonly<Record<string, ArchitectureToken>> = {

@@ -1,8 +1,9 @@
 import { DEFAULT_CATALOGUE_NAMESPACE } from "../api/names.js";
 import type { ConvertOptions } from "../profile/conversion.js";
 import { hasErrors } from "../profile/diagnostics.js";
+import { baseLookup } from "../profile/compile.js";
 import { resolveSpec, type ResolvedSpec } from "../profile/resolve.js";
-import { inputLookup, loadInputs, type SourcedProfile } from "./catalogue.js";
+import { inputLookup, loadInputs, type SourcedProfile } from "./input-profiles.js";
 import type { CommonOptions, Io } from "./commands.js";
 import { UsageError } from "./exit-codes.js";
 import { readInputs } from "./inputs.js";
@@ -36,7 +37,7 @@ export function resolveInputs(options: Pick<CommonOptions, "paths" | "capabiliti
   if (options.capabilities !== undefined) convert.capabilities = options.capabilities;
   if (options.nativeArchitectures !== undefined) convert.nativeArchitectures = options.nativeArchitectures;
   const profiles = loadInputs(inputs, convert);
-  const lookup = inputLookup(profiles, options.catalogueNamespace ?? DEFAULT_CATALOGUE_NAMESPACE);
+  const lookup = baseLookup(inputLookup(profiles), options.catalogueNamespace ?? DEFAULT_CATALOGUE_NAMESPACE);
   const resolved: ResolvedInput[] = [];
   let invalid = false;
   for (const profile of profiles) {

@@ -1,4 +1,5 @@
-import { compatFamily, X32_SYSCALL_BIT, type ArchitectureToken } from "../profile/architectures.js";
+import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
+import { compatFamily, X32_SYSCALL_BIT } from "../profile/architectures.js";
 import { syscallName } from "../profile/syscall-table.js";
 
 /** Syscall counts per ABI, as recorded: architecture -> syscall name -> calls. */

@@ -1,5 +1,5 @@
 import type { SyscallRule } from "../api/profile-spec.js";
-import type { Action } from "./actions.js";
+import type { Action } from "../api/seccomp-vocabulary.js";
 import { isPermissive } from "./permissions.js";
 import type { ResolvedSpec } from "./resolve.js";
 

@@ -1,4 +1,4 @@
-import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "./architectures.js";
+import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
 import type { ResolvedSpec } from "./resolve.js";
 import { syscallNumber } from "./syscall-table.js";

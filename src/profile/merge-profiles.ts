@@ -1,6 +1,5 @@
 import type { SyscallRule } from "../api/profile-spec.js";
-import { ACTIONS } from "./actions.js";
-import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "./architectures.js";
+import { ACTIONS, ARCHITECTURE_TOKENS, type ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
 import { err, ok, type Result } from "./result.js";

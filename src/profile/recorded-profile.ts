@@ -1,5 +1,5 @@
 import type { ProfileSpec } from "../api/profile-spec.js";
-import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "./architectures.js";
+import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { ESSENTIAL_SYSCALLS } from "./lint.js";
 import { architecturesOf } from "./syscall-table.js";
 

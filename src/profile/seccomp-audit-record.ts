@@ -1,5 +1,5 @@
-import type { Action } from "./actions.js";
-import { architectureByAuditArch, type ArchitectureToken } from "./architectures.js";
+import type { Action, ArchitectureToken } from "../api/seccomp-vocabulary.js";
+import { architectureByAuditArch } from "./architectures.js";
 import { syscallName } from "./syscall-table.js";
 
 /** One seccomp audit record: what the kernel logged about a filtered syscall. */

@@ -1,5 +1,5 @@
 import type { SyscallArg } from "../api/profile-spec.js";
-import type { Action, Operator } from "./actions.js";
+import type { Action, Operator } from "../api/seccomp-vocabulary.js";
 import { isPermissive, type Permission } from "./permissions.js";
 import { canonicalArg, compareArgs } from "./render.js";
 import type { ResolvedSpec } from "./resolve.js";

@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { run } from "../../src/cli/run.js";
-import { DEFAULT_CAPABILITIES, loadProfiles, renderSpec, type LoadedProfile } from "../../src/profile/index.js";
+import { DEFAULT_CAPABILITIES } from "../../src/profile/conversion.js";
+import { loadProfiles, type LoadedProfile } from "../../src/profile/load.js";
+import { renderSpec } from "../render-spec.js";
 import { permission } from "../../src/profile/permissions.js";
 import { REPO_ROOT } from "../corpus.js";
 
