@@ -5,25 +5,15 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { parse } from "yaml";
 import { recordCommand } from "../../src/cli/record-command.js";
-import { run } from "../../src/cli/run.js";
+import { cli, cliAsync } from "../cli-run.js";
 import { findExecutable } from "../../src/cli/executables.js";
 import { useEnforcement } from "./harness.js";
 import { renderText } from "./render.js";
 import { enforcementRequired } from "./runtime-probe.js";
 
-async function record(args: string[], path?: string): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io = { stdout: (t: string) => (out += t), stderr: (t: string) => (err += t), stdin: () => "" };
-  const code = await recordCommand(args, path === undefined ? io : { ...io, path });
-  return { code, out, err };
-}
+const record = (args: string[], path?: string) => cliAsync(recordCommand, args, path);
 
-function lint(text: string): { code: number; out: string } {
-  let out = "";
-  const code = run(["lint", "-o", "json"], { stdout: (t) => (out += t), stderr: () => undefined, stdin: () => text });
-  return { code, out };
-}
+const lint = (text: string) => cli(["lint", "-o", "json"], text);
 
 type Manifest = { metadata: { name: string }; spec: { architectures: string[]; syscalls: { names: string[] }[] } };
 

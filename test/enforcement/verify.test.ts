@@ -6,17 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { recordCommand } from "../../src/cli/record-command.js";
 import { verifyCommand, type VerifyReport } from "../../src/cli/verify-command.js";
+import { cliAsync } from "../cli-run.js";
 import { createRootfs } from "./bundle.js";
 import { useEnforcement } from "./harness.js";
 
-type Out = { code: number; out: string; err: string };
-
-async function cli(command: typeof recordCommand, args: string[]): Promise<Out> {
-  let out = "";
-  let err = "";
-  const code = await command(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: () => "" });
-  return { code, out, err };
-}
+const cli = (command: typeof recordCommand, args: string[]) => cliAsync(command, args);
 
 /** An OCI image archive of two layers: the rootfs, then one that adds /etc/greeting and whites out /etc/hostname. */
 function ociArchive(dir: string, rootfs: string): string {

@@ -4,16 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
-import { run } from "../../src/cli/run.js";
+import { cli } from "../cli-run.js";
 import { renderFromText } from "../render-spec.js";
 import { CORPUS_ROOT, readCorpus, REPO_ROOT } from "../corpus.js";
 
-function cli(args: string[], stdin = ""): { code: number; out: string; err: string } {
-  let out = "";
-  let err = "";
-  const code = run(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: () => stdin });
-  return { code, out, err };
-}
 
 const seed = (name: string) => join(CORPUS_ROOT, "seed", `${name}-seccomp.json`);
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { run } from "../../src/cli/run.js";
+import { cli } from "../cli-run.js";
 import { DEFAULT_CAPABILITIES } from "../../src/profile/conversion.js";
 import { loadProfiles, type LoadedProfile } from "../../src/profile/load.js";
 import { renderSpec } from "../render-spec.js";
@@ -14,12 +14,6 @@ const fixture = (file: string) => readFileSync(join(FORMATS, file), "utf8");
 const CONTAINERS_COMMON = "containers-common/seccomp.json";
 const SPO_V1BETA1 = "security-profiles-operator-v1beta1/seccompprofile.yaml";
 
-function cli(args: string[], stdin = ""): { code: number; out: string; err: string } {
-  let out = "";
-  let err = "";
-  const code = run(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: () => stdin });
-  return { code, out, err };
-}
 
 const only = (text: string, options?: Parameters<typeof loadProfiles>[1]): LoadedProfile => {
   const loaded = loadProfiles(text, options);

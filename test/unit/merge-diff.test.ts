@@ -4,17 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
-import { run } from "../../src/cli/run.js";
+import { cli } from "../cli-run.js";
 import { diffSpecs } from "../../src/profile/diff-profiles.js";
 import { mergeSpecs } from "../../src/profile/merge-profiles.js";
 import { CORPUS_ROOT } from "../corpus.js";
 
-function cli(args: string[], stdin = ""): { code: number; out: string; err: string } {
-  let out = "";
-  let err = "";
-  const code = run(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: () => stdin });
-  return { code, out, err };
-}
 
 const allow = (names: string[]) => ({ names, action: "SCMP_ACT_ALLOW" as const });
 const base = (syscalls: ProfileSpec["syscalls"], more: Partial<ProfileSpec> = {}): ProfileSpec => ({
