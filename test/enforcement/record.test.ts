@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -7,6 +7,9 @@ import { parse } from "yaml";
 import { recordCommand } from "../../src/cli/record-command.js";
 import { cli, cliAsync } from "../cli-run.js";
 import { findExecutable } from "../../src/cli/executables.js";
+import { containerSpec, defaultSpec, writeBundle } from "../../src/cli/oci-bundle.js";
+import { runBundle } from "../../src/cli/runc-run.js";
+import { REPO_ROOT } from "../corpus.js";
 import { useEnforcement } from "./harness.js";
 import { renderText } from "./render.js";
 import { enforcementRequired } from "./runtime-probe.js";
@@ -150,6 +153,32 @@ describe("record: profiles from strace", function () {
         }
       });
     }
+
+    it("in a container whose profile refuses ptrace, says so clearly: exit 4", async () => {
+      // The CLI itself runs in the container, on the host's /usr and this checkout, read-only.
+      const work = mkdtempSync(join(tmpdir(), "scp-ptrace-"));
+      try {
+        const rootfs = join(work, "rootfs");
+        for (const sub of ["proc", "dev", "sys", "tmp", "usr", REPO_ROOT.slice(1)]) mkdirSync(join(rootfs, sub), { recursive: true });
+        for (const link of ["bin", "lib", "lib64", "sbin"]) symlinkSync(`usr/${link}`, join(rootfs, link));
+        const spec = containerSpec(defaultSpec(harness().tools.runc, join(work, "spec")), rootfs, {
+          args: [process.execPath, "--import", "tsx", join("src", "cli", "main.ts"), "record", "--", "/bin/true"],
+          hostname: "ptrace-refused",
+          cwd: REPO_ROOT,
+          env: ["PATH=/usr/sbin:/usr/bin", "HOME=/tmp"],
+          seccomp: { defaultAction: "SCMP_ACT_ALLOW", syscalls: [{ names: ["ptrace"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }] },
+          noNewPrivileges: true,
+        });
+        for (const dir of ["/usr", REPO_ROOT]) spec.mounts.push({ destination: dir, type: "bind", source: dir, options: ["rbind", "ro"] });
+        writeBundle(join(work, "bundle"), spec);
+        const result = await runBundle({ runc: harness().tools.runc, stateRoot: join(work, "state") }, join(work, "bundle"), 30000);
+        assert.equal(result.status, 4, result.stderr);
+        assert.match(result.stderr, /^error: strace cannot trace here: ptrace is not permitted \(in a container it needs CAP_SYS_PTRACE and a seccomp profile that allows ptrace/m);
+        assert.equal(result.stdout, "");
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    });
 
     it("without the runtime's syscalls runc cannot start the container", async () => {
       const args = ["/bin/busybox", "echo", "hi"];
