@@ -1,6 +1,6 @@
 // Runs the seccomp-operator command in-process with buffers for its streams, for tests.
 import { run } from "../src/cli/run.js";
-import type { ToolIo } from "../src/cli/record-command.js";
+import type { ToolIo } from "../src/cli/command-line.js";
 
 export interface CliResult {
   code: number;

@@ -1,4 +1,10 @@
+import type { Io } from "./commands.js";
 import { UsageError } from "./exit-codes.js";
+
+/** The streams of a command that runs other programs, and the PATH to find them on. */
+export interface ToolIo extends Io {
+  path?: string;
+}
 
 /** Splits `[options] -- COMMAND [ARGS...]`: what comes after `--` is the command, untouched. */
 export function splitCommand(argv: readonly string[]): { options: string[]; command: string[] } {

@@ -9,17 +9,13 @@ import { recordedSpec } from "../profile/recorded-profile.js";
 import { runtimeNeeds, RUNTIMES, type Runtime } from "../profile/runtime-needs.js";
 import { isKnownSyscall } from "../profile/syscall-table.js";
 import { nameFromFile, type Io } from "./commands.js";
-import { splitCommand } from "./command-line.js";
+import { splitCommand, type ToolIo } from "./command-line.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { findExecutable } from "./executables.js";
+import { parseBoolean } from "./flags.js";
 import { COMMAND_HELP } from "./help.js";
 import { hostArchitecture } from "./host-architecture.js";
 import { parseStraceOutput } from "./strace-trace.js";
-
-export interface ToolIo extends Io {
-  /** PATH to find strace and runc on. */
-  path?: string;
-}
 
 /**
  * `record [options] -- COMMAND [ARGS...]`: runs the command under `strace -f` and prints a
@@ -129,10 +125,4 @@ function readTrace(file: string): string {
   } catch {
     return "";
   }
-}
-
-export function parseBoolean(value: string | undefined, flag: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === "true" || value === "false") return value === "true";
-  throw new UsageError(`${flag} must be true or false, not ${JSON.stringify(value)}`);
 }

@@ -4,16 +4,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { ResolvedSpec } from "../profile/resolve.js";
 import { renderProfile } from "../profile/render.js";
-import { splitCommand } from "./command-line.js";
+import { splitCommand, type ToolIo } from "./command-line.js";
 import { auditDenials, type Denial } from "./denial-audit.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { findExecutable } from "./executables.js";
-import { parseSeconds } from "./flags.js";
+import { parseBoolean, parseSeconds } from "./flags.js";
 import { COMMAND_HELP } from "./help.js";
 import { kernelLogProblem } from "./kernel-log.js";
 import { containerSpec, defaultSpec, writeBundle } from "./oci-bundle.js";
 import { ImageError, unpackImage, type ImageConfig } from "./oci-image.js";
-import { parseBoolean, type ToolIo } from "./record-command.js";
 import { pickOne, resolveInputs } from "./resolved-inputs.js";
 import { runBundle, type RunResult } from "./runc-run.js";
 
