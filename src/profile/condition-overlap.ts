@@ -29,9 +29,10 @@ export function overlapWitness(a: readonly SyscallArg[], b: readonly SyscallArg[
 }
 
 /**
- * Which pairs of conditional rules runc's order decides: both name a syscall, give it different
- * outcomes, and some call matches both. runc (through libseccomp) applies the first such rule
- * it was given, so rendering must keep their order. Pairs are (earlier, later) source indexes.
+ * Pairs of conditional rules whose order may decide a call: both name a syscall, give it
+ * different outcomes, and some call matches both. Which one then applies is up to how
+ * libseccomp combines them, and for some pairs (an EQ and a MASKED_EQ on one argument) it is
+ * the first one runc adds, so rendering keeps their order. Pairs are (earlier, later) indexes.
  */
 export function orderDependentPairs(rules: readonly ConditionalRule[]): { earlier: number; later: number; name: string; witness: Map<number, bigint> }[] {
   const out: { earlier: number; later: number; name: string; witness: Map<number, bigint> }[] = [];
@@ -57,8 +58,8 @@ export function checkOverlappingConditions(spec: Pick<ProfileSpec, "syscalls">, 
       "warning",
       "overlapping-conditions",
       `${prefix}.syscalls[${later}]`,
-      `${name}: a call with ${call} matches this rule (${outcome(rules[later]!)}) and ${prefix}.syscalls[${earlier}] (${outcome(rules[earlier]!)}); runc applies the earlier one, and rendering keeps that order`,
-      "make the conditions exclusive if the later rule is meant to win",
+      `${name}: a call with ${call} matches this rule (${outcome(rules[later]!)}) and ${prefix}.syscalls[${earlier}] (${outcome(rules[earlier]!)}); which applies is up to libseccomp and may depend on their order, which rendering keeps`,
+      "make the conditions exclusive, so that each call has one outcome",
     );
   });
 }

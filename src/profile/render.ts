@@ -83,8 +83,9 @@ function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
 
 /**
  * Rules in canonical order, except that of two conditional rules that some call matches with
- * different outcomes, the one written first stays first: runc applies the first it is given.
- * Without such pairs this is the plain sort, so those profiles keep their hashes.
+ * different outcomes, the one written first stays first: libseccomp may let their order decide
+ * (see test/enforcement/condition-precedence.test.ts). Without such pairs this is the plain
+ * sort, so those profiles keep their hashes.
  */
 function keepPrecedence(unconditional: OciSyscall[], conditional: OciSyscall[]): OciSyscall[] {
   const pairs = orderDependentPairs(conditional);
