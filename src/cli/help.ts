@@ -8,7 +8,7 @@ Commands:
   validate   check profiles against the API schema and the kernel's syscall tables
   lint       validate, then report practices (allowlists, exit syscalls, dangerous syscalls)
   render     print the exact JSON a node writes for one profile
-  convert    turn Docker/OCI JSON or security-profiles-operator manifests into SeccompProfile YAML
+  convert    turn Docker/OCI/containers-common JSON or security-profiles-operator manifests into SeccompProfile YAML
   merge      unite several profiles (recordings of several runs) into one; conflicts are errors
   diff       what changes from profile A to profile B, per architecture; exit 1 when they differ
   record     run a command under strace and print a profile that allows what it called
@@ -61,9 +61,10 @@ ${COMMON}
 `,
   convert: `Usage: seccomp-operator convert [options] [paths...]
 
-Prints a SeccompProfile manifest for each profile in the inputs (Docker or OCI JSON, or a
-security-profiles-operator SeccompProfile). Docker-only constructs are resolved and reported on
-stderr. Prints nothing if any input has an error.
+Prints a SeccompProfile manifest for each profile in the inputs (Docker or OCI JSON, the
+containers-common JSON of podman, CRI-O and Buildah, or a security-profiles-operator
+SeccompProfile, v1beta1 or v1). Docker-only constructs are resolved and reported on stderr.
+Prints nothing if any input has an error.
 
       --name NAME            the object name (one input profile only; default: from the file name)
       --namespace NS         the object namespace
