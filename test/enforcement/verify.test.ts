@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { recordCommand } from "../../src/cli/record-command.js";
@@ -9,6 +9,7 @@ import { verifyCommand, type VerifyReport } from "../../src/cli/verify-command.j
 import { cliAsync } from "../cli-run.js";
 import { createRootfs } from "./bundle.js";
 import { useEnforcement } from "./harness.js";
+import { i386Hello } from "./i386-hello.js";
 
 const cli = (command: typeof recordCommand, args: string[]) => cliAsync(command, args);
 
@@ -109,6 +110,24 @@ describe("verify: a profile through runc, with what it denies", function () {
     assert.match(report.stderr, /can't open '\/etc\/hostname': No such file or directory/);
     assert.deepEqual(report.denied, []);
     assert.equal(whitedOut.code, 1, "the command failed");
+  });
+
+  it("a 32-bit program's recorded profile runs it; without SCMP_ARCH_X86 the kernel kills it and its x86 call is named", async function () {
+    const program = join(rootfs, "bin", "hi32");
+    writeFileSync(program, i386Hello());
+    chmodSync(program, 0o755);
+    if (spawnSync(program, { encoding: "utf8" }).stdout !== "hi\n") this.skip(); // a kernel without IA32 emulation
+    const recorded = join(dir, "hi32.yaml");
+    await cli(recordCommand, ["--for-runtime", "runc", "--no-new-privileges=true", "-o", recorded, "--", program]);
+    const passes = await cli(verifyCommand, ["--no-new-privileges=true", recorded, "--rootfs", rootfs, "--", "/bin/hi32"]);
+    assert.equal(passes.code, 0, passes.out + passes.err);
+    const only64 = join(dir, "hi32-x86_64-only.yaml");
+    writeFileSync(only64, readFileSync(recorded, "utf8").replace(/^ {4}- SCMP_ARCH_X86\n/m, ""));
+    const result = await cli(verifyCommand, ["-o", "json", "--no-new-privileges=true", only64, "--rootfs", rootfs, "--", "/bin/hi32"]);
+    const report = JSON.parse(result.out) as VerifyReport;
+    assert.equal(report.exitStatus, 128 + 31, "SIGSYS");
+    assert.deepEqual(report.denied, [{ architecture: "SCMP_ARCH_X86", syscall: "write", number: 4, count: 1 }]);
+    assert.equal(result.code, 1);
   });
 
   it("refuses an archive that is not an OCI image, and bad usage", async () => {
