@@ -23,7 +23,7 @@ export interface DenialAudit {
 }
 
 /** Runs one container with this profile; `pidFile` receives its first process id. */
-export type ContainerRun = (spec: ResolvedSpec, pidFile: string) => Promise<RunResult>;
+export type ProfileRun = (spec: ResolvedSpec, pidFile: string) => Promise<RunResult>;
 
 const MAX_RUNS = 10;
 const MARGIN_MS = 500;
@@ -35,7 +35,7 @@ const MARGIN_MS = 500;
  * while a run filled the burst, the command runs again with what was found allowed, until a run
  * logs less than a burst: then no name was lost.
  */
-export async function auditDenials(spec: ResolvedSpec, runContainer: ContainerRun, pidFile: string): Promise<DenialAudit> {
+export async function auditDenials(spec: ResolvedSpec, runContainer: ProfileRun, pidFile: string): Promise<DenialAudit> {
   const limit = printkRateLimit();
   const found = new Map<string, Denial>();
   let lowerBounds = false;

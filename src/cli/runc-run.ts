@@ -42,12 +42,19 @@ export function runcErrorOf(stderr: string): string | undefined {
   return match?.[1]?.replace(/\\(.)/g, "$1");
 }
 
-/** Runs the bundle; with `pidFile`, runc writes the container's first process id there. */
-export async function runBundle(target: RuncTarget, bundle: string, timeoutMs: number, pidFile?: string): Promise<RunResult> {
+export interface BundleRunOptions {
+  /** runc writes the container's first process id here. */
+  pidFile?: string;
+  /** A command that runs runc, e.g. strace and its options. */
+  wrapper?: readonly string[];
+}
+
+export async function runBundle(target: RuncTarget, bundle: string, timeoutMs: number, options: BundleRunOptions = {}): Promise<RunResult> {
   const id = uniqueContainerId();
   const started = performance.now();
-  const args = ["--root", target.stateRoot, "run", "--bundle", bundle, ...(pidFile === undefined ? [] : ["--pid-file", pidFile]), id];
-  const child = spawn(target.runc, args, {
+  const runc = [target.runc, "--root", target.stateRoot, "run", "--bundle", bundle, ...(options.pidFile === undefined ? [] : ["--pid-file", options.pidFile]), id];
+  const [program, ...args] = [...(options.wrapper ?? []), ...runc];
+  const child = spawn(program!, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const out: Buffer[] = [];

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -7,14 +7,11 @@ import { renderProfile } from "../profile/render.js";
 import { splitCommand, type ToolIo } from "./command-line.js";
 import { auditDenials, type Denial } from "./denial-audit.js";
 import { EXIT, UsageError } from "./exit-codes.js";
-import { findExecutable } from "./executables.js";
 import { parseBoolean, parseSeconds } from "./flags.js";
 import { COMMAND_HELP } from "./help.js";
 import { kernelLogProblem } from "./kernel-log.js";
-import { containerSpec, defaultSpec, writeBundle } from "./oci-bundle.js";
-import { ImageError, unpackImage, type ImageConfig } from "./oci-image.js";
+import { containerRunner, runcProblem } from "./runc-container.js";
 import { pickOne, resolveInputs } from "./resolved-inputs.js";
-import { runBundle, type RunResult } from "./runc-run.js";
 
 /** What `verify` found, for people and for `-o json`. */
 export interface VerifyReport {
@@ -33,8 +30,6 @@ export interface VerifyReport {
   stderr: string;
   passed: boolean;
 }
-
-const HOSTNAME = "seccomp-verify";
 
 /**
  * `verify PROFILE... (--rootfs DIR | --image ARCHIVE) -- COMMAND`: runs the command in a runc
@@ -70,13 +65,7 @@ export async function verifyCommand(argv: readonly string[], io: ToolIo): Promis
   const noNewPrivileges = parseBoolean(values["no-new-privileges"], "--no-new-privileges") ?? false;
   const timeoutMs = parseSeconds(values.timeout, "--timeout", 1) * 1000;
 
-  const runc = findExecutable("runc", io.path);
-  const problem =
-    runc === undefined
-      ? "runc not found on PATH: install it (Debian/Ubuntu: apt-get install runc)"
-      : process.getuid?.() !== 0
-        ? "verify runs containers with rootful runc and reads the kernel log: run it as root"
-        : kernelLogProblem();
+  const problem = runcProblem(io.path) ?? kernelLogProblem();
   if (problem !== undefined) {
     io.stderr(`error: ${problem}\n`);
     return EXIT.tool;
@@ -89,47 +78,9 @@ export async function verifyCommand(argv: readonly string[], io: ToolIo): Promis
 
   const work = mkdtempSync(join(tmpdir(), "seccomp-verify-"));
   try {
-    let rootfs: string;
-    let image: ImageConfig = {};
-    if (values.image !== undefined) {
-      rootfs = join(work, "rootfs");
-      try {
-        image = unpackImage(values.image, work, rootfs);
-      } catch (error) {
-        if (!(error instanceof ImageError)) throw error;
-        io.stderr(`error: ${error.message}\n`);
-        return EXIT.input;
-      }
-      mkdirSync(join(rootfs, "tmp"), { recursive: true });
-    } else {
-      rootfs = values.rootfs!;
-      if (!existsSync(rootfs) || !statSync(rootfs).isDirectory()) {
-        io.stderr(`error: cannot read ${rootfs}: not a folder\n`);
-        return EXIT.input;
-      }
-    }
-    const base = defaultSpec(runc!, join(work, "spec"));
-    let runs = 0;
-    const runContainer = async (spec: ResolvedSpec, pidFile: string): Promise<RunResult> => {
-      const bundle = join(work, `bundle-${++runs}`);
-      const config = containerSpec(base, rootfs, {
-        args: command,
-        hostname: HOSTNAME,
-        ...(image.env === undefined ? {} : { env: image.env }),
-        ...(image.cwd === undefined ? {} : { cwd: image.cwd }),
-        seccomp: JSON.parse(renderProfile(spec).json) as unknown,
-        noNewPrivileges,
-      });
-      // A read-only rootfs without /tmp cannot get the tmpfs mount point.
-      if (!existsSync(join(rootfs, "tmp"))) config.mounts = config.mounts.filter((m) => m.destination !== "/tmp");
-      writeBundle(bundle, config);
-      rmSync(pidFile, { force: true });
-      try {
-        return await runBundle({ runc: runc!, stateRoot: join(work, "state") }, bundle, timeoutMs, pidFile);
-      } finally {
-        rmSync(bundle, { recursive: true, force: true });
-      }
-    };
+    const run = containerRunner({ rootfs: values.rootfs, image: values.image, command, noNewPrivileges, timeoutMs, work, path: io.path }, io);
+    if (typeof run === "number") return run;
+    const runContainer = (spec: ResolvedSpec, pidFile: string) => run(JSON.parse(renderProfile(spec).json) as unknown, { pidFile });
 
     const audit = await auditDenials(profile.spec, runContainer, join(work, "audit.pid"));
     const enforced = await runContainer(profile.spec, join(work, "enforced.pid"));
