@@ -95,13 +95,17 @@ ${COMMON}
 
 Runs the command under strace -f (every process and thread) and prints a SeccompProfile that
 allows exactly the syscalls it made, on the ABIs it made them on (x86_64 and its compat ABIs
-x86 and x32 apart), plus exit, exit_group and rt_sigreturn (lint rule SCP001). The command's own
-output goes to stderr. Exits 1, still printing the profile, when the command failed; 4 when
-strace is missing or may not trace here.
+x86 and x32 apart), plus exit, exit_group and rt_sigreturn (lint rule SCP001). With --rootfs or
+--image the command runs in a runc container built from them (as root), and only its calls are
+kept, not runc's. The command's own output goes to stderr. Exits 1, still printing the profile,
+when the command failed; 4 when strace (or runc) is missing or may not run here.
 
       --for-runtime runc          add what runc calls after it loads the filter
       --no-new-privileges=BOOL    with --for-runtime: the container's noNewPrivileges (default
                                   false, what Kubernetes sets unless allowPrivilegeEscalation: false)
+      --rootfs DIR                run the command in a container on this root file system (read-only)
+      --image FILE                ... or on an OCI image archive's (its Env and WorkingDir apply)
+      --timeout SECONDS           with --rootfs or --image: kill the container after this long (default 60)
       --name NAME                 the object name (default: from the command)
       --namespace NS              the object namespace
   -o, --output FILE               write the profile to FILE instead of stdout

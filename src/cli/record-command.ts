@@ -12,10 +12,11 @@ import { nameFromFile, type Io } from "./commands.js";
 import { splitCommand, type ToolIo } from "./command-line.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { findExecutable } from "./executables.js";
-import { parseBoolean } from "./flags.js";
+import { parseBoolean, parseSeconds } from "./flags.js";
 import { COMMAND_HELP } from "./help.js";
 import { hostArchitecture } from "./host-architecture.js";
-import { parseStraceOutput } from "./strace-trace.js";
+import { containerRunner, runcProblem } from "./runc-container.js";
+import { containerCommandTrace, parseStraceOutput } from "./strace-trace.js";
 
 /**
  * `record [options] -- COMMAND [ARGS...]`: runs the command under `strace -f` and prints a
@@ -33,6 +34,9 @@ export async function recordCommand(argv: readonly string[], io: ToolIo): Promis
       "for-runtime": { type: "string" },
       "no-new-privileges": { type: "string" },
       output: { type: "string", short: "o" },
+      rootfs: { type: "string" },
+      image: { type: "string" },
+      timeout: { type: "string", default: "60" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -48,18 +52,41 @@ export async function recordCommand(argv: readonly string[], io: ToolIo): Promis
   }
   const noNewPrivileges = parseBoolean(values["no-new-privileges"], "--no-new-privileges");
   if (noNewPrivileges !== undefined && runtime === undefined) throw new UsageError("--no-new-privileges only matters with --for-runtime");
+  if (values.rootfs !== undefined && values.image !== undefined) throw new UsageError("give at most one of --rootfs DIR and --image OCI-ARCHIVE");
+  const inContainer = values.rootfs !== undefined || values.image !== undefined;
+  const timeoutMs = parseSeconds(values.timeout, "--timeout", 1) * 1000;
 
   const strace = findExecutable("strace", io.path);
   if (strace === undefined) {
     io.stderr("error: strace not found on PATH: install it (Debian/Ubuntu: apt-get install strace)\n");
     return EXIT.tool;
   }
+  const problem = inContainer ? runcProblem(io.path) : undefined;
+  if (problem !== undefined) {
+    io.stderr(`error: ${problem}\n`);
+    return EXIT.tool;
+  }
   const native = hostArchitecture();
   const dir = mkdtempSync(join(tmpdir(), "seccomp-record-"));
   try {
     const traceFile = join(dir, "trace");
-    const run = await runTraced(strace, traceFile, command, io);
-    const trace = readTrace(traceFile);
+    // -f: every child and thread; -n: syscall numbers, which tell the ABI; -qq: no attach/exit notes.
+    const tracing = [strace, "-f", "-n", "-qq", "-o", traceFile];
+    let run: { status: number; straceErrors: string };
+    let trace: string;
+    if (inContainer) {
+      const container = containerRunner({ rootfs: values.rootfs, image: values.image, command, noNewPrivileges: noNewPrivileges ?? false, timeoutMs, work: dir, path: io.path }, io);
+      if (typeof container === "number") return container;
+      // strace follows runc into the container; pids as seen from here tell its processes apart.
+      const result = await container(undefined, { wrapper: [...tracing, "--decode-pids=pidns", "--"] });
+      io.stderr(result.stdout);
+      io.stderr(result.stderr);
+      run = { status: result.status ?? 1, straceErrors: straceMessages(result.stderr) };
+      trace = containerCommandTrace(readTrace(traceFile), command[0]!);
+    } else {
+      run = await runTraced([...tracing, "--", ...command], io);
+      trace = readTrace(traceFile);
+    }
     const recorded = parseStraceOutput(trace, native);
     if (recorded.size === 0) {
       const ptrace = /(ptrace|PTRACE_).*Operation not permitted/.test(run.straceErrors);
@@ -103,14 +130,18 @@ export async function recordCommand(argv: readonly string[], io: ToolIo): Promis
 // strace prefixes its own messages with the name it was run by, e.g. `/usr/bin/strace: `.
 const STRACE_MESSAGE = /^(?:\S*\/)?strace: /;
 
-function runTraced(strace: string, traceFile: string, command: readonly string[], io: Io): Promise<{ status: number; straceErrors: string }> {
-  // -f: every child and thread; -n: syscall numbers, which tell the ABI; -qq: no attach/exit notes.
-  const child = spawn(strace, ["-f", "-n", "-qq", "-o", traceFile, "--", ...command], { stdio: ["inherit", "pipe", "pipe"] });
+function straceMessages(text: string): string {
+  return text.split("\n").filter((line) => STRACE_MESSAGE.test(line)).map((line) => `${line}\n`).join("");
+}
+
+function runTraced(commandLine: readonly string[], io: Io): Promise<{ status: number; straceErrors: string }> {
+  const [program, ...args] = commandLine;
+  const child = spawn(program!, args, { stdio: ["inherit", "pipe", "pipe"] });
   let errors = "";
   child.stdout.on("data", (chunk: Buffer) => io.stderr(chunk.toString("utf8")));
   child.stderr.on("data", (chunk: Buffer) => {
     const text = chunk.toString("utf8");
-    errors += text.split("\n").filter((line) => STRACE_MESSAGE.test(line)).map((line) => `${line}\n`).join("");
+    errors += straceMessages(text);
     io.stderr(text);
   });
   return new Promise((resolve, reject) => {

@@ -54,3 +54,36 @@ function personalityArch(mode: string, family: readonly ArchitectureToken[]): Ar
   if (mode === "32 bit" && family.length > 1) return family[1]!;
   return family[0]!;
 }
+
+// `= 7 /* 9806 in strace's PID NS */` with --decode-pids=pidns, or `= 9806`.
+const CHILD = /^(\d+) +\[ *\d+\] +(?:<\.\.\. )?(?:clone3?|fork|vfork)\b.*= (\d+)(?: \/\* (\d+) in strace's PID NS \*\/)?$/;
+const LINE_PID = /^(\d+) /;
+
+/**
+ * The lines of a `strace -f --decode-pids=pidns` trace of `runc run` that the container's
+ * command made: from the command's execve (runc init's process becomes the command) on, and
+ * every process and thread it started. runc's own calls, before that execve and in runc's other
+ * processes, are left out. Children are known by the pids that clone returns, so a child's lines
+ * count even when strace prints them before its parent's clone returns.
+ */
+export function containerCommandTrace(text: string, command0: string): string {
+  const lines = text.split("\n");
+  const argv0 = `[${JSON.stringify(command0)}`;
+  const start = lines.findIndex((line) => /^\d+ +\[ *\d+\] +execve(?:at)?\(/.test(line) && line.includes(argv0));
+  if (start === -1) return "";
+  const root = LINE_PID.exec(lines[start]!)![1]!;
+  const children = new Map<string, string[]>();
+  for (const line of lines.slice(start)) {
+    const match = CHILD.exec(line);
+    if (match === null) continue;
+    const list = children.get(match[1]!) ?? [];
+    list.push(match[3] ?? match[2]!);
+    children.set(match[1]!, list);
+  }
+  const app = new Set<string>([root]);
+  for (const pid of app) for (const child of children.get(pid) ?? []) app.add(child);
+  return lines
+    .slice(start)
+    .filter((line) => app.has(LINE_PID.exec(line)?.[1] ?? ""))
+    .join("\n");
+}

@@ -4,10 +4,11 @@ import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { recordCommand } from "../../src/cli/record-command.js";
 import { verifyCommand, type VerifyReport } from "../../src/cli/verify-command.js";
 import { cliAsync } from "../cli-run.js";
-import { createRootfs } from "./bundle.js";
+import { CONTAINER_HOSTNAME, createRootfs } from "./bundle.js";
 import { useEnforcement } from "./harness.js";
 import { i386Hello } from "./i386-hello.js";
 
@@ -100,7 +101,9 @@ describe("verify: a profile through runc, with what it denies", function () {
   it("runs in an OCI image archive, unpacked layer by layer with whiteouts and the image's working directory", async () => {
     const archive = ociArchive(dir, rootfs);
     const cat = join(dir, "cat.yaml");
-    await cli(recordCommand, ["--for-runtime", "runc", "-o", cat, "--", "/bin/busybox", "cat", "/etc/hostname"]);
+    const recorded = await cli(recordCommand, ["--image", archive, "--for-runtime", "runc", "-o", cat, "--", "/bin/busybox", "cat", "greeting"]);
+    assert.equal(recorded.code, 0, recorded.err);
+    assert.match(recorded.err, /hello from layer 2/, "recorded in the image, in its working directory");
     const greeting = await cli(verifyCommand, [cat, "--image", archive, "--", "/bin/busybox", "cat", "greeting"]);
     assert.equal(greeting.code, 0, greeting.out + greeting.err);
     assert.match(greeting.err, /hello from layer 2/);
@@ -128,6 +131,21 @@ describe("verify: a profile through runc, with what it denies", function () {
     assert.equal(report.exitStatus, 128 + 31, "SIGSYS");
     assert.deepEqual(report.denied, [{ architecture: "SCMP_ARCH_X86", syscall: "write", number: 4, count: 1 }]);
     assert.equal(result.code, 1);
+  });
+
+  it("record in the container: the command's syscalls and its children's, not runc's; with runc's needs it verifies", async () => {
+    const command = ["--", "/bin/busybox", "sh", "-c", "/bin/busybox cat /etc/hostname; /bin/busybox true"];
+    const bare = await cli(recordCommand, ["--rootfs", rootfs, ...command]);
+    assert.equal(bare.code, 0, bare.err);
+    assert.ok(bare.err.includes(`\n${CONTAINER_HOSTNAME}\n`) || bare.err.startsWith(`${CONTAINER_HOSTNAME}\n`), "the command's output, from the container's /etc/hostname");
+    const names = (parse(bare.out) as { spec: { syscalls: { names: string[] }[] } }).spec.syscalls[0]!.names;
+    for (const name of ["execve", "wait4", "sendfile"]) assert.ok(names.includes(name), `${name} (shell and child cat)`);
+    for (const name of ["fstatfs", "getdents64", "capget"]) assert.ok(!names.includes(name), `${name} is runc's, not the command's`);
+    const withRunc = join(dir, "recorded-in-container.yaml");
+    const recorded = await cli(recordCommand, ["--rootfs", rootfs, "--for-runtime", "runc", "-o", withRunc, ...command]);
+    assert.equal(recorded.code, 0, recorded.err);
+    const verified = await cli(verifyCommand, [withRunc, "--rootfs", rootfs, ...command]);
+    assert.equal(verified.code, 0, verified.out + verified.err);
   });
 
   it("refuses an archive that is not an OCI image, and bad usage", async () => {
