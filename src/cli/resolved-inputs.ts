@@ -1,8 +1,9 @@
 import { DEFAULT_CATALOGUE_NAMESPACE } from "../api/names.js";
 import type { ConvertOptions } from "../profile/conversion.js";
 import { hasErrors } from "../profile/diagnostics.js";
-import { baseLookup } from "../profile/compile.js";
-import { resolveSpec, type ResolvedSpec } from "../profile/resolve.js";
+import { compileProfile, type Compiled } from "../profile/compile.js";
+import type { RenderedProfile } from "../profile/render.js";
+import type { ResolvedSpec } from "../profile/resolve.js";
 import { inputLookup, loadInputs, type SourcedProfile } from "./input-profiles.js";
 import type { CommonOptions, Io } from "./commands.js";
 import { UsageError } from "./exit-codes.js";
@@ -15,6 +16,7 @@ export interface ResolvedInput {
   /** `file#doc (ns/name)`, for messages. */
   source: string;
   spec: ResolvedSpec;
+  rendered: RenderedProfile;
 }
 
 export interface ResolvedInputs {
@@ -26,8 +28,8 @@ export interface ResolvedInputs {
 }
 
 /**
- * Reads the inputs and resolves each profile's bases among them, for the commands that need
- * whole profiles (merge, diff, verify). Errors and warnings go to stderr, notes are left out:
+ * Reads the inputs and compiles each profile, its bases resolved among them, for the commands
+ * that need whole profiles (merge, diff, verify). Errors and warnings go to stderr, notes are left out:
  * these commands report on the profiles, not on their conversion.
  */
 export function resolveInputs(options: Pick<CommonOptions, "paths" | "capabilities" | "nativeArchitectures" | "catalogueNamespace">, io: Io): ResolvedInputs {
@@ -37,23 +39,26 @@ export function resolveInputs(options: Pick<CommonOptions, "paths" | "capabiliti
   if (options.capabilities !== undefined) convert.capabilities = options.capabilities;
   if (options.nativeArchitectures !== undefined) convert.nativeArchitectures = options.nativeArchitectures;
   const profiles = loadInputs(inputs, convert);
-  const lookup = baseLookup(inputLookup(profiles), options.catalogueNamespace ?? DEFAULT_CATALOGUE_NAMESPACE);
+  const lookup = inputLookup(profiles);
+  const catalogueNamespace = options.catalogueNamespace ?? DEFAULT_CATALOGUE_NAMESPACE;
   const resolved: ResolvedInput[] = [];
   let invalid = false;
   for (const profile of profiles) {
     const diagnostics = profile.diagnostics.filter((d) => d.severity !== "info");
-    let spec: ResolvedSpec | undefined;
+    let compiled: Compiled | undefined;
     if (profile.spec !== undefined) {
-      const result = resolveSpec(profile.key, profile.spec, lookup);
-      if (result.ok) spec = result.value.spec;
-      else diagnostics.push(result.error);
+      // The key is `namespace/name`, as the compile path looks bases up.
+      const cut = profile.key.indexOf("/");
+      const result = compileProfile({ namespace: profile.key.slice(0, cut), name: profile.key.slice(cut + 1), spec: profile.spec }, lookup, catalogueNamespace, { lint: false });
+      if (result.ok) compiled = result.value;
+      else diagnostics.push(...result.error);
     }
     for (const line of formatReport(reportOf(profile, diagnostics))) io.stderr(`${line}\n`);
-    if (spec === undefined || hasErrors(diagnostics)) {
+    if (compiled === undefined || hasErrors(diagnostics)) {
       invalid = true;
       continue;
     }
-    resolved.push({ profile, source: sourceOf(reportOf(profile, [])), spec });
+    resolved.push({ profile, source: sourceOf(reportOf(profile, [])), spec: compiled.spec, rendered: compiled.rendered });
   }
   return { resolved, unreadable: errors.length > 0, invalid };
 }

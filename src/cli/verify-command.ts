@@ -83,10 +83,10 @@ export async function verifyCommand(argv: readonly string[], io: ToolIo): Promis
     const runContainer = (spec: ResolvedSpec, pidFile: string) => run(JSON.parse(renderProfile(spec).json) as unknown, { pidFile });
 
     const audit = await auditDenials(profile.spec, runContainer, join(work, "audit.pid"));
-    const enforced = await runContainer(profile.spec, join(work, "enforced.pid"));
+    const enforced = await run(profile.rendered.document, { pidFile: join(work, "enforced.pid") });
     const report: VerifyReport = {
       profile: profile.source,
-      hash: renderProfile(profile.spec).hash,
+      hash: profile.rendered.hash,
       command,
       noNewPrivileges,
       exitStatus: enforced.status,
