@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import type { ResolvedSpec } from "../profile/resolve.js";
 import { renderProfile } from "../profile/render.js";
 import { splitCommand, type ToolIo } from "./command-line.js";
-import { auditDenials, type Denial } from "./denial-audit.js";
+import { AuditLogUnavailable, auditDenials, type Denial } from "./denial-audit.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { parseBoolean, parseSeconds } from "./flags.js";
 import { COMMAND_HELP } from "./help.js";
@@ -82,7 +82,14 @@ export async function verifyCommand(argv: readonly string[], io: ToolIo): Promis
     if (typeof run === "number") return run;
     const runContainer = (spec: ResolvedSpec, pidFile: string) => run(JSON.parse(renderProfile(spec).json) as unknown, { pidFile });
 
-    const audit = await auditDenials(profile.spec, runContainer, join(work, "audit.pid"));
+    let audit;
+    try {
+      audit = await auditDenials(profile.spec, runContainer, join(work, "audit.pid"));
+    } catch (error) {
+      if (!(error instanceof AuditLogUnavailable)) throw error;
+      io.stderr(`error: ${error.message}\n`);
+      return EXIT.tool;
+    }
     const enforced = await run(profile.rendered.document, { pidFile: join(work, "enforced.pid") });
     const report: VerifyReport = {
       profile: profile.source,

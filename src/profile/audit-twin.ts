@@ -9,23 +9,30 @@ import type { ResolvedSpec } from "./resolve.js";
  * refuses (default or rule, whatever the action) becomes SCMP_ACT_LOG; what it logs already
  * becomes SCMP_ACT_ALLOW, because a logged call is not a denied one. Architectures and flags
  * stay, so the runtime treats both alike. `allow` names syscalls not to log again (found by a
- * previous run).
+ * previous run). `canary`, a syscall every run makes (execve), is always logged, so that a run
+ * whose records are missing from the log can be told from a run with nothing to report; it is
+ * left alone when conditional rules decide it.
  */
-export function auditTwin(spec: ResolvedSpec, allow: readonly string[] = []): ResolvedSpec {
+export function auditTwin(spec: ResolvedSpec, allow: readonly string[] = [], canary?: string): ResolvedSpec {
+  const rules = spec.syscalls ?? [];
+  const logCanary = canary !== undefined && !rules.some((r) => r.names.includes(canary) && r.args !== undefined && r.args.length > 0);
   const skip = new Set(allow);
-  const rules: SyscallRule[] = [];
-  for (const rule of spec.syscalls ?? []) {
+  if (logCanary) skip.add(canary);
+  const out: SyscallRule[] = [];
+  for (const rule of rules) {
     const names = rule.names.filter((name) => !skip.has(name));
     if (names.length === 0) continue;
     const twin: SyscallRule = { names, action: twinAction(rule.action) };
     if (rule.args !== undefined && rule.args.length > 0) twin.args = rule.args;
-    rules.push(twin);
+    out.push(twin);
   }
-  if (skip.size > 0) rules.push({ names: [...skip].sort(), action: "SCMP_ACT_ALLOW" });
-  const out: ResolvedSpec = { defaultAction: twinAction(spec.defaultAction), syscalls: rules };
-  if (spec.architectures !== undefined) out.architectures = spec.architectures;
-  if (spec.flags !== undefined) out.flags = spec.flags;
-  return out;
+  const allowed = [...skip].filter((name) => !(logCanary && name === canary)).sort();
+  if (allowed.length > 0) out.push({ names: allowed, action: "SCMP_ACT_ALLOW" });
+  if (logCanary) out.push({ names: [canary], action: "SCMP_ACT_LOG" });
+  const twin: ResolvedSpec = { defaultAction: twinAction(spec.defaultAction), syscalls: out };
+  if (spec.architectures !== undefined) twin.architectures = spec.architectures;
+  if (spec.flags !== undefined) twin.flags = spec.flags;
+  return twin;
 }
 
 function twinAction(action: Action): Action {
