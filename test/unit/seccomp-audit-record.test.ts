@@ -56,4 +56,17 @@ describe("the audit-mode twin of a profile", () => {
       ],
     });
   });
+
+  it("always logs the canary syscall, unless conditions on its arguments decide it", () => {
+    const spec = { defaultAction: "SCMP_ACT_ERRNO" as const, syscalls: [{ names: ["execve", "read"], action: "SCMP_ACT_ALLOW" as const }] };
+    assert.deepEqual(auditTwin(spec, [], "execve").syscalls, [
+      { names: ["read"], action: "SCMP_ACT_ALLOW" },
+      { names: ["execve"], action: "SCMP_ACT_LOG" },
+    ]);
+    const conditional = { ...spec, syscalls: [...spec.syscalls, { names: ["execve"], action: "SCMP_ACT_ERRNO" as const, args: [{ index: 0, value: 0, op: "SCMP_CMP_EQ" as const }] }] };
+    assert.deepEqual(auditTwin(conditional, [], "execve").syscalls, [
+      { names: ["execve", "read"], action: "SCMP_ACT_ALLOW" },
+      { names: ["execve"], action: "SCMP_ACT_LOG", args: [{ index: 0, value: 0, op: "SCMP_CMP_EQ" }] },
+    ]);
+  });
 });
