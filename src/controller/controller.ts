@@ -13,6 +13,7 @@ import { setupNodeLiveness } from "./nodes/node-liveness.js";
 import { setupSeccompContainersMetric } from "./pods/seccomp-containers-metric.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
+import { setupStartFailureIndex } from "./profiles/start-failure-index.js";
 import { setupUsageIndex } from "./workloads/usage-index.js";
 import { setupWorkloadReconciler } from "./workloads/workload-reconciler.js";
 
@@ -71,7 +72,8 @@ export function createController(options: ControllerOptions): Manager {
   const usage = setupUsageIndex(manager, catalogueNamespace);
   const liveness = setupNodeLiveness(manager, { staleAfterMs });
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
-  setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, readiness, liveness, events });
+  const startFailures = setupStartFailureIndex(manager, catalogueNamespace);
+  setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, startFailures, readiness, liveness, events });
   setupWorkloadReconciler(manager, { usage, readiness, events });
   setupSeccompContainersMetric(manager);
 

@@ -88,6 +88,7 @@ describe("one compile path", () => {
         usedBy: [],
         hashesInUse: [],
         workloadFindings: [],
+        failureFindings: [],
       },
       new Date(),
     );

@@ -52,6 +52,7 @@ describe("controller: profile status", () => {
     usedBy: [],
     hashesInUse: [],
     workloadFindings: [],
+    failureFindings: [],
     ...over,
   });
   const condition = (status: ReturnType<typeof computeStatus>["status"], type: string) => status.conditions!.find((c) => c.type === type)!;

@@ -2,7 +2,7 @@
 // setupProfileReconciler says when a profile is queued; ProfileReconciler what a reconcile does.
 import { isDeepStrictEqual } from "node:util";
 import { API_VERSION, FIELD_MANAGER, FINALIZER, PROFILE_KIND } from "../../api/names.js";
-import type { ProfileStatus } from "../../api/profile-status.js";
+import type { Finding, ProfileStatus } from "../../api/profile-status.js";
 import { PROFILE_RESOURCE } from "../../api/resources.js";
 import type { Informer } from "../../kube/informer.js";
 import type { Logger } from "../../kube/logger.js";
@@ -21,6 +21,8 @@ import type { NodeLiveness } from "../nodes/node-liveness.js";
 import type { UsageIndex } from "../workloads/usage-index.js";
 import { workloadFindings } from "../workloads/workload-uses.js";
 import type { ReadinessIndex } from "./readiness-index.js";
+import { START_FAILURE_RULES, startFailureFindings } from "./start-failure-findings.js";
+import type { StartFailureIndex } from "./start-failure-index.js";
 import { computeStatus } from "./status-computation.js";
 
 export interface ProfileReconcilerSetup {
@@ -29,6 +31,7 @@ export interface ProfileReconcilerSetup {
   usage: UsageIndex;
   readiness: ReadinessIndex;
   liveness: NodeLiveness;
+  startFailures: StartFailureIndex;
   events: EventRecorder;
 }
 
@@ -48,6 +51,7 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
     profiles,
     nodeStatuses,
     usage: setup.usage,
+    startFailures: setup.startFailures,
     readiness: setup.readiness,
     events: setup.events,
     catalogueNamespace: setup.catalogueNamespace,
@@ -61,6 +65,7 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
   // A heartbeat alone changes nothing a profile shows; only changed entries are requeued.
   manager.watch(nodeStatuses, queue, ({ type, object, old }) => (type === "update" ? changedKeys(old!.status, object.status) : all()));
   manager.watchSignal(setup.usage.changed, queue, (keys) => keys);
+  manager.watchSignal(setup.startFailures.changed, queue, (keys) => keys);
   manager.watchSignal(setup.liveness.changed, queue, all);
 }
 
@@ -69,6 +74,7 @@ export interface ProfileReconcilerOptions {
   profiles: Informer<SeccompProfile>;
   nodeStatuses: Informer<SeccompNodeStatus>;
   usage: UsageIndex;
+  startFailures: StartFailureIndex;
   readiness: ReadinessIndex;
   events: EventRecorder;
   catalogueNamespace: string;
@@ -124,6 +130,7 @@ export class ProfileReconciler {
         usedBy: users.map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers })),
         hashesInUse: this.o.usage.hashesInUse(key),
         workloadFindings: workloadFindings(users),
+        failureFindings: startFailureFindings(this.o.startFailures.failuresOf(key), compiled.ok ? { hash: hash!, document: compiled.value.rendered.document } : undefined),
         ...(deleting ? { deletion: { blockedBy } } : {}),
       },
       new Date(),
@@ -196,5 +203,10 @@ export class ProfileReconciler {
     const installed = is("Installed");
     if (installed?.status === "True" && was("Installed")?.status !== "True") this.o.events.normal(target, "Installed", installed.message);
     if (installed?.reason === "InstallFailed" && was("Installed")?.reason !== "InstallFailed") this.o.events.warn(target, "InstallFailed", installed.message);
+    const failure = (f: Finding) => (START_FAILURE_RULES as readonly string[]).includes(f.rule);
+    const known = new Set((before?.findings ?? []).filter(failure).map((f) => f.message));
+    for (const f of after.findings ?? []) {
+      if (failure(f) && !known.has(f.message)) this.o.events.warn(target, "ContainerStartFailed", f.hint === undefined ? f.message : `${f.message}; ${f.hint}`);
+    }
   }
 }

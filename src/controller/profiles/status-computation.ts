@@ -25,6 +25,8 @@ export interface ProfileObservation {
   hashesInUse: string[];
   /** Findings about the workloads that use the profile (privileged containers, ...). */
   workloadFindings: Finding[];
+  /** Containers that failed to run under the profile: listed first, they matter most. */
+  failureFindings: Finding[];
   /** Set while the object is being deleted: who still holds it. */
   deletion?: { blockedBy: string[] };
 }
@@ -80,7 +82,7 @@ export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus 
     },
     hashesInUse: o.hashesInUse.slice(0, 64),
     usedBy: o.usedBy.slice(0, 256).map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers.slice(0, 64) })),
-    findings: [...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings].slice(0, 256),
+    findings: [...o.failureFindings, ...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings].slice(0, 256),
   };
   // The last valid hash stays visible while an update is invalid: it is what nodes still run.
   const hash = o.compiled.ok ? o.compiled.hash : o.previous?.hash;
