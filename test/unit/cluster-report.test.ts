@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { buildReport, failsAt, formatReportTable, ownerOf, type Owner } from "../../src/cli/cluster-report.js";
-import { programName } from "../../src/cli/cluster-report-command.js";
+import { programName, reportCommand } from "../../src/cli/cluster-report-command.js";
+import { UsageError } from "../../src/cli/exit-codes.js";
 import type { KubeObject } from "../../src/kube/objects.js";
 
 const H1 = "1".repeat(64);
@@ -107,6 +108,15 @@ describe("cli: cluster report", () => {
     assert.match(text, /^ {2}ignored Pod\/iis pod iis: Windows pod: seccomp does not apply$/m);
     assert.match(text, /^ {2}verdict ops: unconfined: 1 of 3 containers run unconfined \(1 privileged\)$/m);
     assert.match(text, /^TOTAL 4 namespaces, 7 containers in 8 pods: 1 unconfined, 1 RuntimeDefault, 4 operator profiles \(2 not current\), 1 other Localhost; 1 privileged, 2 allow privilege escalation; 2 pods ignored$/m);
+  });
+
+  it("refuses contradictory or unknown flags before it reads a cluster", async () => {
+    const io = { stdout: () => undefined, stderr: () => undefined };
+    const refused = (args: string[], message: RegExp) => assert.rejects(reportCommand(args, io), (e: Error) => e instanceof UsageError && message.test(e.message));
+    await refused(["-n", "a", "-A"], /^--namespace and --all-namespaces exclude each other$/);
+    await refused(["-o", "yaml"], /^--output must be table or json, not "yaml"$/);
+    await refused(["--fail-on", "privileged"], /^--fail-on must be unconfined or runtime-default, not "privileged"$/);
+    await refused(["pods"], /^report takes no arguments, got pods$/);
   });
 
   it("speaks of `kubectl seccomp` when run as the kubectl plugin", () => {
