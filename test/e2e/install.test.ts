@@ -19,7 +19,7 @@ describe("e2e: the operator installed from its manifests on a real node", functi
     assert.equal(sc.readOnlyRootFilesystem, true);
     assert.deepEqual(sc.capabilities?.drop, ["ALL"]);
     // What the kernel says about the running agent: filter mode 2, no capabilities.
-    const status = await cluster().node.nodeCommand(["sh", "-c", `cat /proc/$(pgrep -f 'dist/cli/main.js agent' | head -n 1)/status`]);
+    const status = await cluster().node.nodeCommand(["sh", "-c", `cat /proc/$(pgrep -f '^node dist/cli/main.js agent' | head -n 1)/status`]);
     assert.match(status, /^Seccomp:\s+2$/m, "the agent's process is not under a seccomp filter");
     assert.match(status, /^CapEff:\s+0+$/m, "the agent's process has effective capabilities");
   });

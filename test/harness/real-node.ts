@@ -361,8 +361,16 @@ export class RealNode {
     // containerd (its containers go with the cgroup in node.sh down).
     const order = ["kube-proxy", "kubelet", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd", "containerd"];
     const byName = new Map(this.processes.map((p) => [p.name, p]));
-    for (const name of order) await byName.get(name)?.stop(3000);
-    await nodeScript(["down", this.nodeDir]);
+    // The children are unref'd (see processes.ts): this keeps the event loop,
+    // and so the teardown, alive until the end.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      // Its state is thrown away: a second is all any component gets.
+      for (const name of order) await byName.get(name)?.stop(1000);
+      await nodeScript(["down", this.nodeDir]);
+    } finally {
+      clearInterval(keepAlive);
+    }
     this.stopReaper();
     if (!this.options.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
