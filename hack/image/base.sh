@@ -85,5 +85,6 @@ bah copy "$ctr" "$rootfs/" / >/dev/null
 bah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   --env NODE_VERSION="${node_version#v}" --cmd node --os linux --arch "$(go_arch)" "$ctr"
 bah commit --rm -q "$ctr" "$BASE_IMAGE" >/dev/null
+bah rmi --prune >/dev/null 2>&1 || true
 touch "$stamp"
 echo "$BASE_IMAGE"

@@ -41,6 +41,8 @@ mkdir -p "$repo/build"
 rm -f "$out.tmp"
 bah push -q "$IMAGE" "oci-archive:$out.tmp:$IMAGE" >/dev/null
 mv -f "$out.tmp" "$out"
+# The previous build's image, now untagged, is a full copy under vfs: drop it.
+bah rmi --prune >/dev/null 2>&1 || true
 size="$(bah images --format '{{.Size}}' "$IMAGE" 2>/dev/null | head -n 1)"
 log "built $IMAGE in $((built - base_done))s (base $((base_done - start))s), archive $(du -h "$out" | cut -f1) ($out), image $size uncompressed"
 echo "$out"
