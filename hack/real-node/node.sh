@@ -4,7 +4,7 @@
 # (control plane, containerd, kubelet, kube-proxy, pods) stays inside them and
 # goes with them.
 #
-#   node.sh up DIR ID        create netns, veth, cgroups and the node's mount namespace
+#   node.sh up DIR ID NAME   create netns, veth, cgroups and the mount namespace of node NAME
 #   node.sh enter DIR [--node] -- CMD...
 #                            run CMD in the netns (and, with --node, in the node's
 #                            mount namespace) and in the node's cgroup
@@ -23,7 +23,8 @@
 # /var/lib/kubelet and /var/lib/containerd: the kubelet's and containerd's
 # default paths, as the shipped manifests expect, without touching this
 # machine's. The kubelet's own mounts (pod volumes, tokens) live and die with
-# that namespace.
+# that namespace. Its /etc/hosts names the node, so that the API server (run
+# there too) reaches the kubelet by the node's name, as in a cluster with DNS.
 set -euo pipefail
 
 HOST_IP=10.213.0.1
@@ -51,7 +52,8 @@ hierarchies() {
 }
 
 up() {
-  local id="$1"
+  local id="$1" name="$2"
+  [[ -n "$id" && -n "$name" ]] || die "usage: node.sh up DIR ID NAME"
   local ns="seccomp-e2e-$id" veth="sce$id" cg="seccomp-e2e-$id"
   [[ -f "$state" ]] && die "$dir is already set up"
   # The /30 is fixed, so two real nodes cannot coexist on one machine.
@@ -92,6 +94,7 @@ up() {
   mount --bind "$dir/ns" "$dir/ns"
   mount --make-private "$dir/ns"
   touch "$dir/ns/mnt"
+  printf '127.0.0.1\tlocalhost\n%s\t%s\n' "$NODE_IP" "$name" >"$dir/hosts"
   unshare --mount="$dir/ns/mnt" --propagation private true
   nsenter --mount="$dir/ns/mnt" -- sh -ec "
     mount -t tmpfs -o mode=0755 node-run /run
@@ -99,6 +102,7 @@ up() {
     mkdir -p /var/lib/kubelet /var/lib/containerd /var/lib/cni
     mount --bind '$dir/kubelet' /var/lib/kubelet
     mount --bind '$dir/containerd' /var/lib/containerd
+    mount --bind '$dir/hosts' /etc/hosts
   "
 }
 

@@ -143,18 +143,45 @@ describe("e2e: workloads confined by their SeccompProfile on a real node", funct
     assert.match(oldLog, /Permission denied/, `the restarted container did not get its old profile (EACCES); log:\n${oldLog}`);
   });
 
-  it("keeps a deleted profile while its pods run, and lets it go once they are gone", async function () {
+  it("keeps a deleted profile while a running pod uses it, and lets it go once the pod is gone", async function () {
     const c = cluster();
+    // Nothing references the profile any more, but the old pod still runs
+    // under one of its files: the StatefulSet loses its annotation (OnDelete:
+    // the pod stays), the Deployment goes with its pods.
+    await c.applier.delete(deploymentManifest(namespace, "web", "probe"));
+    const sts = statefulSetManifest(namespace, "old", "probe");
+    delete (sts.metadata as { annotations?: unknown }).annotations;
+    await c.applier.apply(sts);
+    await waitUntil(async () => (await c.pods(namespace, "app=web")).length === 0, {
+      what: "the Deployment's pods gone",
+      timeoutMs: 60_000,
+      intervalMs: 250,
+    });
+    const running = await c.core().readNamespacedPod({ namespace, name: oldPod.metadata!.name! });
+    assert.equal(running.metadata!.uid, oldPod.metadata!.uid);
+    assert.equal(containerProfile(running), pinned(firstHash));
+
     await c.applier.delete(profileManifest(namespace, "probe", {}));
-    // Deletion waits: the workloads reference it and pods on the node use it.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const held = await c.profile(namespace, "probe");
+    let held = await c.profile(namespace, "probe");
+    await waitUntil(
+      async () => {
+        held = await c.profile(namespace, "probe");
+        return held.status?.conditions?.some((x) => x.type === "Ready" && x.reason === "DeletionBlocked") ?? false;
+      },
+      { what: "the deleted profile reported as DeletionBlocked", timeoutMs: 30_000, intervalMs: 250 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; metadata ${JSON.stringify(held.metadata)}, conditions ${JSON.stringify(held.status?.conditions)}`);
+    });
+    const ready = held.status!.conditions!.find((x) => x.type === "Ready")!;
     assert.ok(held.metadata.deletionTimestamp, "the profile was not marked for deletion");
     assert.ok(held.metadata.finalizers?.includes("seccomp.operator.dev/in-use"), "the profile lost its finalizer while in use");
-    assert.ok(c.nodeFile(`seccomp/${pinned(secondHash)}`), "the pinned file of running pods was removed");
+    assert.match(ready.message ?? "", new RegExp(oldPod.metadata!.name!), `DeletionBlocked does not name the pod: ${ready.message}`);
+    // A few seconds later it is still there, and so is the file the pod runs under.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.ok((await c.profile(namespace, "probe")).metadata.deletionTimestamp);
+    assert.ok(c.nodeFile(`seccomp/${pinned(firstHash)}`), "the pinned file of a running pod was removed");
 
-    await c.applier.delete(deploymentManifest(namespace, "web", "probe"));
-    await c.applier.delete(statefulSetManifest(namespace, "old", "probe"));
+    await c.applier.delete(sts);
     await waitUntil(
       async () => {
         try {

@@ -85,7 +85,19 @@ describe("e2e: audit mode and agent loss on a real node", function () {
     );
 
     await c.core().deleteNamespacedPod({ namespace: OPERATOR_NAMESPACE, name: agent.metadata!.name! });
-    // Created while the node has no agent (or a terminating one).
+    await waitUntil(
+      async () => {
+        try {
+          await c.core().readNamespacedPod({ namespace: OPERATOR_NAMESPACE, name: agent.metadata!.name! });
+          return false;
+        } catch (err) {
+          if ((err as { code?: number }).code === 404) return true;
+          throw err;
+        }
+      },
+      { what: "the deleted agent pod gone", timeoutMs: 60_000, intervalMs: 100 },
+    );
+    // Created after the old agent has gone (its successor may be starting).
     await c.applier.apply(profileManifest(namespace, "late", probeProfileSpec(1, "created while the agent was gone")));
 
     let agents = await c.pods(OPERATOR_NAMESPACE, agentSelector);

@@ -9,8 +9,8 @@
 // certificate; the kubelet is system:node:<name> in system:nodes, checked by
 // the Node authorizer and the NodeRestriction admission plugin; in-cluster
 // clients reach the API server through the `kubernetes` Service (kube-proxy,
-// iptables mode); the API server reaches the kubelet (logs, exec) at the node's
-// InternalIP.
+// iptables mode); the API server reaches the kubelet (logs, exec) by the node's
+// name, which the node's /etc/hosts resolves.
 import { execFile, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
@@ -138,7 +138,7 @@ export class RealNode {
 
   private async boot(certs: Certificates, _log: (m: string) => void): Promise<void> {
     const dir = this.dir;
-    await this.step("sandbox", () => nodeScript(["up", this.nodeDir, randomId()]));
+    await this.step("sandbox", () => nodeScript(["up", this.nodeDir, randomId(), NODE_NAME]));
     const bins = Object.fromEntries(
       await Promise.all(
         (["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy"] as const).map(
@@ -150,7 +150,7 @@ export class RealNode {
     // The control plane and containerd start side by side: containerd and the
     // image import need no API server.
     const controlPlane = this.step("control plane", async () => {
-      const etcd = this.spawn("etcd", false, bins.etcd!, [
+      const etcd = this.spawn("etcd", true, bins.etcd!, [
         "--name=e2e",
         `--data-dir=${join(dir, "etcd-data")}`,
         `--listen-client-urls=http://127.0.0.1:2379,http://${NODE_IP}:2379`,
@@ -164,7 +164,7 @@ export class RealNode {
       ]);
       await awaitReady(etcd, () => probe(`http://${NODE_IP}:2379/health`), { what: "etcd", timeoutMs: 30_000 });
 
-      const apiserver = this.spawn("kube-apiserver", false, bins["kube-apiserver"]!, [
+      const apiserver = this.spawn("kube-apiserver", true, bins["kube-apiserver"]!, [
         "--etcd-servers=http://127.0.0.1:2379",
         `--bind-address=${NODE_IP}`,
         // The `kubernetes` Service's endpoint: an address pods can route to.
@@ -178,9 +178,9 @@ export class RealNode {
         "--enable-admission-plugins=NodeRestriction",
         `--kubelet-client-certificate=${certs.kubeletClient.certFile}`,
         `--kubelet-client-key=${certs.kubeletClient.keyFile}`,
-        // Logs and exec go to the kubelet at the node's address: the node's
-        // name would need DNS that this sandbox does not have.
-        "--kubelet-preferred-address-types=InternalIP,Hostname",
+        // Logs and exec go to the kubelet by the node's name (the node's
+        // /etc/hosts resolves it; see node.sh), never falling back to its IP.
+        "--kubelet-preferred-address-types=Hostname",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         `--service-account-key-file=${certs.serviceAccountKey.publicKeyFile}`,
         `--service-account-signing-key-file=${certs.serviceAccountKey.privateKeyFile}`,
@@ -194,7 +194,7 @@ export class RealNode {
         { what: "kube-apiserver", timeoutMs: 90_000, intervalMs: 200 },
       );
 
-      const kcm = this.spawn("kube-controller-manager", false, bins["kube-controller-manager"]!, [
+      const kcm = this.spawn("kube-controller-manager", true, bins["kube-controller-manager"]!, [
         `--kubeconfig=${certs.kubeconfigs.controllerManager}`,
         `--authentication-kubeconfig=${certs.kubeconfigs.controllerManager}`,
         `--authorization-kubeconfig=${certs.kubeconfigs.controllerManager}`,
@@ -209,7 +209,7 @@ export class RealNode {
         `--cluster-signing-key-file=${certs.ca.keyFile}`,
         "--profiling=false",
       ]);
-      const scheduler = this.spawn("kube-scheduler", false, bins["kube-scheduler"]!, [
+      const scheduler = this.spawn("kube-scheduler", true, bins["kube-scheduler"]!, [
         `--kubeconfig=${certs.kubeconfigs.scheduler}`,
         `--authentication-kubeconfig=${certs.kubeconfigs.scheduler}`,
         `--authorization-kubeconfig=${certs.kubeconfigs.scheduler}`,
