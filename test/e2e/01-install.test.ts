@@ -2,11 +2,43 @@
 // pods run, Ready, with the security contexts as shipped, the controller under
 // its own Localhost profile and the agent under RuntimeDefault.
 import assert from "node:assert/strict";
+import { join } from "node:path";
+import { CoreV1Api, DiscoveryV1Api } from "@kubernetes/client-node";
 import { OPERATOR_NAMESPACE, useE2eCluster } from "../harness/e2e-cluster.js";
+import { loadKubeConfig } from "../harness/kubeconfig.js";
+import { KUBERNETES_SERVICE_IP, NODE_IP } from "../harness/real-node.js";
 
 describe("e2e: the operator installed from its manifests on a real node", function () {
   this.timeout(120_000);
   const cluster = useE2eCluster();
+
+  it("has a node registered with its own node credentials, confined by NodeRestriction", async function () {
+    const c = cluster();
+    const node = await c.core().readNode({ name: c.node.nodeName });
+    assert.ok(node.status?.addresses?.some((a) => a.type === "InternalIP" && a.address === NODE_IP));
+    assert.ok(node.metadata?.managedFields?.some((m) => m.manager === "kubelet"), "the Node object was not written by the kubelet");
+    // The kubelet's identity may not create or change another node.
+    const asNode = loadKubeConfig(join(c.node.dir, "kubelet.kubeconfig")).makeApiClient(CoreV1Api);
+    await assert.rejects(
+      asNode.createNode({ body: { metadata: { name: "not-this-node" } } }),
+      (err: { code?: number }) => err.code === 403,
+      "NodeRestriction let a node create another node",
+    );
+  });
+
+  it("routes in-cluster clients to the API server through the kubernetes Service", async function () {
+    const c = cluster();
+    const svc = await c.core().readNamespacedService({ namespace: "default", name: "kubernetes" });
+    assert.equal(svc.spec?.clusterIP, KUBERNETES_SERVICE_IP);
+    const slices = await c.kubeConfig().makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: "default", labelSelector: "kubernetes.io/service-name=kubernetes" });
+    assert.deepEqual(slices.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses)), [NODE_IP]);
+    // The agent, Ready and so talking to the API server, was given the Service's address.
+    const environ = await c.node.nodeCommand(["sh", "-c", `tr '\\0' '\\n' < /proc/$(pgrep -f '^node dist/cli/main.js agent' | head -n 1)/environ`]);
+    assert.match(environ, new RegExp(`^KUBERNETES_SERVICE_HOST=${KUBERNETES_SERVICE_IP.replace(/\./g, "\\.")}$`, "m"));
+    // kube-proxy's rule is what makes that address reach the API server.
+    const nat = await c.node.nodeCommand(["iptables", "-w", "-t", "nat", "-S"]);
+    assert.match(nat, new RegExp(`-d ${KUBERNETES_SERVICE_IP}/32 .*--dport 443`));
+  });
 
   it("runs the agent under RuntimeDefault as root without capabilities, Ready", async function () {
     const pods = await cluster().pods(OPERATOR_NAMESPACE, "app.kubernetes.io/component=agent");
