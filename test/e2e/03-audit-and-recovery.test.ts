@@ -1,6 +1,7 @@
 // Audit mode on a real kernel, and the operator losing its node agent.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describePods, OPERATOR_NAMESPACE, useE2eCluster, type E2eCluster } from "../harness/e2e-cluster.js";
@@ -25,10 +26,17 @@ async function newNamespace(cluster: E2eCluster, prefix: string): Promise<string
   return name;
 }
 
-/** The kernel's seccomp audit records (type=1326); auditd is not needed, the kernel log has them. */
+const AUDIT_LOG = "/var/log/audit/audit.log";
+
+/**
+ * The seccomp audit records: the kernel log's (type=1326) when no audit daemon
+ * runs, auditd's (type=SECCOMP) when one does, since it then takes them.
+ */
 async function seccompAuditRecords(): Promise<string[]> {
   const { stdout } = await run("dmesg", [], { maxBuffer: 64 * 1024 * 1024 });
-  return stdout.split("\n").filter((l) => l.includes("type=1326"));
+  const records = stdout.split("\n").filter((l) => l.includes("type=1326"));
+  if (existsSync(AUDIT_LOG)) records.push(...readFileSync(AUDIT_LOG, "utf8").split("\n").filter((l) => l.includes("type=SECCOMP")));
+  return records;
 }
 
 describe("e2e: audit mode and agent loss on a real node", function () {
@@ -60,7 +68,7 @@ describe("e2e: audit mode and agent loss on a real node", function () {
         records = (await seccompAuditRecords()).filter((l) => l.includes(` uid=${uid} `) && l.includes(` syscall=${UNAME} `));
         return records.length > 0;
       },
-      { what: `a type=1326 record of uid ${uid} for syscall ${UNAME} in the kernel log`, timeoutMs: 15_000, intervalMs: 250 },
+      { what: `a seccomp audit record of uid ${uid} for syscall ${UNAME} in the kernel log or ${AUDIT_LOG}`, timeoutMs: 15_000, intervalMs: 250 },
     );
     assert.match(records[0]!, /comm="uname"/);
     // SECCOMP_RET_LOG, the action that let the call through.

@@ -111,15 +111,13 @@ export class RealNode {
     for (const image of options.images) {
       if (!existsSync(image)) throw new Error(`image archive ${image} is missing: run npm run image (and hack/image/test-images.sh)`);
     }
-    const log = options.log ?? (() => {});
     const t0 = Date.now();
     const dir = await mkdtemp(join(tmpdir(), "seccomp-operator-node-"));
-    await writeFile(join(dir, "pids"), "");
     const certs = await makeCertificates(dir);
     const node = new RealNode(dir, certs.ca, certs.adminKubeconfig, options);
     onExit(() => node.tearDownNow());
     try {
-      await node.boot(certs, log);
+      await node.boot(certs);
     } catch (err) {
       await node.stop();
       throw err;
@@ -136,7 +134,7 @@ export class RealNode {
     return result;
   }
 
-  private async boot(certs: Certificates, _log: (m: string) => void): Promise<void> {
+  private async boot(certs: Certificates): Promise<void> {
     const dir = this.dir;
     await this.step("sandbox", () => nodeScript(["up", this.nodeDir, randomId(), NODE_NAME]));
     const bins = Object.fromEntries(
@@ -348,7 +346,9 @@ export class RealNode {
       args: [NODE_SCRIPT, "enter", this.nodeDir, ...(onNode ? ["--node"] : []), "--", command, ...args],
       logFile: join(this.dir, `${name}.log`),
     });
-    writeFileSync(join(this.dir, "pids"), `${p.pid}\n`, { flag: "a" });
+    // Every process is in the node's cgroup from its start (node.sh enter);
+    // the list is node.sh down's second net.
+    writeFileSync(join(this.nodeDir, "pids"), `${p.pid}\n`, { flag: "a" });
     this.processes.push(p);
     return p;
   }
