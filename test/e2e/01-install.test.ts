@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CoreV1Api, DiscoveryV1Api } from "@kubernetes/client-node";
-import { OPERATOR_NAMESPACE, useE2eCluster } from "../harness/e2e-cluster.js";
+import { OPERATOR_NAMESPACE, renderOverlay, useE2eCluster } from "../harness/e2e-cluster.js";
+import { apiGet } from "../harness/raw-api.js";
 import { loadKubeConfig } from "../harness/kubeconfig.js";
 import { KUBERNETES_SERVICE_IP, NODE_IP } from "../harness/real-node.js";
 
@@ -38,6 +39,32 @@ describe("e2e: the operator installed from its manifests on a real node", functi
     // kube-proxy's rule is what makes that address reach the API server.
     const nat = await c.node.nodeCommand(["iptables", "-w", "-t", "nat", "-S"]);
     assert.match(nat, new RegExp(`-d ${KUBERNETES_SERVICE_IP}/32 .*--dport 443`));
+  });
+
+  it("runs the operator's pods with the security contexts of the shipped manifests", async function () {
+    const c = cluster();
+    const manifests = await renderOverlay();
+    for (const [kind, component] of [["DaemonSet", "agent"], ["Deployment", "controller"]] as const) {
+      const workload = manifests.find((m) => m.kind === kind && m.metadata.namespace === OPERATOR_NAMESPACE) as unknown as {
+        spec: { template: { spec: { securityContext: unknown; containers: { name: string; securityContext: Record<string, unknown> }[] } } };
+      };
+      assert.ok(workload, `no ${kind} in the manifests`);
+      // As JSON from the API, not through the client's models.
+      const res = await apiGet(c.kubeConfig(), `/api/v1/namespaces/${OPERATOR_NAMESPACE}/pods?labelSelector=app.kubernetes.io/component%3D${component}`);
+      const pods = (res.body as { items: { metadata: { name: string; deletionTimestamp?: string }; spec: typeof workload.spec.template.spec }[] }).items.filter(
+        (p) => !p.metadata.deletionTimestamp,
+      );
+      assert.ok(pods.length > 0, `no ${component} pods`);
+      for (const pod of pods) {
+        assert.deepEqual(pod.spec.securityContext, workload.spec.template.spec.securityContext, `${pod.metadata.name}: pod security context`);
+        const shipped = workload.spec.template.spec.containers[0]!;
+        const running = pod.spec.containers.find((x) => x.name === shipped.name)!;
+        // The controller's container profile is the one field the operator
+        // itself changes (to its own Localhost profile; checked below).
+        const strip = (sc: Record<string, unknown>) => (component === "controller" ? { ...sc, seccompProfile: undefined } : sc);
+        assert.deepEqual(strip(running.securityContext), strip(shipped.securityContext), `${pod.metadata.name}: container security context`);
+      }
+    }
   });
 
   it("runs the agent under RuntimeDefault as root without capabilities, Ready", async function () {
