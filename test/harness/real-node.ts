@@ -148,7 +148,7 @@ export class RealNode {
     // The control plane and containerd start side by side: containerd and the
     // image import need no API server.
     const controlPlane = this.step("control plane", async () => {
-      const etcd = this.spawn("etcd", true, bins.etcd!, [
+      const etcd = this.spawn("etcd", bins.etcd!, [
         "--name=e2e",
         `--data-dir=${join(dir, "etcd-data")}`,
         `--listen-client-urls=http://127.0.0.1:2379,http://${NODE_IP}:2379`,
@@ -162,7 +162,7 @@ export class RealNode {
       ]);
       await awaitReady(etcd, () => probe(`http://${NODE_IP}:2379/health`), { what: "etcd", timeoutMs: 30_000 });
 
-      const apiserver = this.spawn("kube-apiserver", true, bins["kube-apiserver"]!, [
+      const apiserver = this.spawn("kube-apiserver", bins["kube-apiserver"]!, [
         "--etcd-servers=http://127.0.0.1:2379",
         `--bind-address=${NODE_IP}`,
         // The `kubernetes` Service's endpoint: an address pods can route to.
@@ -192,7 +192,7 @@ export class RealNode {
         { what: "kube-apiserver", timeoutMs: 90_000, intervalMs: 200 },
       );
 
-      const kcm = this.spawn("kube-controller-manager", true, bins["kube-controller-manager"]!, [
+      const kcm = this.spawn("kube-controller-manager", bins["kube-controller-manager"]!, [
         `--kubeconfig=${certs.kubeconfigs.controllerManager}`,
         `--authentication-kubeconfig=${certs.kubeconfigs.controllerManager}`,
         `--authorization-kubeconfig=${certs.kubeconfigs.controllerManager}`,
@@ -207,7 +207,7 @@ export class RealNode {
         `--cluster-signing-key-file=${certs.ca.keyFile}`,
         "--profiling=false",
       ]);
-      const scheduler = this.spawn("kube-scheduler", true, bins["kube-scheduler"]!, [
+      const scheduler = this.spawn("kube-scheduler", bins["kube-scheduler"]!, [
         `--kubeconfig=${certs.kubeconfigs.scheduler}`,
         `--authentication-kubeconfig=${certs.kubeconfigs.scheduler}`,
         `--authorization-kubeconfig=${certs.kubeconfigs.scheduler}`,
@@ -233,7 +233,7 @@ export class RealNode {
 
     const runtime = this.step("containerd and images", async () => {
       const config = await writeContainerdConfig(dir);
-      const containerd = this.spawn("containerd", true, "containerd", ["--config", config]);
+      const containerd = this.spawn("containerd", "containerd", ["--config", config]);
       await waitUntil(async () => (await this.nodeCommand(["ctr", "version"]).then(() => true, () => false)), {
         what: "containerd",
         timeoutMs: 30_000,
@@ -251,7 +251,7 @@ export class RealNode {
 
     await this.step("kubelet", async () => {
       const config = await writeKubeletConfig(dir, certs, await this.cgroupRoot());
-      const kubelet = this.spawn("kubelet", true, bins.kubelet!, [
+      const kubelet = this.spawn("kubelet", bins.kubelet!, [
         `--config=${config}`,
         `--kubeconfig=${certs.kubeconfigs.kubelet}`,
         `--hostname-override=${NODE_NAME}`,
@@ -286,7 +286,7 @@ export class RealNode {
           "",
         ].join("\n"),
       );
-      const proxy = this.spawn("kube-proxy", true, bins["kube-proxy"]!, [`--config=${config}`]);
+      const proxy = this.spawn("kube-proxy", bins["kube-proxy"]!, [`--config=${config}`]);
       await awaitReady(proxy, () => probe(`http://${NODE_IP}:10256/healthz`), {
         what: "kube-proxy",
         timeoutMs: 60_000,
@@ -339,11 +339,17 @@ export class RealNode {
     return tailLog(join(this.dir, `${name}.log`), lines);
   }
 
-  private spawn(name: string, onNode: boolean, command: string, args: string[]): ManagedProcess {
+  /**
+   * Starts a component in the node's namespaces and cgroup. The control plane
+   * runs there too: in the network namespace, so that pods can reach the API
+   * server and nothing else can; in the mount namespace, for the node's
+   * /etc/hosts (the API server reaches the kubelet by name).
+   */
+  private spawn(name: string, command: string, args: string[]): ManagedProcess {
     const p = startProcess({
       name,
       command: "bash",
-      args: [NODE_SCRIPT, "enter", this.nodeDir, ...(onNode ? ["--node"] : []), "--", command, ...args],
+      args: [NODE_SCRIPT, "enter", this.nodeDir, "--node", "--", command, ...args],
       logFile: join(this.dir, `${name}.log`),
     });
     // Every process is in the node's cgroup from its start (node.sh enter);
