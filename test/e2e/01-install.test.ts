@@ -34,7 +34,8 @@ describe("e2e: the operator installed from its manifests on a real node", functi
     const slices = await c.kubeConfig().makeApiClient(DiscoveryV1Api).listNamespacedEndpointSlice({ namespace: "default", labelSelector: "kubernetes.io/service-name=kubernetes" });
     assert.deepEqual(slices.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses)), [NODE_IP]);
     // The agent, Ready and so talking to the API server, was given the Service's address.
-    const environ = await c.node.nodeCommand(["sh", "-c", `tr '\\0' '\\n' < /proc/$(pgrep -f '^node dist/cli/main.js agent' | head -n 1)/environ`]);
+    const [agent] = await c.pods(OPERATOR_NAMESPACE, "app.kubernetes.io/component=agent");
+    const environ = (await c.containerProc(agent!, "environ")).split("\0").join("\n");
     assert.match(environ, new RegExp(`^KUBERNETES_SERVICE_HOST=${KUBERNETES_SERVICE_IP.replace(/\./g, "\\.")}$`, "m"));
     // kube-proxy's rule is what makes that address reach the API server.
     const nat = await c.node.nodeCommand(["iptables", "-w", "-t", "nat", "-S"]);
@@ -78,7 +79,7 @@ describe("e2e: the operator installed from its manifests on a real node", functi
     assert.equal(sc.readOnlyRootFilesystem, true);
     assert.deepEqual(sc.capabilities?.drop, ["ALL"]);
     // What the kernel says about the running agent: filter mode 2, no capabilities.
-    const status = await cluster().node.nodeCommand(["sh", "-c", `cat /proc/$(pgrep -f '^node dist/cli/main.js agent' | head -n 1)/status`]);
+    const status = await cluster().containerProc(pod, "status");
     assert.match(status, /^Seccomp:\s+2$/m, "the agent's process is not under a seccomp filter");
     assert.match(status, /^CapEff:\s+0+$/m, "the agent's process has effective capabilities");
   });
@@ -99,6 +100,8 @@ describe("e2e: the operator installed from its manifests on a real node", functi
       assert.equal(sc.allowPrivilegeEscalation, false);
       // The pinned file the kubelet loaded is on the node, as rendered.
       assert.ok(cluster().nodeFile(`seccomp/${sc.seccompProfile!.localhostProfile}`), "the pinned profile is not on the node");
+      // And the kernel applies a filter to the controller's process.
+      assert.match(await cluster().containerProc(pod, "status"), /^Seccomp:\s+2$/m, `controller ${pod.metadata?.name} is not under a seccomp filter`);
     }
   });
 });

@@ -219,6 +219,21 @@ export class E2eCluster {
     });
   }
 
+  /** The host PID of a pod's running container (its task in the node's containerd). */
+  async containerPid(pod: V1Pod, container = 0): Promise<number> {
+    const id = pod.status?.containerStatuses?.[container]?.containerID?.replace(/^containerd:\/\//, "");
+    if (!id) throw new Error(`pod ${pod.metadata?.name} has no container ${container} yet`);
+    const tasks = await this.node.nodeCommand(["ctr", "-n", "k8s.io", "tasks", "ls"]);
+    const pid = new RegExp(`^${id}\\s+(\\d+)\\s+RUNNING`, "m").exec(tasks)?.[1];
+    if (!pid) throw new Error(`container ${id} of pod ${pod.metadata?.name} is not running on the node:\n${tasks}`);
+    return Number(pid);
+  }
+
+  /** /proc/<pid>/<file> of a pod's container process. */
+  async containerProc(pod: V1Pod, file: string, container = 0): Promise<string> {
+    return readFileSync(`/proc/${await this.containerPid(pod, container)}/${file}`, "utf8");
+  }
+
   /** A pod's log through the API server (which fetches it from the kubelet). */
   async podLog(namespace: string, name: string, container?: string, previous = false): Promise<string> {
     return this.core().readNamespacedPodLog({ namespace, name, container, previous });
