@@ -385,7 +385,9 @@ export class RealNode {
   private tearDownNow(): void {
     if (this.stopped) return;
     this.stopped = true;
-    spawnSync("bash", [NODE_SCRIPT, "down", this.nodeDir], { stdio: "ignore", timeout: 30_000 });
+    const down = spawnSync("bash", [NODE_SCRIPT, "down", this.nodeDir], { stdio: "ignore", timeout: 30_000 });
+    // On failure the reaper, which runs down again once this process is gone, stays.
+    if (down.status !== 0) return;
     this.stopReaper();
     if (!this.options.keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
@@ -407,8 +409,9 @@ async function nodeScript(args: string[]): Promise<void> {
 function startNodeReaper(nodeDir: string, dir: string, keepDir: boolean): () => void {
   const script = `
     while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done
-    bash "$1" down "$2"
-    [ "$4" = keep ] || rm -rf -- "$3"
+    # A failed teardown keeps the directory: node.sh down reads its state
+    # from there and can be run again by hand.
+    bash "$1" down "$2" && { [ "$4" = keep ] || rm -rf -- "$3"; }
   `;
   const reaper = spawn("bash", ["-c", script, "node-reaper", NODE_SCRIPT, nodeDir, dir, keepDir ? "keep" : "remove"], {
     detached: true,
