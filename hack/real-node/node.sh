@@ -150,8 +150,8 @@ down() {
     # The directory stays, so that down can be run again.
     return 1
   fi
-  # kubelet and containerd files may carry immutable-free but busy mounts
-  # only inside the (now gone) namespace; on this side they are plain files.
+  # The kubelet's mounts existed only in the (now gone) mount namespace: on
+  # this side its folders hold plain files.
   rm -rf "$dir"
 }
 
