@@ -7,6 +7,7 @@
 //   npm run dev                      # two simulated nodes
 //   npm run dev -- --nodes 0         # API server and etcd only
 //   npm run dev -- --port 6443 --keep
+//   npm run dev -- --real-node       # a real node and the operator's image instead (Linux, root)
 import { parseArgs } from "node:util";
 import { VersionApi } from "@kubernetes/client-node";
 import { ControlPlane } from "../test/harness/control-plane.js";
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     nodes: { type: "string", default: "2" },
     port: { type: "string" },
     keep: { type: "boolean", default: false },
+    "real-node": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -28,8 +30,15 @@ if (values.help) {
   console.log(`Usage: npm run dev -- [--nodes N] [--port PORT] [--keep]
   --nodes N    simulated nodes to create (0: no controller manager, scheduler or kwok); default 2
   --port PORT  serve the API on 127.0.0.1:PORT instead of a free port
-  --keep       keep the directory with data, certificates and logs after stopping`);
+  --keep       keep the directory with data, certificates and logs after stopping
+  --real-node  a real node (containerd, runc, kubelet, kube-proxy) and the operator from its
+               image and manifests, as in the end-to-end tests (Linux, root); see hack/dev-real-node.ts`);
   process.exit(0);
+}
+
+if (values["real-node"]) {
+  const { runRealNode } = await import("./dev-real-node.js");
+  await runRealNode(values.keep);
 }
 
 const nodeCount = Number(values.nodes);

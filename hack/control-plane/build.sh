@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the control-plane binaries the integration tests run against
-# (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) from the
+# (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok), and the
+# node binaries of the end-to-end tests' real node (kubelet, kube-proxy), from the
 # pinned wrapper modules next to this script, the way the official release
 # binaries are built: static (CGO_ENABLED=0), -trimpath, and with the version
 # stamped in through -ldflags so that /version reports the real release.
@@ -29,7 +30,7 @@ for arg in "$@"; do
     helm|kubectl) tool="$arg" ;;
     --print-dir) print_only=true ;;
     --force) force=true ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -92,7 +93,7 @@ kwok_version="$(pinned "$here/kwok/go.mod" sigs.k8s.io/kwok)"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/seccomp-operator/control-plane"
 key="kubernetes-${k8s_version}_etcd-${etcd_version}_kwok-${kwok_version}"
 bin_dir="$cache_root/$key"
-binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubelet kube-proxy)
 
 if $print_only; then
   echo "$bin_dir"
@@ -164,13 +165,15 @@ build_kubernetes() {
     ldflags+=" -X $pkg.gitTreeState=archive"
     ldflags+=" -X $pkg.buildDate=$build_date"
   done
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler $k8s_version"
-  # One go build for the three commands shares the compilation of the
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy $k8s_version"
+  # One go build for the five commands shares the compilation of the
   # packages they have in common.
   (cd "$here/kubernetes" && go build -trimpath -ldflags "$ldflags" -o "$scratch/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler)
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubelet \
+    k8s.io/kubernetes/cmd/kube-proxy)
 }
 
 build_etcd() {

@@ -7,7 +7,14 @@ import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type Component = "etcd" | "kube-apiserver" | "kube-controller-manager" | "kube-scheduler" | "kwok";
+export type Component =
+  | "etcd"
+  | "kube-apiserver"
+  | "kube-controller-manager"
+  | "kube-scheduler"
+  | "kwok"
+  | "kubelet"
+  | "kube-proxy";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 export const buildScript = join(repoRoot, "hack", "control-plane", "build.sh");
