@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { podSeccompOf } from "../api/container-seccomp.js";
 import { POD_RESOURCE, PROFILE_RESOURCE } from "../api/resources.js";
 import type { SeccompProfile } from "../api/seccomp-profile.js";
-import { ApiError, isForbidden, isNotFound } from "../kube/api-error.js";
+import { isForbidden, isNotFound } from "../kube/api-error.js";
 import { loadKubeConfig } from "../kube/kubeconfig.js";
 import type { KubeObject } from "../kube/objects.js";
 import type { Resource } from "../kube/resource.js";
@@ -98,7 +98,7 @@ export async function reportCommand(argv: readonly string[], io: { stdout: (t: s
     else io.stdout(report.namespaces.length === 0 ? `no pods in ${namespace === undefined ? "any namespace" : `namespace ${namespace}`}\n` : formatReportTable(report));
     return failOn !== undefined && failsAt(report, failOn as FailOn) ? EXIT.findings : EXIT.ok;
   } catch (error) {
-    io.stderr(`error: ${error instanceof ApiError || error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT.input;
   }
 }
