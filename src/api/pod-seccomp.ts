@@ -9,7 +9,7 @@ interface SecurityContextHolder {
 
 interface ContainerStateShape {
   waiting?: { reason?: string; message?: string };
-  terminated?: { reason?: string; message?: string; exitCode?: number; signal?: number };
+  terminated?: { reason?: string; message?: string; exitCode?: number; signal?: number; startedAt?: string; finishedAt?: string };
 }
 
 export interface ContainerStatusShape {
@@ -30,7 +30,8 @@ function reducedState(state: ContainerStateShape | undefined): ContainerStateSha
   const waiting = state?.waiting;
   const terminated = state?.terminated;
   if (terminated !== undefined && terminated.exitCode !== 0) {
-    return { terminated: { reason: terminated.reason, message: terminated.message?.slice(0, MESSAGE_LIMIT), exitCode: terminated.exitCode, signal: terminated.signal } };
+    const { reason, exitCode, signal, startedAt, finishedAt } = terminated;
+    return { terminated: { reason, message: terminated.message?.slice(0, MESSAGE_LIMIT), exitCode, signal, startedAt, finishedAt } };
   }
   if (waiting?.reason !== undefined && !ROUTINE_WAITING.has(waiting.reason)) {
     return { waiting: { reason: waiting.reason, message: waiting.message?.slice(0, MESSAGE_LIMIT) } };

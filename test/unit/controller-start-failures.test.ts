@@ -146,6 +146,23 @@ describe("controller: containers a profile stopped from running", () => {
     assert.ok(many.every((f) => f.message.length <= 4096));
   });
 
+  it("ties a process that fails at once to the profile only when the profile denies what runc calls then", () => {
+    // As the real node reports runc failing after the start: exit 1, no message, within the second.
+    const instant = { name: "app", restartCount: 3, state: { waiting: { reason: "CrashLoopBackOff" } }, lastState: { terminated: { reason: "Error", exitCode: 1, startedAt: "2026-12-01T10:23:17Z", finishedAt: "2026-12-01T10:23:17Z" } } };
+    const slow = { ...instant, lastState: { terminated: { ...instant.lastState.terminated, finishedAt: "2026-12-01T10:24:17Z" } } };
+    const failures = (status: object) => startFailuresOf(podSeccompShape(pod("shop", [{ path: `operator/shop/web/${H1}.json`, escalation: false }], [status])), "c");
+    assert.deepEqual(failures(slow), [], "a process that ran for a minute failed on its own");
+    const [failure] = failures(instant);
+    assert.equal(failure?.kind, "exited-at-start");
+    const starved = renderSpec({ defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: ["exit_group", "exit", "rt_sigreturn"], action: "SCMP_ACT_ALLOW" }] });
+    const [finding] = startFailureFindings([failure!], { hash: H1, document: starved.document });
+    assert.match(finding!.message, /failed to start under this profile: Error: exit code 1 at once after start$/);
+    assert.match(finding!.hint!, /fstatfs, futex, getdents64/);
+    assert.doesNotMatch(finding!.hint!, /epoll_ctl/, "runc survives a denied epoll_ctl");
+    const everything = renderSpec({ defaultAction: "SCMP_ACT_LOG" });
+    assert.deepEqual(startFailureFindings([failure!], { hash: H1, document: everything.document }), [], "nothing ties the exit to a profile that allows all");
+  });
+
   it("indexes failures by profile and forgets a pod that recovered or went", () => {
     const index = new StartFailureIndex();
     const failure = startFailuresOf(podSeccompShape(pod("shop", [{ path: `operator/shop/web/${H1}.json` }], [startError()])), "c");

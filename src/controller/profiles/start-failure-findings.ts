@@ -17,18 +17,20 @@ export const START_FAILURE_RULES = ["container-start-failed", "container-killed-
  * it does not allow.
  */
 export function startFailureFindings(failures: readonly StartFailure[], current: { hash: string; document: OciSeccomp } | undefined): Finding[] {
-  const out = failures.slice(0, MAX_FAILURE_FINDINGS).map((f) => findingOf(f, current));
-  if (failures.length > MAX_FAILURE_FINDINGS) {
+  const all = failures.flatMap((f) => findingOf(f, current) ?? []);
+  const out = all.slice(0, MAX_FAILURE_FINDINGS);
+  if (all.length > MAX_FAILURE_FINDINGS) {
     out.push({
       rule: "container-start-failed",
       severity: "error",
-      message: `${failures.length - MAX_FAILURE_FINDINGS} more container(s) failed under this profile (not listed)`,
+      message: `${all.length - MAX_FAILURE_FINDINGS} more container(s) failed under this profile (not listed)`,
     });
   }
   return out;
 }
 
-function findingOf(f: StartFailure, current: { hash: string; document: OciSeccomp } | undefined): Finding {
+/** The finding for one failure; undefined where nothing points at the profile. */
+function findingOf(f: StartFailure, current: { hash: string; document: OciSeccomp } | undefined): Finding | undefined {
   const where = `Pod ${f.pod}${f.node === undefined ? "" : ` on node ${f.node}`}, container ${f.container}`;
   const version = f.hash === undefined || current === undefined || f.hash === current.hash ? "" : ` (an older version, ${f.hash.slice(0, 12)})`;
   const detail = f.detail.length > DETAIL_LIMIT ? `${f.detail.slice(0, DETAIL_LIMIT)}...` : f.detail;
@@ -47,9 +49,12 @@ function findingOf(f: StartFailure, current: { hash: string; document: OciSeccom
         message: `${where}: killed by the kernel for a denied syscall${version}: ${detail}`,
         hint: "a call hit a SCMP_ACT_KILL action; run the profile in audit mode (defaultAction: SCMP_ACT_LOG) to see which, then allow it",
       };
-    case "start-failed": {
+    case "start-failed":
+    case "exited-at-start": {
       const escalation = f.noNewPrivileges ? "allowPrivilegeEscalation: false" : "privilege escalation allowed, so the filter is loaded before runc drops privileges";
       const missing = current === undefined ? [] : missingRuntimeNeeds(current.document, "runc", f.noNewPrivileges);
+      // A process that fails at once may just be failing; only the runtime's unmet needs tie it to the profile.
+      if (f.kind === "exited-at-start" && missing.length === 0) return undefined;
       return {
         rule: "container-start-failed",
         severity: "error",

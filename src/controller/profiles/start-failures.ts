@@ -11,7 +11,13 @@ export type StartFailureKind =
   /** The runtime loaded the filter, then failed before the command ran (StartError, RunContainerError). */
   | "start-failed"
   /** The kernel killed the process for a denied call (SIGSYS: SCMP_ACT_KILL*, exit code 159). */
-  | "killed";
+  | "killed"
+  /**
+   * The process failed within a second of starting. runc reports a failure of its last steps
+   * after the start (closing inherited files, exec) as the process's exit status 1, with no
+   * message: the profile is the cause only if it denies what runc calls then.
+   */
+  | "exited-at-start";
 
 export interface StartFailure {
   /** `namespace/name` of the pod. */
@@ -30,6 +36,8 @@ export interface StartFailure {
 }
 
 const SIGSYS = 31;
+/** Kubernetes reports container times in whole seconds. */
+const INSTANT_MS = 1000;
 
 interface ContainerSpecShape {
   name?: string;
@@ -54,6 +62,10 @@ function classify(status: ContainerStatusShape): { kind: StartFailureKind; detai
     if (terminated.reason === "StartError") return { kind: "start-failed", detail: `${terminated.reason}: ${terminated.message ?? ""}` };
     if (terminated.signal === SIGSYS || terminated.exitCode === 128 + SIGSYS) {
       return { kind: "killed", detail: `exit code ${terminated.exitCode ?? 128 + SIGSYS} (SIGSYS)${terminated.message ? `: ${terminated.message}` : ""}` };
+    }
+    const ranMs = Date.parse(terminated.finishedAt ?? "") - Date.parse(terminated.startedAt ?? "");
+    if (terminated.exitCode !== undefined && terminated.exitCode !== 0 && ranMs >= 0 && ranMs <= INSTANT_MS) {
+      return { kind: "exited-at-start", detail: `${terminated.reason ?? "Error"}: exit code ${terminated.exitCode} at once after start${terminated.message ? `: ${terminated.message}` : ""}` };
     }
   }
   return undefined;
