@@ -74,11 +74,10 @@ describe("seccomp-operator report on a real API server", function () {
     await eventually(async () => assert.equal((await client.list({ ...POD_RESOURCE, namespace: mixed }, { labelSelector: "app in (web,legacy)" })).items.length, 2), { timeoutMs: 60_000 });
     // Privileged (its RuntimeDefault does not apply), then an ephemeral debug container with nothing set.
     await createPod(mixed, "debug", { containers: [{ name: "sh", image: "busybox", securityContext: { privileged: true, seccompProfile: { type: "RuntimeDefault" } } }] });
-    const debug = await client.get<KubeObject>({ ...POD_RESOURCE, namespace: mixed, name: "debug" });
-    await client.replace({ ...POD_RESOURCE, namespace: mixed, name: "debug", subresource: "ephemeralcontainers" }, {
-      ...debug,
-      spec: { ...(debug.spec as object), ephemeralContainers: [{ name: "debugger", image: "busybox", targetContainerName: "sh" }] },
-    });
+    // A patch, not a replace: the scheduler and kwok may change the pod meanwhile.
+    await client.jsonPatch({ ...POD_RESOURCE, namespace: mixed, name: "debug", subresource: "ephemeralcontainers" }, [
+      { op: "add", path: "/spec/ephemeralContainers", value: [{ name: "debugger", image: "busybox", targetContainerName: "sh" }] },
+    ]);
     // The stable path of the operator's profile, a path of another origin, and a profile that does not exist.
     await createPod(mixed, "paths", {
       containers: [
