@@ -6,10 +6,12 @@ import { Gauge } from "prom-client";
 import type { ClusterAccess } from "../kube/cluster-access.js";
 import type { Logger } from "../kube/logger.js";
 import { Manager } from "../kube/manager.js";
+import { setupAdmissionWebhook, type AdmissionWebhookSetup } from "./admission/admission-webhook.js";
 import { operatorVersion } from "../version.js";
-import { PROFILES } from "./controller-caches.js";
+import { NODE_STATUSES, PROFILES } from "./controller-caches.js";
 import { EventRecorder } from "./event-recorder.js";
 import { setupNodeLiveness } from "./nodes/node-liveness.js";
+import { ProfileGate } from "./profiles/profile-gate.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
 import { setupUsageIndex } from "./workloads/usage-index.js";
@@ -35,6 +37,8 @@ export interface ControllerOptions {
   resyncMs?: number;
   /** Called when leadership is lost: the process must exit so a fresh one campaigns again. */
   onLostLeadership?: () => void;
+  /** Serve the mutating admission webhook (every replica) and keep its configuration (leader). */
+  webhook?: Omit<AdmissionWebhookSetup, "lookup">;
 }
 
 /** Builds the controller's manager; `start()` it, `stop()` it on shutdown. */
@@ -66,12 +70,20 @@ export function createController(options: ControllerOptions): Manager {
   });
 
   const profiles = manager.cache(PROFILES);
-  const readiness = new ReadinessIndex(catalogueNamespace, (ns, name) => profiles.get(`${ns}/${name}`) !== undefined);
+  const readiness = new ReadinessIndex();
   const usage = setupUsageIndex(manager, catalogueNamespace);
   const liveness = setupNodeLiveness(manager, { staleAfterMs });
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
-  setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, readiness, liveness, events });
-  setupWorkloadReconciler(manager, { usage, readiness, events });
+  const gate = new ProfileGate({
+    profiles,
+    nodeStatuses: manager.cache(NODE_STATUSES),
+    heartbeatSeenAt: (node) => liveness.heartbeatSeenAt(node),
+    catalogueNamespace,
+    staleAfterMs,
+  });
+  setupProfileReconciler(manager, { catalogueNamespace, gate, usage, readiness, liveness, events });
+  setupWorkloadReconciler(manager, { usage, readiness, lookup: gate.lookup, events });
+  if (options.webhook !== undefined) setupAdmissionWebhook(manager, { ...options.webhook, lookup: gate.lookup });
 
   new Gauge({
     name: "seccomp_controller_leader",

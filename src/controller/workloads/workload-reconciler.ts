@@ -49,12 +49,16 @@ export type WorkloadOutcome =
  * - such a profile's readiness changes (its new hash is installed everywhere, it became invalid);
  * - this replica starts leading (every such workload, once). A failed apply is retried with backoff.
  */
-export function setupWorkloadReconciler(manager: Manager, setup: { usage: UsageIndex; readiness: ReadinessIndex; events: WorkloadEvents }): void {
+export function setupWorkloadReconciler(
+  manager: Manager,
+  /** `readiness` says when to requeue; `lookup` (the profile gate) answers, as admission does. */
+  setup: { usage: UsageIndex; readiness: ReadinessIndex; lookup: ReadinessLookup; events: WorkloadEvents },
+): void {
   const caches = workloadCaches(manager);
   const reconciler = new WorkloadReconciler({
     client: manager.client,
     caches: Object.fromEntries(caches),
-    readiness: (ns, name) => setup.readiness.resolve(ns, name),
+    readiness: setup.lookup,
     events: setup.events,
     logger: manager.logger,
   });
