@@ -72,7 +72,7 @@ export async function rotateCertificates(o: CertificateRotatorOptions, signal?: 
       kind: "Secret",
       // The resourceVersion makes a write based on an outdated read fail (another leader wrote).
       metadata: { name: o.secret.name, namespace: o.secret.namespace, ...(resourceVersion === undefined ? {} : { resourceVersion }) },
-      type: "kubernetes.io/tls",
+      type: "Opaque",
       data: Object.fromEntries(KEYS.map((k) => [k, Buffer.from(data![k]).toString("base64")])),
     };
     await o.client.apply({ ...SECRETS, ...o.secret }, body, { fieldManager: FIELD_MANAGER, force: true, ...(signal ? { signal } : {}) });
