@@ -6,6 +6,7 @@ import { Gauge } from "prom-client";
 import type { ClusterAccess } from "../kube/cluster-access.js";
 import type { Logger } from "../kube/logger.js";
 import { Manager } from "../kube/manager.js";
+import { admissionSkipReporter } from "./admission/admission-skips.js";
 import { setupAdmissionWebhook, type AdmissionWebhookSetup } from "./admission/admission-webhook.js";
 import { operatorVersion } from "../version.js";
 import { NODE_STATUSES, PROFILES } from "./controller-caches.js";
@@ -82,7 +83,8 @@ export function createController(options: ControllerOptions): Manager {
     staleAfterMs,
   });
   setupProfileReconciler(manager, { catalogueNamespace, gate, usage, readiness, liveness, events });
-  setupWorkloadReconciler(manager, { usage, readiness, lookup: gate.lookup, events });
+  const onApplied = options.webhook === undefined ? undefined : admissionSkipReporter(manager.registry, events, (key, hash) => readiness.readySince(key, hash));
+  setupWorkloadReconciler(manager, { usage, readiness, lookup: gate.lookup, events, ...(onApplied === undefined ? {} : { onApplied }) });
   if (options.webhook !== undefined) setupAdmissionWebhook(manager, { ...options.webhook, lookup: gate.lookup });
 
   new Gauge({

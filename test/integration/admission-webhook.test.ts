@@ -18,6 +18,7 @@ import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
 import { createNamespace } from "../harness/namespaces.js";
 import { freePorts } from "../harness/ports.js";
+import { apiRequest } from "../harness/raw-api.js";
 import { useControlPlane } from "../harness/shared.js";
 
 const spec = (...names: string[]): ProfileSpec => ({
@@ -205,22 +206,41 @@ describe("admission webhook", function () {
   it("sets the pinned path in a bare pod as it is created", async () => {
     const created = await createPod(pod("bare", "web"));
     assert.deepEqual(created.spec.containers[0]?.securityContext?.seccompProfile, pinned("web", spec("read", "write", "openat")));
-    const unknown = await createPod(pod("unknown", "no-such-profile"));
-    assert.equal(unknown.spec.containers[0]?.securityContext, undefined, "a name that resolves to nothing changes nothing");
+    // The webhook's warnings reach the client (kubectl prints them).
+    const unknown = await apiRequest(cp().kubeConfig(), { method: "POST", path: `/api/v1/namespaces/${ns}/pods`, body: pod("unknown", "no-such-profile") });
+    assert.equal(unknown.status, 201, unknown.text);
+    assert.equal((unknown.body as Pod).spec.containers[0]?.securityContext, undefined, "a name that resolves to nothing changes nothing");
+    assert.match(String(unknown.headers?.warning ?? ""), /seccomp profile of this pod: no SeccompProfile \\?"no-such-profile\\?" in namespace/);
   });
 
-  it("admits objects while the webhook is down, and the controller patches the workloads later", async () => {
+  it("admits objects while the webhook is unreachable; the controller patches the workload later and reports the skip", async () => {
     await controller!.process.stop();
-    controller = undefined;
+    // The stopped agent's report goes too, so that the next controller finds the profile ready at once.
+    await client.delete({ ...NODE_STATUS_RESOURCE, name: nodes[1]! });
+    // Registered at a port nothing listens on: the API server cannot call the webhook, as behind a broken network path.
+    const [nowhere] = await freePorts(1);
+    controller = await startController(cp(), { identity: "admission-2", extraArgs: webhookArgs([`--webhook-url=https://127.0.0.1:${nowhere}`]) });
+    await eventually(async () => {
+      const config = await client.get<KubeObject & { webhooks: Array<{ clientConfig: { url?: string } }> }>({ ...MUTATING_WEBHOOK_CONFIGURATIONS, name: configName });
+      assert.ok(config.webhooks.every((w) => w.clientConfig.url?.startsWith(`https://127.0.0.1:${nowhere}/`)));
+    });
+    // The profile has been ready for longer than caches can lag by the time the workload is created.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
     const started = Date.now();
     const created = await createDeployment(deployment("offline", "web"));
     assert.ok(Date.now() - started < 5_000, "failurePolicy Ignore: no wait beyond the timeout");
     assert.equal(created.spec.template.spec.containers[0]?.securityContext?.seccompProfile, undefined);
-    await startWebhookController("admission-2");
     await eventually(async () => {
       const d = await client.get<Deployment>({ ...DEPLOYMENTS, namespace: ns, name: "offline" });
       assert.deepEqual(d.spec.template.spec.containers[0]?.securityContext?.seccompProfile, pinned("web", spec("read", "write", "openat")));
     });
+    await eventually(async () => assert.match(await metrics(), /^seccomp_admission_skipped_total\{kind="Deployment"\} 1$/m));
+    const events = await client.list<KubeObject & { reason?: string; note?: string; regarding?: { name?: string } }>({ group: "events.k8s.io", version: "v1", plural: "events", namespace: ns });
+    const skip = events.items.find((e) => e.reason === "AdmissionSkipped" && e.regarding?.name === "offline");
+    assert.ok(skip, JSON.stringify(events.items.map((e) => [e.reason, e.regarding?.name])));
+    assert.match(skip.note ?? "", /admission did not set it/);
+    // The Deployment "web", created while the webhook answered, was not reported.
+    assert.ok(!events.items.some((e) => e.reason === "AdmissionSkipped" && e.regarding?.name === "web"));
   });
 
   it("rotates the serving certificate and the CA without a failed request (failurePolicy Fail)", async function () {

@@ -21,16 +21,26 @@ export type ProfileState = Exclude<ProfileReadiness, { state: "missing" }>;
 /** The profiles' states as their last reconcile found them; `changed` requeues the workloads naming them. */
 export class ReadinessIndex {
   private readonly states = new Map<string, ProfileState>();
+  /** Since when (this process's clock) each profile has been ready with its current hash. */
+  private readonly since = new Map<string, { hash: string; at: number }>();
   /** The `namespace/name` of a profile whose state changed in a way workloads care about. */
   readonly changed = new Signal<string>();
 
   /** Returns true when the state changed in a way workloads care about. */
-  set(key: string, state: ProfileState | undefined): boolean {
+  set(key: string, state: ProfileState | undefined, now = Date.now()): boolean {
     const old = this.states.get(key);
     if (state === undefined) this.states.delete(key);
     else this.states.set(key, state);
+    if (state?.state !== "ready") this.since.delete(key);
+    else if (this.since.get(key)?.hash !== state.hash) this.since.set(key, { hash: state.hash, at: now });
     const changed = JSON.stringify(old) !== JSON.stringify(state);
     if (changed) this.changed.emit(key);
     return changed;
+  }
+
+  /** When this replica's reconciles first found `hash` of `key` installed everywhere (undefined: not now). */
+  readySince(key: string, hash: string): number | undefined {
+    const entry = this.since.get(key);
+    return entry?.hash === hash ? entry.at : undefined;
   }
 }

@@ -31,6 +31,8 @@ export interface WorkloadReconcilerOptions {
   readiness: ReadinessLookup;
   events: WorkloadEvents;
   logger: Logger;
+  /** Told of every apply that went through (the admission webhook checks whether it was skipped). */
+  onApplied?: (kind: WorkloadKind, workload: KubeObject, plan: WorkloadPlan) => void;
 }
 
 export type WorkloadOutcome =
@@ -52,7 +54,7 @@ export type WorkloadOutcome =
 export function setupWorkloadReconciler(
   manager: Manager,
   /** `readiness` says when to requeue; `lookup` (the profile gate) answers, as admission does. */
-  setup: { usage: UsageIndex; readiness: ReadinessIndex; lookup: ReadinessLookup; events: WorkloadEvents },
+  setup: { usage: UsageIndex; readiness: ReadinessIndex; lookup: ReadinessLookup; events: WorkloadEvents; onApplied?: WorkloadReconcilerOptions["onApplied"] },
 ): void {
   const caches = workloadCaches(manager);
   const reconciler = new WorkloadReconciler({
@@ -61,6 +63,7 @@ export function setupWorkloadReconciler(
     readiness: setup.lookup,
     events: setup.events,
     logger: manager.logger,
+    ...(setup.onApplied === undefined ? {} : { onApplied: setup.onApplied }),
   });
   const wanted = (kind: WorkloadKind, w: KubeObject): string[] => {
     // Only workloads that ask for a profile, or still carry our fields, need a reconcile.
@@ -122,6 +125,7 @@ export class WorkloadReconciler {
       profiles: plan.desired.map((d) => ({ list: d.list, container: d.container, localhostProfile: d.value.localhostProfile, origin: d.origin })),
     });
     this.emit(kind, workload, plan);
+    this.options.onApplied?.(kind, workload, plan);
     return { result: "applied", plan };
   }
 
