@@ -201,6 +201,16 @@ describe("admission webhook", function () {
     assert.deepEqual(sets[0]!.spec.template.spec.containers[0]?.securityContext?.seccompProfile, pinned("web", spec("read", "write", "openat")));
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     assert.equal((await replicaSets("web")).length, 1, "no second rollout");
+
+    // Removing the annotation removes the path, although the creator's field manager owns it too.
+    const released = await client.mergePatch<Deployment>({ ...DEPLOYMENTS, namespace: ns, name: "web" }, { metadata: { annotations: { [PROFILE_ANNOTATION]: null } } });
+    assert.deepEqual(released.spec.template.spec.containers[0]?.securityContext, { allowPrivilegeEscalation: false });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const settled = await client.get<Deployment>({ ...DEPLOYMENTS, namespace: ns, name: "web" });
+    assert.deepEqual(settled.spec.template.spec.containers[0]?.securityContext, { allowPrivilegeEscalation: false }, "and the controller does not put it back");
+    // Annotated again: set again by the update itself.
+    const again = await client.mergePatch<Deployment>({ ...DEPLOYMENTS, namespace: ns, name: "web" }, { metadata: { annotations: { [PROFILE_ANNOTATION]: "web" } } });
+    assert.deepEqual(again.spec.template.spec.containers[0]?.securityContext?.seccompProfile, pinned("web", spec("read", "write", "openat")));
   });
 
   it("sets the pinned path in a bare pod as it is created", async () => {

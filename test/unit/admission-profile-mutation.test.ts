@@ -121,6 +121,22 @@ describe("admission: profile mutation", () => {
     assert.deepEqual(m.patch, [{ op: "add", path: "/spec/jobTemplate/spec/template/spec/containers/0/securityContext", value: { seccompProfile: pinned("shop", "web") } }]);
   });
 
+  it("removes the pinned path of a profile an update no longer names, and nothing else", () => {
+    const annotated = deployment({ [PROFILE_ANNOTATION]: "web" });
+    const before = patched(annotated, mutateProfiles(request(DEPLOYMENT, annotated), READY)!.patch) as ReturnType<typeof deployment>;
+    const after = structuredClone(before);
+    after.metadata.annotations = { [`${CONTAINER_ANNOTATION_PREFIX}proxy`]: "web" };
+    after.spec.template.spec.initContainers[0]!.securityContext = { seccompProfile: { type: "RuntimeDefault" } } as never;
+    const m = mutateProfiles({ ...request(DEPLOYMENT, after, "UPDATE"), oldObject: before }, READY)!;
+    // web loses its path; proxy is still named; setup's value is the user's own now.
+    assert.deepEqual(m.patch, [{ op: "remove", path: "/spec/template/spec/containers/0/securityContext/seccompProfile" }]);
+    const hand = structuredClone(before);
+    hand.metadata.annotations = {};
+    hand.spec.template.spec.containers[0]!.securityContext = { seccompProfile: { type: "Localhost", localhostProfile: "operator/shop/other.json" } };
+    const kept = mutateProfiles({ ...request(DEPLOYMENT, hand, "UPDATE"), oldObject: before }, READY)!;
+    assert.ok(!kept.patch.some((op) => op.path.includes("/containers/0/")), "a path the user wrote is not the operator's");
+  });
+
   it("ignores kinds it does not handle", () => {
     assert.equal(mutateProfiles(request({ group: "apps", kind: "ControllerRevision" }, { metadata: {} }), READY), undefined);
   });

@@ -3,6 +3,7 @@
 // turned into a JSON patch of the incoming object. Pure: the webhook serves, this decides.
 import type { AdmissionRequest, JsonPatchOperation } from "../../kube/admission-review.js";
 import { pointerSegment } from "../../kube/admission-review.js";
+import { parsePinnedPath } from "../../api/node-paths.js";
 import type { KubeObject } from "../../kube/objects.js";
 import type { ReadinessLookup } from "../profiles/readiness-index.js";
 import { WorkloadEventReason } from "../workloads/workload-event-reasons.js";
@@ -64,8 +65,32 @@ export function mutateProfiles(request: AdmissionRequest, readiness: ReadinessLo
 
   const base = ["", ...(kind === "Pod" ? [] : WORKLOADS[kind].templatePath), "spec"].map(pointerSegment).join("/");
   const spec = podSpecOf(planned, subject);
-  const patch = plan.desired.filter((d) => d.origin === "ready").flatMap((d) => operationsFor(base, spec?.[d.list] ?? [], d));
+  const patch = [
+    ...plan.desired.filter((d) => d.origin === "ready").flatMap((d) => operationsFor(base, spec?.[d.list] ?? [], d)),
+    ...(request.operation === "UPDATE" && request.oldObject !== undefined ? releases(planned, subject, request.oldObject, base) : []),
+  ];
   return { kind, outcome: patch.length > 0 ? "mutated" : "unchanged", patch, warnings };
+}
+
+/**
+ * A container no annotation names any more, whose profile is still the pinned path of the
+ * profile it was named for: the value goes. The webhook set it on the user's request, so the
+ * user's field manager owns it too, and the controller's apply alone could not remove it.
+ */
+function releases(kind: WorkloadKind, object: KubeObject, oldObject: KubeObject, base: string): JsonPatchOperation[] {
+  const named = new Set(referencesOf(kind, object).references.map((r) => `${r.init}/${r.container}`));
+  const spec = podSpecOf(kind, object);
+  const out: JsonPatchOperation[] = [];
+  for (const old of referencesOf(kind, oldObject).references) {
+    if (named.has(`${old.init}/${old.container}`)) continue;
+    const list = old.init ? "initContainers" : "containers";
+    const index = (spec?.[list] ?? []).findIndex((c) => c.name === old.container);
+    const value = spec?.[list]?.[index]?.securityContext?.seccompProfile;
+    const pinned = value?.type === "Localhost" && value.localhostProfile !== undefined ? parsePinnedPath(value.localhostProfile) : undefined;
+    if (pinned?.name !== old.profile) continue;
+    out.push({ op: "remove", path: `${base}/${list}/${index}/securityContext/seccompProfile` });
+  }
+  return out;
 }
 
 /** Sets one container's seccompProfile to the desired value, unless it already is. */

@@ -28,9 +28,10 @@ export interface WebhookConfigurationOptions {
   caBundle?: string;
 }
 
-/** CEL: the object carries the workload-wide or a per-container profile annotation. */
-export const HAS_PROFILE_ANNOTATION =
-  `has(object.metadata.annotations) && object.metadata.annotations.exists(k, k == '${PROFILE_ANNOTATION}' || k.startsWith('${CONTAINER_ANNOTATION_PREFIX}'))`;
+const annotated = (o: string) => `has(${o}.metadata.annotations) && ${o}.metadata.annotations.exists(k, k == '${PROFILE_ANNOTATION}' || k.startsWith('${CONTAINER_ANNOTATION_PREFIX}'))`;
+
+/** CEL: the object carries the workload-wide or a per-container profile annotation, or did before this update (to release its fields). */
+export const HAS_PROFILE_ANNOTATION = `(${annotated("object")}) || (oldObject != null && ${annotated("oldObject")})`;
 
 export function webhookConfiguration(o: WebhookConfigurationOptions): KubeObject {
   const clientConfig = (path: string) => ({
