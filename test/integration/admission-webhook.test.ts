@@ -223,6 +223,28 @@ describe("admission webhook", function () {
     assert.match(String(unknown.headers?.warning ?? ""), /seccomp profile of this pod: no SeccompProfile \\?"no-such-profile\\?" in namespace/);
   });
 
+  it("is answered by a replica that does not lead, from the same caches and gate", async () => {
+    await controller!.process.stop();
+    const [leaderPort] = await freePorts(1);
+    const election = [`--leader-elect`, `--lease-namespace=${operatorNs}`, "--lease-duration=4"];
+    // Both register the follower's port; only the leader applies the configuration.
+    const leader = await startController(cp(), { identity: "admission-leader", extraArgs: [...webhookArgs(election), `--webhook-addr=127.0.0.1:${leaderPort}`] });
+    controller = leader;
+    await eventually(async () => assert.match(await metrics(), /^seccomp_controller_leader 1$/m));
+    const follower = await startController(cp(), { identity: "admission-follower", extraArgs: webhookArgs(election) });
+    try {
+      const followerMetrics = async () => (await fetch(`http://127.0.0.1:${follower.healthPort}/metrics`)).text();
+      assert.match(await followerMetrics(), /^seccomp_controller_leader 0$/m);
+      await webhookAnswers();
+      const created = await createPod(pod("from-follower", "web"));
+      assert.deepEqual(created.spec.containers[0]?.securityContext?.seccompProfile, pinned("web", spec("read", "write", "openat")));
+      assert.match(await followerMetrics(), /^seccomp_admission_reviews_total\{kind="Pod",outcome="mutated"\} [1-9]\d*$/m);
+      assert.doesNotMatch(await metrics(), /^seccomp_admission_reviews_total\{kind="Pod"/m, "the leader answered none");
+    } finally {
+      await follower.process.stop();
+    }
+  });
+
   it("admits objects while the webhook is unreachable; the controller patches the workload later and reports the skip", async () => {
     await controller!.process.stop();
     // The stopped agent's report goes too, so that the next controller finds the profile ready at once.
