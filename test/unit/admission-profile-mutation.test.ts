@@ -135,6 +135,11 @@ describe("admission: profile mutation", () => {
     hand.spec.template.spec.containers[0]!.securityContext = { seccompProfile: { type: "Localhost", localhostProfile: "operator/shop/other.json" } };
     const kept = mutateProfiles({ ...request(DEPLOYMENT, hand, "UPDATE"), oldObject: before }, READY)!;
     assert.ok(!kept.patch.some((op) => op.path.includes("/containers/0/")), "a path the user wrote is not the operator's");
+    // Released also while another profile the update names is still pending.
+    const pendingProxy = { ...request(DEPLOYMENT, after, "UPDATE"), oldObject: before };
+    const m2 = mutateProfiles(pendingProxy, lookup({ web: { state: "pending", key: "shop/web", reason: "1/2 live nodes" } }))!;
+    assert.equal(m2.outcome, "pending");
+    assert.deepEqual(m2.patch, [{ op: "remove", path: "/spec/template/spec/containers/0/securityContext/seccompProfile" }]);
   });
 
   it("ignores kinds it does not handle", () => {

@@ -17,8 +17,9 @@ export type AdmittedKind = WorkloadKind | "Pod";
 export interface ProfileMutation {
   kind: AdmittedKind;
   /**
-   * mutated: pinned paths set; unchanged: nothing to set (already set, nothing asked, not
-   * ours to change); pending: a profile is not installed everywhere yet, admitted as it is.
+   * mutated: pinned paths set (or released); unchanged: nothing to set (already set, nothing
+   * asked, not ours to change); pending: a profile is not installed everywhere yet, so nothing is
+   * set (a released path still goes).
    */
   outcome: "mutated" | "unchanged" | "pending";
   patch: JsonPatchOperation[];
@@ -54,21 +55,19 @@ export function mutateProfiles(request: AdmissionRequest, readiness: ReadinessLo
   const warnings = plan.events
     .filter((e) => e.type === "Warning" && e.reason !== WorkloadEventReason.JobTemplateImmutable)
     .map((e) => `${describe(kind)}: ${e.message}`);
+  const base = ["", ...(kind === "Pod" ? [] : WORKLOADS[kind].templatePath), "spec"].map(pointerSegment).join("/");
+  const released = request.operation === "UPDATE" && request.oldObject !== undefined ? releases(planned, subject, request.oldObject, base) : [];
   const pending = plan.events.filter((e) => e.reason === WorkloadEventReason.Pending);
   if (pending.length > 0) {
     const later =
       kind === "Pod"
         ? "a pod's seccomp profile cannot change once it exists: recreate the pod once the profile is Ready, or run it from a workload, whose template the operator patches"
         : "the operator sets it in the pod template once it is (one more rollout)";
-    return { kind, outcome: "pending", patch: [], warnings: [...warnings, ...pending.map((e) => `${describe(kind)}: ${e.message.replace(/; until then.*$/, "")}; ${later}`)] };
+    return { kind, outcome: "pending", patch: released, warnings: [...warnings, ...pending.map((e) => `${describe(kind)}: ${e.message.replace(/; until then.*$/, "")}; ${later}`)] };
   }
 
-  const base = ["", ...(kind === "Pod" ? [] : WORKLOADS[kind].templatePath), "spec"].map(pointerSegment).join("/");
   const spec = podSpecOf(planned, subject);
-  const patch = [
-    ...plan.desired.filter((d) => d.origin === "ready").flatMap((d) => operationsFor(base, spec?.[d.list] ?? [], d)),
-    ...(request.operation === "UPDATE" && request.oldObject !== undefined ? releases(planned, subject, request.oldObject, base) : []),
-  ];
+  const patch = [...plan.desired.filter((d) => d.origin === "ready").flatMap((d) => operationsFor(base, spec?.[d.list] ?? [], d)), ...released];
   return { kind, outcome: patch.length > 0 ? "mutated" : "unchanged", patch, warnings };
 }
 
