@@ -4,6 +4,11 @@
 // they are for the controller to finish, a webhook that is down blocks nothing, and
 // certificate rotation drops no request.
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "node:tls";
 import { API_VERSION, PROFILE_ANNOTATION, PROFILE_KIND } from "../../src/api/names.js";
 import { NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../../src/api/resources.js";
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
@@ -12,6 +17,7 @@ import { MUTATING_WEBHOOK_CONFIGURATIONS } from "../../src/controller/admission/
 import { SECRETS } from "../../src/controller/admission/webhook-certificates.js";
 import type { KubeObject } from "../../src/kube/objects.js";
 import { RestClient } from "../../src/kube/rest-client.js";
+import { createCertificateAuthority, issueServingCertificate } from "../../src/kube/x509-certificates.js";
 import { renderSpec } from "../render-spec.js";
 import { startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
@@ -309,5 +315,45 @@ describe("admission webhook", function () {
     assert.ok(answered > 50, `${answered} reviews`);
     assert.ok(seen.leaves.size >= 4, `${seen.leaves.size} serving certificates seen`);
     assert.ok(seen.cas.size >= 2, `${seen.cas.size} CAs seen`);
+  });
+
+  it("serves a certificate from a directory (a certificate manager's), re-read when it changes", async () => {
+    await controller!.process.stop();
+    await client.delete({ ...MUTATING_WEBHOOK_CONFIGURATIONS, name: configName });
+    const dir = mkdtempSync(join(tmpdir(), "webhook-certs-"));
+    const ca = createCertificateAuthority("manager-ca", 3_600_000);
+    const write = () => {
+      const leaf = issueServingCertificate(ca, { dnsNames: [], ipAddresses: ["127.0.0.1"] }, 3_600_000);
+      writeFileSync(join(dir, "tls.crt"), leaf.cert);
+      writeFileSync(join(dir, "tls.key"), leaf.key);
+      return new X509Certificate(leaf.cert).serialNumber;
+    };
+    const first = write();
+    controller = await startController(cp(), { identity: "admission-dir", extraArgs: webhookArgs([`--webhook-cert-dir=${dir}`, `--webhook-config=${configName}-dir`]) });
+    try {
+      // The controller leaves the CA bundle to the certificate manager's injector, played here.
+      const config = await eventually(async () => {
+        const c = await client.get<KubeObject & { webhooks: Array<{ clientConfig: { caBundle?: string } }> }>({ ...MUTATING_WEBHOOK_CONFIGURATIONS, name: `${configName}-dir` });
+        assert.ok(c.webhooks.every((w) => w.clientConfig.caBundle === undefined));
+        return c;
+      });
+      const bundle = Buffer.from(ca.cert).toString("base64");
+      await client.jsonPatch({ ...MUTATING_WEBHOOK_CONFIGURATIONS, name: `${configName}-dir` }, config.webhooks.map((_, i) => ({ op: "add", path: `/webhooks/${i}/clientConfig/caBundle`, value: bundle })), { fieldManager: "cainjector" });
+      const served = () =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect({ host: "127.0.0.1", port, ca: ca.cert }, () => {
+            resolve(socket.getPeerX509Certificate()!.serialNumber);
+            socket.end();
+          });
+          socket.on("error", reject);
+        });
+      assert.equal(await served(), first);
+      await webhookAnswers();
+      const second = write();
+      await eventually(async () => assert.equal(await served(), second));
+      await webhookAnswers();
+    } finally {
+      await client.delete({ ...MUTATING_WEBHOOK_CONFIGURATIONS, name: `${configName}-dir` }).catch(() => undefined);
+    }
   });
 });
