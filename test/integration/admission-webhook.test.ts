@@ -20,12 +20,12 @@ import { RestClient } from "../../src/kube/rest-client.js";
 import { createCertificateAuthority, issueServingCertificate } from "../../src/kube/x509-certificates.js";
 import { renderSpec } from "../render-spec.js";
 import { startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
-import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
 import { createNamespace } from "../harness/namespaces.js";
 import { freePorts } from "../harness/ports.js";
 import { apiRequest } from "../harness/raw-api.js";
 import { useControlPlane } from "../harness/shared.js";
+import { prepareWorkloadCluster } from "../harness/workload-cluster.js";
 
 const spec = (...names: string[]): ProfileSpec => ({
   defaultAction: "SCMP_ACT_ERRNO",
@@ -128,10 +128,7 @@ describe("admission webhook", function () {
     );
 
   before(async function () {
-    await installCrds(cp().kubeConfig());
-    await cp().startWorkloadComponents();
-    for (const node of nodes) await cp().createFakeNode(node);
-    await Promise.all(nodes.map((node) => cp().waitForNodeReady(node)));
+    await prepareWorkloadCluster(cp(), nodes);
     client = new RestClient(cp().kubeConfig());
     ns = await createNamespace(cp(), "admission");
     operatorNs = await createNamespace(cp(), "admission-operator");
@@ -262,8 +259,8 @@ describe("admission webhook", function () {
       const config = await client.get<KubeObject & { webhooks: Array<{ clientConfig: { url?: string } }> }>({ ...MUTATING_WEBHOOK_CONFIGURATIONS, name: configName });
       assert.ok(config.webhooks.every((w) => w.clientConfig.url?.startsWith(`https://127.0.0.1:${nowhere}/`)));
     });
-    // The profile has been ready for longer than caches can lag by the time the workload is created.
-    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    // The profile has been ready for longer than caches can lag (5 s) by the time the workload is created.
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
     const started = Date.now();
     const created = await createDeployment(deployment("offline", "web"));
     assert.ok(Date.now() - started < 5_000, "failurePolicy Ignore: no wait beyond the timeout");
@@ -272,13 +269,16 @@ describe("admission webhook", function () {
       const d = await client.get<Deployment>({ ...DEPLOYMENTS, namespace: ns, name: "offline" });
       assert.deepEqual(d.spec.template.spec.containers[0]?.securityContext?.seccompProfile, pinned("web", spec("read", "write", "openat")));
     });
-    await eventually(async () => assert.match(await metrics(), /^seccomp_admission_skipped_total\{kind="Deployment"\} 1$/m));
-    const events = await client.list<KubeObject & { reason?: string; note?: string; regarding?: { name?: string } }>({ group: "events.k8s.io", version: "v1", plural: "events", namespace: ns });
-    const skip = events.items.find((e) => e.reason === "AdmissionSkipped" && e.regarding?.name === "offline");
-    assert.ok(skip, JSON.stringify(events.items.map((e) => [e.reason, e.regarding?.name])));
+    const skip = await eventually(async () => {
+      const events = await client.list<KubeObject & { reason?: string; note?: string; regarding?: { name?: string } }>({ group: "events.k8s.io", version: "v1", plural: "events", namespace: ns });
+      const found = events.items.find((e) => e.reason === "AdmissionSkipped" && e.regarding?.name === "offline");
+      assert.ok(found, JSON.stringify(events.items.map((e) => [e.reason, e.regarding?.name])));
+      // The Deployment "web", created while the webhook answered, was not reported.
+      assert.ok(!events.items.some((e) => e.reason === "AdmissionSkipped" && e.regarding?.name === "web"));
+      return found;
+    });
+    assert.match(await metrics(), /^seccomp_admission_skipped_total\{kind="Deployment"\} 1$/m);
     assert.match(skip.note ?? "", /admission did not set it/);
-    // The Deployment "web", created while the webhook answered, was not reported.
-    assert.ok(!events.items.some((e) => e.reason === "AdmissionSkipped" && e.regarding?.name === "web"));
   });
 
   it("rotates the serving certificate and the CA without a failed request (failurePolicy Fail)", async function () {
