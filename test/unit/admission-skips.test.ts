@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PROFILE_ANNOTATION } from "../../src/api/names.js";
-import { missedAtAdmission } from "../../src/controller/admission/admission-skips.js";
+import { Registry } from "prom-client";
+import { admissionSkipReporter, missedAtAdmission } from "../../src/controller/admission/admission-skips.js";
 import { planWorkload } from "../../src/controller/workloads/workload-plan.js";
 import { referencesOf } from "../../src/controller/workloads/workload-references.js";
 
@@ -31,5 +32,19 @@ describe("admission skips", () => {
   it("does not count a workload whose template already has the path (the webhook set it)", () => {
     const w = deployment(T0 + 60_000, { type: "Localhost", localhostProfile: `operator/shop/web/${H}.json` });
     assert.deepEqual(missedAtAdmission("Deployment", w, plan(w), readySince(T0)), []);
+  });
+
+  it("reports a workload version once, however often a reconcile from a stale cache repeats the apply", async () => {
+    const registry = new Registry();
+    const warned: string[] = [];
+    const report = admissionSkipReporter(registry, { warn: (t, reason) => void warned.push(`${t.name}/${reason}`) }, readySince(T0));
+    const w = { ...deployment(T0 + 60_000), metadata: { ...deployment(T0 + 60_000).metadata, uid: "u1", generation: 1 } };
+    report("Deployment", w, plan(w));
+    report("Deployment", w, plan(w));
+    assert.match(await registry.metrics(), /^seccomp_admission_skipped_total\{kind="Deployment"\} 1$/m);
+    assert.deepEqual(warned, ["web/AdmissionSkipped"]);
+    const next = { ...w, metadata: { ...w.metadata, generation: 2 } };
+    report("Deployment", next, plan(next));
+    assert.match(await registry.metrics(), /^seccomp_admission_skipped_total\{kind="Deployment"\} 2$/m, "a new version of the template counts again");
   });
 });

@@ -33,7 +33,11 @@ export function missedAtAdmission(kind: WorkloadKind, workload: KubeObject, plan
   return [...missed];
 }
 
-export function admissionSkipReporter(registry: Registry, events: EventRecorder, readySince: (key: string, hash: string) => number | undefined) {
+/** Workload versions reported, so that a reconcile repeated from a cache that has not seen its own apply yet counts once. */
+const MAX_REMEMBERED = 10_000;
+
+export function admissionSkipReporter(registry: Registry, events: Pick<EventRecorder, "warn">, readySince: (key: string, hash: string) => number | undefined) {
+  const reported = new Set<string>();
   const skipped = new Counter({
     name: "seccomp_admission_skipped_total",
     help: "Workloads whose profile the admission webhook did not set at creation although it was ready (webhook not called or failed open); the controller patched them, one more rollout.",
@@ -43,8 +47,12 @@ export function admissionSkipReporter(registry: Registry, events: EventRecorder,
   return (kind: WorkloadKind, workload: KubeObject, plan: WorkloadPlan): void => {
     const missed = missedAtAdmission(kind, workload, plan, readySince);
     if (missed.length === 0) return;
+    const { namespace = "", name = "", uid, generation } = workload.metadata ?? {};
+    const version = `${uid ?? `${namespace}/${name}`}@${generation ?? 0}`;
+    if (reported.has(version)) return;
+    reported.add(version);
+    if (reported.size > MAX_REMEMBERED) reported.delete(reported.values().next().value!);
     skipped.inc({ kind });
-    const { namespace = "", name = "", uid } = workload.metadata ?? {};
     events.warn(
       { apiVersion: WORKLOADS[kind].apiVersion, kind, namespace, name, ...(uid === undefined ? {} : { uid }) },
       AdmissionSkipped,
