@@ -9,10 +9,11 @@
 //   npm run dev -- --port 6443 --keep
 //   npm run dev -- --real-node       # a real node and the operator's image instead (Linux, root)
 import { parseArgs } from "node:util";
-import { VersionApi } from "@kubernetes/client-node";
+import { CoreV1Api, VersionApi } from "@kubernetes/client-node";
 import { ControlPlane } from "../test/harness/control-plane.js";
 import { installCrds } from "../test/harness/crds.js";
 import { startAgent, startController, type AgentProcess } from "../test/harness/agents.js";
+import { freePorts } from "../test/harness/ports.js";
 import { onExit } from "../test/harness/processes.js";
 import { applySamples } from "./dev-samples.js";
 
@@ -69,8 +70,14 @@ try {
     agents = await Promise.all(names.map((nodeName) => startAgent(cp, { nodeName, extraArgs: ["--heartbeat=10", "--gc-interval=10", "--gc-grace=60"] })));
     for (const agent of agents) console.error(`- agent on ${agent.nodeName}: kubelet folder ${agent.kubeletDir}, health http://127.0.0.1:${agent.healthPort}/metrics`);
   }
-  const controller = await startController(cp, { identity: "dev-controller", extraArgs: ["--agent-timeout=30"] });
-  console.error(`- controller: health http://127.0.0.1:${controller.healthPort}/metrics`);
+  // The admission webhook, registered by URL: the API server calls it on loopback.
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: "seccomp-operator-system" } } });
+  const [webhookPort] = await freePorts(1);
+  const controller = await startController(cp, {
+    identity: "dev-controller",
+    extraArgs: ["--agent-timeout=30", `--webhook-addr=127.0.0.1:${webhookPort}`, `--webhook-url=https://127.0.0.1:${webhookPort}`, "--operator-namespace=seccomp-operator-system"],
+  });
+  console.error(`- controller: health http://127.0.0.1:${controller.healthPort}/metrics, admission webhook https://127.0.0.1:${webhookPort}`);
   const samples = await applySamples(kc);
   console.error(`- sample catalogue applied: ${samples.join(", ")}`);
   const version = await kc.makeApiClient(VersionApi).getCode();
@@ -85,10 +92,11 @@ Point kubectl at it:
   kubectl get seccompnodestatuses           # what each node's agent installed
   kubectl describe scp -n seccomp-catalogue go-web-service
 
-Try a workload:
-  kubectl create deployment web --image=web:1 --replicas=2
-  kubectl annotate deployment web seccomp.operator.dev/profile=go-web-service
+Try a workload (the admission webhook sets the profile as it is created):
+  kubectl create deployment web --image=web:1 --replicas=2 --dry-run=client -o yaml \\
+    | kubectl annotate -f - --local -o yaml seccomp.operator.dev/profile=go-web-service | kubectl apply -f -
   kubectl get deployment web -o jsonpath='{.spec.template.spec.containers[0].securityContext}'
+Or annotate an existing one: the controller patches its template.
 ${agents.length > 0 ? `  ls -R ${agents[0]!.seccompDir}/operator` : ""}
 
 Logs: ${cp.dir}/*.log

@@ -5,6 +5,7 @@ import { errorMessage } from "../kube/logger.js";
 import { DEFAULT_HEALTH_ADDR, daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT } from "./exit-codes.js";
 import { parseSeconds } from "./flags.js";
+import { WEBHOOK_HELP, WEBHOOK_OPTIONS, webhookSetup } from "./webhook-flags.js";
 
 export const CONTROLLER_HELP = `Usage: seccomp-operator controller [options]
 
@@ -16,7 +17,9 @@ it once it is installed on every node.
       --lease-namespace NS        where the Lease lives (default: POD_NAMESPACE, else seccomp-operator-system)
       --lease-duration SECONDS    how long a leader's Lease lasts without renewal (default 15)
       --agent-timeout SECONDS     a node agent silent this long is not waited for (default 90)
-${daemonHelp(DEFAULT_HEALTH_ADDR.controller)}`;
+      --operator-namespace NS     the operator's namespace: webhook Secret and Service, never
+                                  sent to the webhook (default: POD_NAMESPACE, else seccomp-operator-system)
+${WEBHOOK_HELP}${daemonHelp(DEFAULT_HEALTH_ADDR.controller)}`;
 
 /** `seccomp-operator controller`: runs until SIGTERM or SIGINT. */
 export async function controllerCommand(argv: readonly string[], stdout: (text: string) => void): Promise<number> {
@@ -28,6 +31,8 @@ export async function controllerCommand(argv: readonly string[], stdout: (text: 
       "lease-namespace": { type: "string" },
       "lease-duration": { type: "string", default: "15" },
       "agent-timeout": { type: "string", default: "90" },
+      "operator-namespace": { type: "string" },
+      ...WEBHOOK_OPTIONS,
     },
     allowPositionals: true,
     strict: true,
@@ -39,6 +44,8 @@ export async function controllerCommand(argv: readonly string[], stdout: (text: 
   const leaseDurationMs = parseSeconds(values["lease-duration"], "--lease-duration", 2) * 1000;
   const staleAfterMs = parseSeconds(values["agent-timeout"], "--agent-timeout", 1) * 1000;
   const identity = process.env.POD_NAME ?? `${hostname()}-${process.pid}`;
+  const operatorNamespace = values["operator-namespace"] ?? process.env.POD_NAMESPACE ?? "seccomp-operator-system";
+  const webhook = webhookSetup(values, operatorNamespace);
   const daemon = startDaemon("controller", values, positionals, { identity });
   if (typeof daemon === "number") return daemon;
   const controller = createController({
@@ -59,6 +66,7 @@ export async function controllerCommand(argv: readonly string[], stdout: (text: 
     healthHost: daemon.health.host,
     healthPort: daemon.health.port,
     onLostLeadership: () => void daemon.shutdown.shutdown("leadership lost", 1),
+    ...(webhook === undefined ? {} : { webhook }),
   });
   daemon.shutdown.register("controller", () => controller.stop());
   try {

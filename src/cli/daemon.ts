@@ -9,7 +9,7 @@ import { parseListenAddress } from "./flags.js";
 /**
  * Default listen addresses of /healthz, /readyz and /metrics: distinct, so the controller and an
  * agent can run on one host (a laptop, a single-node cluster with host networking). The admission
- * webhook, when it comes, takes a third port.
+ * webhook takes a third (--webhook-addr, :9443 in the manifests).
  */
 export const DEFAULT_HEALTH_ADDR = { controller: ":8081", agent: ":8082" } as const;
 

@@ -6,11 +6,14 @@ import { Gauge } from "prom-client";
 import type { ClusterAccess } from "../kube/cluster-access.js";
 import type { Logger } from "../kube/logger.js";
 import { Manager } from "../kube/manager.js";
+import { admissionSkipReporter } from "./admission/admission-skips.js";
+import { setupAdmissionWebhook, type AdmissionWebhookSetup } from "./admission/admission-webhook.js";
 import { operatorVersion } from "../version.js";
-import { PROFILES } from "./controller-caches.js";
+import { NODE_STATUSES, PROFILES } from "./controller-caches.js";
 import { EventRecorder } from "./event-recorder.js";
 import { setupNodeLiveness } from "./nodes/node-liveness.js";
 import { setupSeccompContainersMetric } from "./pods/seccomp-containers-metric.js";
+import { ProfileGate } from "./profiles/profile-gate.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
 import { setupStartFailureIndex } from "./profiles/start-failure-index.js";
@@ -37,6 +40,8 @@ export interface ControllerOptions {
   resyncMs?: number;
   /** Called when leadership is lost: the process must exit so a fresh one campaigns again. */
   onLostLeadership?: () => void;
+  /** Serve the mutating admission webhook (every replica) and keep its configuration (leader). */
+  webhook?: Omit<AdmissionWebhookSetup, "lookup">;
 }
 
 /** Builds the controller's manager; `start()` it, `stop()` it on shutdown. */
@@ -68,13 +73,22 @@ export function createController(options: ControllerOptions): Manager {
   });
 
   const profiles = manager.cache(PROFILES);
-  const readiness = new ReadinessIndex(catalogueNamespace, (ns, name) => profiles.get(`${ns}/${name}`) !== undefined);
+  const readiness = new ReadinessIndex();
   const usage = setupUsageIndex(manager, catalogueNamespace);
   const liveness = setupNodeLiveness(manager, { staleAfterMs });
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
+  const gate = new ProfileGate({
+    profiles,
+    nodeStatuses: manager.cache(NODE_STATUSES),
+    heartbeatSeenAt: (node) => liveness.heartbeatSeenAt(node),
+    catalogueNamespace,
+    staleAfterMs,
+  });
   const startFailures = setupStartFailureIndex(manager, catalogueNamespace);
-  setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, startFailures, readiness, liveness, events });
-  setupWorkloadReconciler(manager, { usage, readiness, events });
+  setupProfileReconciler(manager, { catalogueNamespace, gate, usage, startFailures, readiness, liveness, events });
+  const onApplied = options.webhook === undefined ? undefined : admissionSkipReporter(manager.registry, events, (key, hash) => readiness.readySince(key, hash));
+  setupWorkloadReconciler(manager, { usage, readiness, lookup: gate.lookup, events, ...(onApplied === undefined ? {} : { onApplied }) });
+  if (options.webhook !== undefined) setupAdmissionWebhook(manager, { ...options.webhook, lookup: gate.lookup });
   setupSeccompContainersMetric(manager);
 
   new Gauge({

@@ -5,6 +5,7 @@
 // do not model under its wire name (a plain-object CRD loses `enum` and all
 // `x-kubernetes-*` keys that way).
 import { request } from "node:https";
+import type { IncomingHttpHeaders } from "node:http";
 import type { RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 
@@ -12,6 +13,8 @@ export interface RawResponse {
   status: number;
   body: unknown;
   text: string;
+  /** Absent for a statusOnly answer. */
+  headers?: IncomingHttpHeaders;
 }
 
 export interface RawRequest {
@@ -60,7 +63,7 @@ export async function apiRequest(kc: KubeConfig, req: RawRequest): Promise<RawRe
         } catch {
           body = undefined;
         }
-        resolve({ status: res.statusCode ?? 0, body, text });
+        resolve({ status: res.statusCode ?? 0, body, text, headers: res.headers });
       });
     });
     r.on("timeout", () => r.destroy(new Error(`${options.method} ${req.path} timed out`)));

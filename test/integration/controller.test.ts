@@ -8,10 +8,10 @@ import type { KubeObject } from "../../src/kube/objects.js";
 import { RestClient } from "../../src/kube/rest-client.js";
 import { renderSpec } from "../render-spec.js";
 import { pinnedFile, stableFile, startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
-import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
 import { createNamespace } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
+import { prepareWorkloadCluster } from "../harness/workload-cluster.js";
 
 const ESSENTIALS = ["exit", "exit_group", "rt_sigreturn"];
 const spec = (...names: string[]): ProfileSpec => ({
@@ -38,10 +38,7 @@ describe("controller end to end", function () {
   let controller: ControllerProcess;
 
   before(async function () {
-    await installCrds(cp().kubeConfig());
-    await cp().startWorkloadComponents();
-    for (const node of nodes) await cp().createFakeNode(node);
-    await Promise.all(nodes.map((node) => cp().waitForNodeReady(node)));
+    await prepareWorkloadCluster(cp(), nodes);
     client = new RestClient(cp().kubeConfig());
     agents = await Promise.all(nodes.map((nodeName) => startAgent(cp(), { nodeName })));
     controller = await startController(cp(), { identity: "e2e-controller", extraArgs: ["--agent-timeout=6"] });

@@ -21,6 +21,8 @@ import { createNamespace, deleteNamespace } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
 
 const OPERATOR_NAMESPACE = "seccomp-operator-system";
+/** The controller's role names it, so it is not renamed per run; nothing else in the cluster uses the name. */
+const WEBHOOK_CONFIGURATION = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/seccomp-operator";
 const FIELD_MANAGER = "seccomp-operator-rbac-test";
 const NODE_NAME_EXTRA = "authentication.kubernetes.io/node-name";
 const RBAC_KINDS = new Set([
@@ -124,7 +126,8 @@ function operatorRbac(namespace: string): Obj[] {
   const chosen = all.filter(
     (o) =>
       o.kind === "ServiceAccount" ||
-      o.kind.startsWith("ValidatingAdmissionPolicy") ||
+      // The policy that concerns the agent's account; the tenants' policies have their own suite.
+      (o.kind.startsWith("ValidatingAdmissionPolicy") && o.metadata.name.startsWith("seccomp-operator-agent-")) ||
       bindings.includes(o) ||
       roles.has(`${o.kind}/${o.metadata.name}`),
   );
@@ -184,9 +187,13 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
       [
         "ClusterRole",
         "ClusterRole",
+        "ClusterRole",
+        "ClusterRoleBinding",
         "ClusterRoleBinding",
         "ClusterRoleBinding",
         "Role",
+        "Role",
+        "RoleBinding",
         "RoleBinding",
         "ServiceAccount",
         "ServiceAccount",
@@ -245,6 +252,8 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
       ],
       [`/api/v1/namespaces/${ns}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { token: "x" } }],
       [`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { a: "b" } }],
+      // The webhook's certificate Secret, empty, as the install creates it.
+      [`/api/v1/namespaces/${ns}/secrets`, { apiVersion: "v1", kind: "Secret", metadata: { name: "seccomp-operator-webhook-tls" }, type: "Opaque" }],
       [
         `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
         { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "someone-else" }, spec: { holderIdentity: "x" } },
@@ -269,6 +278,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
     if (!kc) return;
     for (const name of [nodeA, nodeB]) if (name) await admin({ method: "DELETE", path: `${nodeStatuses}/${name}` });
     for (const o of installed.filter((x) => CLUSTER_SCOPED.has(x.kind))) await admin({ method: "DELETE", path: objectPath(o) });
+    await admin({ method: "DELETE", path: WEBHOOK_CONFIGURATION });
     if (ns) await deleteNamespace(cp(), ns);
   });
 
@@ -461,10 +471,30 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
       expectStatus(await call(kc, controller, { method: "DELETE", path: `${nodeStatuses}/${gone}` }), 200, "delete");
     });
 
-    it("may not read Secrets or ConfigMaps, write node statuses, create profiles or create and delete workloads", async function () {
+    it("reads and patches its webhook certificate Secret and its webhook configuration, by name", async function () {
+      const secret = `/api/v1/namespaces/${ns}/secrets/seccomp-operator-webhook-tls`;
+      expectStatus(await call(kc, controller, { path: secret }), 200, "get its Secret");
+      const data = { "tls.crt": Buffer.from("c").toString("base64"), "tls.key": Buffer.from("k").toString("base64") };
+      const apply = (path: string, body: unknown) => call(kc, controller, { method: "PATCH", path: `${path}?fieldManager=seccomp-operator&force=true`, contentType: "application/apply-patch+yaml", body });
+      expectStatus(await apply(secret, { apiVersion: "v1", kind: "Secret", metadata: { name: "seccomp-operator-webhook-tls", namespace: ns }, type: "Opaque", data }), 200, "apply its Secret");
+
+      const config = { apiVersion: "admissionregistration.k8s.io/v1", kind: "MutatingWebhookConfiguration", metadata: { name: "seccomp-operator" }, webhooks: [] };
+      expectForbiddenByRbac(await apply(WEBHOOK_CONFIGURATION, config), "create the webhook configuration");
+      expectStatus(await admin({ method: "POST", path: WEBHOOK_CONFIGURATION.replace(/\/seccomp-operator$/, ""), body: config }), 201, "the install creates it");
+      expectStatus(await call(kc, controller, { path: WEBHOOK_CONFIGURATION }), 200, "get the webhook configuration");
+      expectStatus(await apply(WEBHOOK_CONFIGURATION, { ...config, metadata: { name: "seccomp-operator", labels: { checked: "yes" } } }), 200, "apply the webhook configuration");
+      expectForbiddenByRbac(await call(kc, controller, { path: "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations" }), "list webhook configurations");
+      expectForbiddenByRbac(await call(kc, controller, { path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations" }), "list validating webhook configurations");
+    });
+
+    it("may not read other Secrets or ConfigMaps, write node statuses, create profiles or create and delete workloads", async function () {
       const refused: [Call, string][] = [
         [{ path: `/api/v1/namespaces/${ns}/secrets/token` }, "get a Secret"],
         [{ path: `/api/v1/secrets` }, "list Secrets"],
+        [{ path: `/api/v1/namespaces/${ns}/secrets` }, "list the Secrets of its own namespace"],
+        [{ path: `/api/v1/namespaces/${ns}/secrets?watch=true&fieldSelector=metadata.name%3Dtoken` }, "watch another Secret"],
+        [{ method: "POST", path: `/api/v1/namespaces/${ns}/secrets`, body: { apiVersion: "v1", kind: "Secret", metadata: { name: "seccomp-operator-webhook-tls-2" } } }, "create a Secret"],
+        [{ method: "DELETE", path: `/api/v1/namespaces/${ns}/secrets/seccomp-operator-webhook-tls` }, "delete its Secret"],
         [{ path: `/api/v1/configmaps` }, "list ConfigMaps"],
         [{ method: "POST", path: nodeStatuses, body: nodeStatus(`${ns}-node-e`) }, "create a SeccompNodeStatus"],
         [{ method: "PATCH", path: `${nodeStatuses}/${nodeB}`, contentType: MERGE, body: { status: { agentVersion: "forged" } } }, "patch a SeccompNodeStatus"],

@@ -6,6 +6,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { run } from "../../src/cli/run.js";
+import { WEBHOOK_OPTIONS, webhookSetup } from "../../src/cli/webhook-flags.js";
+import { webhookConfiguration } from "../../src/controller/admission/webhook-configuration.js";
 import { crdBasesDir, expectedCrdBases, installFile, renderInstall, repoRoot } from "../../hack/generate-install.js";
 
 interface Obj {
@@ -95,6 +97,7 @@ function grants(rules: Rule[]): string[] {
   return out.sort();
 }
 
+const webhookDefaults = Object.fromEntries(Object.entries(WEBHOOK_OPTIONS).flatMap(([k, v]) => ("default" in v ? [[k, v.default]] : []))) as unknown as Parameters<typeof webhookSetup>[0];
 const workloads = () => objects.filter((o): o is Workload => o.kind === "Deployment" || o.kind === "DaemonSet");
 const allContainers = (w: Workload) => [...(w.spec.template.spec.initContainers ?? []), ...w.spec.template.spec.containers];
 
@@ -128,24 +131,37 @@ describe("dist/install.yaml and config/", function () {
         "ClusterRole seccomp-operator-controller",
         "ClusterRole seccomp-operator-profile-editor",
         "ClusterRole seccomp-operator-profile-viewer",
+        "ClusterRole seccomp-operator-webhook-configuration",
         "ClusterRoleBinding seccomp-operator-agent",
         "ClusterRoleBinding seccomp-operator-controller",
+        "ClusterRoleBinding seccomp-operator-webhook-configuration",
         "CustomResourceDefinition seccompnodestatuses.seccomp.operator.dev",
         "CustomResourceDefinition seccompprofiles.seccomp.operator.dev",
         "DaemonSet seccomp-operator-system/seccomp-operator-agent",
         "Deployment seccomp-operator-system/seccomp-operator-controller",
+        "MutatingWebhookConfiguration seccomp-operator",
         "Namespace seccomp-catalogue",
         "Namespace seccomp-operator-system",
         "PodDisruptionBudget seccomp-operator-system/seccomp-operator-controller",
         "ResourceQuota seccomp-operator-system/seccomp-operator-critical-pods",
         "Role seccomp-operator-system/seccomp-operator-leader-election",
+        "Role seccomp-operator-system/seccomp-operator-webhook-certificates",
         "RoleBinding seccomp-catalogue/seccomp-catalogue-readers",
         "RoleBinding seccomp-operator-system/seccomp-operator-leader-election",
+        "RoleBinding seccomp-operator-system/seccomp-operator-webhook-certificates",
+        "Secret seccomp-operator-system/seccomp-operator-webhook-tls",
         "Service seccomp-operator-system/seccomp-operator-controller-metrics",
+        "Service seccomp-operator-system/seccomp-operator-webhook",
         "ServiceAccount seccomp-operator-system/seccomp-operator-agent",
         "ServiceAccount seccomp-operator-system/seccomp-operator-controller",
         "ValidatingAdmissionPolicy seccomp-operator-agent-own-node-status",
+        "ValidatingAdmissionPolicy seccomp-operator-profile-tenancy",
+        "ValidatingAdmissionPolicy seccomp-operator-require-profile",
         "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status",
+        "ValidatingAdmissionPolicyBinding seccomp-operator-profile-tenancy",
+        "ValidatingAdmissionPolicyBinding seccomp-operator-require-profile-audit",
+        "ValidatingAdmissionPolicyBinding seccomp-operator-require-profile-deny",
+        "ValidatingAdmissionPolicyBinding seccomp-operator-require-profile-warn",
       ]);
     });
 
@@ -199,7 +215,7 @@ describe("dist/install.yaml and config/", function () {
       assert.equal(pod.containers.length, 1);
       assert.equal(c!.securityContext?.runAsNonRoot, true);
       assert.equal(c!.securityContext?.runAsUser, 65532);
-      assert.deepEqual(c!.args, ["controller", "--leader-elect", "--health-addr=:8081", "--catalogue-namespace=seccomp-catalogue"]);
+      assert.deepEqual(c!.args, ["controller", "--leader-elect", "--health-addr=:8081", "--catalogue-namespace=seccomp-catalogue", "--webhook-addr=:9443"]);
 
       const pdb = find<Obj & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(
         "PodDisruptionBudget",
@@ -213,6 +229,20 @@ describe("dist/install.yaml and config/", function () {
       );
       assert.deepEqual(svc.spec.selector, d.spec.selector.matchLabels);
       assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[8081, "health"]]);
+    });
+
+    it("the controller's webhook: port 9443 behind Service seccomp-operator-webhook:443, as the controller registers it", function () {
+      const d = find<Workload>("Deployment", "seccomp-operator-controller");
+      assert.deepEqual(d.spec.template.spec.containers[0]!.ports?.find((p) => p.name === "webhook")?.containerPort, 9443);
+      const svc = find<Obj & { spec: { selector: Record<string, string>; ports: { port: number; targetPort: string }[] } }>("Service", "seccomp-operator-webhook");
+      assert.deepEqual(svc.spec.selector, d.spec.selector.matchLabels);
+      assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[443, "webhook"]]);
+      // What the controller applies with its default flags, less the CA bundle it adds.
+      const shipped = find("MutatingWebhookConfiguration", "seccomp-operator");
+      const setup = webhookSetup({ ...webhookDefaults, "webhook-addr": ":9443" }, OPERATOR_NAMESPACE)!;
+      assert.deepEqual(shipped, { ...webhookConfiguration(setup.configuration), metadata: { ...webhookConfiguration(setup.configuration).metadata, labels: shipped.metadata.labels } });
+      const secret = find<Obj & { type: string; data?: unknown }>("Secret", "seccomp-operator-webhook-tls");
+      assert.deepEqual([secret.type, secret.data], ["Opaque", undefined], "no data: applying the install again keeps the certificates");
     });
 
     it("the agent: on every node, node-critical, root without capabilities, only the kubelet's seccomp folder", function () {
@@ -238,7 +268,7 @@ describe("dist/install.yaml and config/", function () {
     it("health on /healthz, readiness on /readyz and Prometheus metrics on port 8081", function () {
       for (const w of workloads()) {
         const c = w.spec.template.spec.containers[0]!;
-        assert.deepEqual(c.ports?.map((p) => [p.name, p.containerPort]), [["health", 8081]]);
+        assert.deepEqual(c.ports?.filter((p) => p.name !== "webhook").map((p) => [p.name, p.containerPort]), [["health", 8081]]);
         assert.deepEqual(c.livenessProbe?.httpGet, { path: "/healthz", port: "health" });
         assert.deepEqual(c.readinessProbe?.httpGet, { path: "/readyz", port: "health" });
         const annotations = w.spec.template.metadata.annotations ?? {};
@@ -283,6 +313,12 @@ describe("dist/install.yaml and config/", function () {
       ]);
     });
 
+    it("the controller's webhook: its certificate Secret and its webhook configuration, by name, get and patch only", function () {
+      assert.equal(find("Role", "seccomp-operator-webhook-certificates").metadata.namespace, OPERATOR_NAMESPACE);
+      assert.deepEqual(grants(rulesOf("Role", "seccomp-operator-webhook-certificates")), ["core/secrets/seccomp-operator-webhook-tls: get,patch"]);
+      assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-webhook-configuration")), ["admissionregistration.k8s.io/mutatingwebhookconfigurations/seccomp-operator: get,patch"]);
+    });
+
     it("the agent's ClusterRole grants exactly what it needs", function () {
       assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-agent")), [
         "core/events: create,patch",
@@ -293,13 +329,14 @@ describe("dist/install.yaml and config/", function () {
       ]);
     });
 
-    it("no rule anywhere uses a wildcard or touches Secrets, ConfigMaps or RBAC itself", function () {
+    it("no rule anywhere uses a wildcard or touches Secrets (but the webhook's own, by name), ConfigMaps or RBAC itself", function () {
       for (const o of objects.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
         for (const r of (o as Obj & { rules: Rule[] }).rules) {
           const where = `${o.kind} ${o.metadata.name}`;
           assert.ok(!r.nonResourceURLs, `${where}: no non-resource URLs`);
           for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field?.includes("*"), `${where}: no wildcard`);
-          for (const res of r.resources ?? []) assert.ok(!/^(secrets|configmaps)\b/.test(res), `${where}: ${res}`);
+          const ownCertificate = o.metadata.name === "seccomp-operator-webhook-certificates" && r.resources?.join() === "secrets" && r.resourceNames?.join() === "seccomp-operator-webhook-tls";
+          for (const res of r.resources ?? []) assert.ok(ownCertificate || !/^(secrets|configmaps)\b/.test(res), `${where}: ${res}`);
           assert.ok(!r.apiGroups?.includes("rbac.authorization.k8s.io"), `${where}: no RBAC`);
           for (const verb of ["escalate", "bind", "impersonate"]) assert.ok(!r.verbs.includes(verb), `${where}: ${verb}`);
         }
@@ -311,6 +348,8 @@ describe("dist/install.yaml and config/", function () {
         ["ClusterRoleBinding", "seccomp-operator-controller", "seccomp-operator-controller"],
         ["ClusterRoleBinding", "seccomp-operator-agent", "seccomp-operator-agent"],
         ["RoleBinding", "seccomp-operator-leader-election", "seccomp-operator-controller"],
+        ["RoleBinding", "seccomp-operator-webhook-certificates", "seccomp-operator-controller"],
+        ["ClusterRoleBinding", "seccomp-operator-webhook-configuration", "seccomp-operator-controller"],
       ];
       for (const [kind, name, account] of expected) {
         const b = find<Obj & { roleRef: { name: string }; subjects: unknown[] }>(kind, name);

@@ -10,16 +10,15 @@ import type { Manager } from "../../kube/manager.js";
 import { objectKey, splitKey } from "../../kube/objects.js";
 import type { RestClient } from "../../kube/rest-client.js";
 import type { HandlerResult } from "../../kube/work-queue.js";
-import { compileObject, summarize } from "../../profile/compile.js";
 import { dependentsOf } from "../../profile/dependents.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import { NODE_STATUSES, PROFILES } from "../controller-caches.js";
-import type { SeccompNodeStatus } from "../../api/node-status.js";
 import type { EventRecorder } from "../event-recorder.js";
-import { aggregate, changedKeys } from "../nodes/node-aggregation.js";
+import { changedKeys } from "../nodes/node-aggregation.js";
 import type { NodeLiveness } from "../nodes/node-liveness.js";
 import type { UsageIndex } from "../workloads/usage-index.js";
 import { workloadFindings } from "../workloads/workload-uses.js";
+import { gateState, type ProfileGate } from "./profile-gate.js";
 import type { ReadinessIndex } from "./readiness-index.js";
 import { START_FAILURE_RULES, startFailureFindings } from "./start-failure-findings.js";
 import type { StartFailureIndex } from "./start-failure-index.js";
@@ -27,7 +26,7 @@ import { computeStatus } from "./status-computation.js";
 
 export interface ProfileReconcilerSetup {
   catalogueNamespace: string;
-  staleAfterMs: number;
+  gate: ProfileGate;
   usage: UsageIndex;
   readiness: ReadinessIndex;
   liveness: NodeLiveness;
@@ -49,14 +48,11 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
   const reconciler = new ProfileReconciler({
     client: manager.client,
     profiles,
-    nodeStatuses,
+    gate: setup.gate,
     usage: setup.usage,
     startFailures: setup.startFailures,
     readiness: setup.readiness,
     events: setup.events,
-    catalogueNamespace: setup.catalogueNamespace,
-    staleAfterMs: setup.staleAfterMs,
-    heartbeatSeenAt: (node) => setup.liveness.heartbeatSeenAt(node),
     logger: manager.logger,
   });
   const all = () => profiles.list().map(objectKey);
@@ -72,16 +68,12 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
 export interface ProfileReconcilerOptions {
   client: RestClient;
   profiles: Informer<SeccompProfile>;
-  nodeStatuses: Informer<SeccompNodeStatus>;
+  /** Compiles and aggregates the nodes' reports: the same answer workloads and admission get. */
+  gate: ProfileGate;
   usage: UsageIndex;
   startFailures: StartFailureIndex;
   readiness: ReadinessIndex;
   events: EventRecorder;
-  catalogueNamespace: string;
-  /** A node whose agent has not reported for this long is stale. */
-  staleAfterMs: number;
-  /** When the controller last saw a node's heartbeat change, by its own clock. */
-  heartbeatSeenAt: (node: string) => number | undefined;
   logger: Logger;
 }
 
@@ -101,19 +93,9 @@ export class ProfileReconciler {
       return;
     }
     const target = { apiVersion: API_VERSION, kind: PROFILE_KIND, namespace, name, ...(object.metadata?.uid ? { uid: object.metadata.uid } : {}) };
-    const compiled = compileObject(object, (ns, n) => this.o.profiles.get(`${ns}/${n}`), this.o.catalogueNamespace);
+    const compiled = this.o.gate.compile(object);
     const hash = compiled.ok ? compiled.value.rendered.hash : undefined;
-    const nodes = aggregate(
-      key,
-      hash,
-      this.o.nodeStatuses.list().map((n) => {
-        const node = n.metadata?.name ?? "";
-        const seenAt = this.o.heartbeatSeenAt(node);
-        return seenAt === undefined ? { node, report: n.status } : { node, report: n.status, seenAt };
-      }),
-      Date.now(),
-      this.o.staleAfterMs,
-    );
+    const nodes = this.o.gate.nodes(key, hash);
     const users = this.o.usage.usersOf(namespace, name);
     const pods = this.o.usage.podsUsing(key);
     const deleting = object.metadata?.deletionTimestamp !== undefined;
@@ -136,13 +118,8 @@ export class ProfileReconciler {
       new Date(),
     );
 
-    // What workloads may use: only a hash that every live node has.
-    const state = !compiled.ok
-      ? { state: "invalid" as const, key, reason: summarize(compiled.error) }
-      : computed.ready || (deleting && nodes.installed === nodes.total && nodes.total > 0)
-        ? { state: "ready" as const, key, hash: hash! }
-        : { state: "pending" as const, key, reason: computed.status.conditions?.find((c) => c.type === "Installed")?.message ?? "not installed yet" };
-    this.o.readiness.set(key, state);
+    // What workloads may use: only a hash that every live node has (also while being deleted).
+    this.o.readiness.set(key, gateState(key, compiled, nodes));
 
     // The finalizer comes first: a profile is protected before anything can start using it.
     if (!deleting) await this.setFinalizer(object, true, signal);

@@ -90,7 +90,7 @@ export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus 
   return { status, ready: ready.status === "True" };
 }
 
-function installedCondition(nodes: Aggregate): ConditionInput {
+export function installedCondition(nodes: Aggregate): ConditionInput {
   const counts = `${nodes.installed}/${nodes.total} live nodes`;
   const stale = nodes.stale.length > 0 ? `; agents not reporting (not counted): ${listed(nodes.stale, 10)}` : "";
   if (nodes.total === 0) return { type: "Installed", status: "False", reason: "NoAgents", message: `no node agent is reporting${stale}` };

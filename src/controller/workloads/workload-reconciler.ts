@@ -31,6 +31,8 @@ export interface WorkloadReconcilerOptions {
   readiness: ReadinessLookup;
   events: WorkloadEvents;
   logger: Logger;
+  /** Told of every apply that went through (the admission webhook checks whether it was skipped). */
+  onApplied?: (kind: WorkloadKind, workload: KubeObject, plan: WorkloadPlan) => void;
 }
 
 export type WorkloadOutcome =
@@ -49,14 +51,19 @@ export type WorkloadOutcome =
  * - such a profile's readiness changes (its new hash is installed everywhere, it became invalid);
  * - this replica starts leading (every such workload, once). A failed apply is retried with backoff.
  */
-export function setupWorkloadReconciler(manager: Manager, setup: { usage: UsageIndex; readiness: ReadinessIndex; events: WorkloadEvents }): void {
+export function setupWorkloadReconciler(
+  manager: Manager,
+  /** `readiness` says when to requeue; `lookup` (the profile gate) answers, as admission does. */
+  setup: { usage: UsageIndex; readiness: ReadinessIndex; lookup: ReadinessLookup; events: WorkloadEvents; onApplied?: WorkloadReconcilerOptions["onApplied"] },
+): void {
   const caches = workloadCaches(manager);
   const reconciler = new WorkloadReconciler({
     client: manager.client,
     caches: Object.fromEntries(caches),
-    readiness: (ns, name) => setup.readiness.resolve(ns, name),
+    readiness: setup.lookup,
     events: setup.events,
     logger: manager.logger,
+    ...(setup.onApplied === undefined ? {} : { onApplied: setup.onApplied }),
   });
   const wanted = (kind: WorkloadKind, w: KubeObject): string[] => {
     // Only workloads that ask for a profile, or still carry our fields, need a reconcile.
@@ -118,6 +125,7 @@ export class WorkloadReconciler {
       profiles: plan.desired.map((d) => ({ list: d.list, container: d.container, localhostProfile: d.value.localhostProfile, origin: d.origin })),
     });
     this.emit(kind, workload, plan);
+    this.options.onApplied?.(kind, workload, plan);
     return { result: "applied", plan };
   }
 

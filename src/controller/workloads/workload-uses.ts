@@ -39,7 +39,7 @@ function computeUses(kind: WorkloadKind, workload: KubeObject): NameUse[] {
  * A Deployment's ReplicaSets and a CronJob's Jobs carry copies of their owner's annotations;
  * the owner is the one that uses the profile (its pods still count while they run).
  */
-function copiesOwnersTemplate(kind: WorkloadKind, workload: KubeObject): boolean {
+export function copiesOwnersTemplate(kind: WorkloadKind, workload: KubeObject): boolean {
   const owner = workload.metadata?.ownerReferences?.find((o) => o.controller);
   return (kind === "ReplicaSet" && owner?.kind === "Deployment") || (kind === "Job" && owner?.kind === "CronJob");
 }

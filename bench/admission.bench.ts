@@ -1,0 +1,95 @@
+// Admission review cost, in-process: the webhook's decision (planWorkload through the profile
+// gate) for an annotated Deployment of 3 containers whose profile extends a catalogue base, with
+// 1,000 node reports, once with the compile memoized (the usual case: the profile did not change)
+// and once with a fresh compile per review; then the same reviews through the HTTPS server on
+// loopback, as the API server sends them (one keep-alive connection).
+import { request, Agent } from "node:https";
+import { performance } from "node:perf_hooks";
+import { PROFILE_ANNOTATION } from "../src/api/names.js";
+import type { SeccompNodeStatus } from "../src/api/node-status.js";
+import type { SeccompProfile } from "../src/api/seccomp-profile.js";
+import { mutateProfiles } from "../src/controller/admission/profile-mutation.js";
+import { ProfileGate } from "../src/controller/profiles/profile-gate.js";
+import { admissionResponse, type AdmissionRequest } from "../src/kube/admission-review.js";
+import { createLogger } from "../src/kube/logger.js";
+import { createCertificateAuthority, issueServingCertificate } from "../src/kube/x509-certificates.js";
+import { WebhookServer } from "../src/kube/webhook-server.js";
+
+const NODES = Number(process.env.BENCH_NODES ?? 1_000);
+const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 2_000);
+
+const profiles = new Map<string, SeccompProfile>();
+const put = (namespace: string, name: string, rv: string, spec: object) =>
+  profiles.set(`${namespace}/${name}`, { apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { namespace, name, resourceVersion: rv }, spec } as SeccompProfile);
+const syscalls = ["exit", "exit_group", "rt_sigreturn", "read", "write", "openat", "close", "mmap", "munmap", "futex", "epoll_wait", "accept4"];
+put("seccomp-catalogue", "base", "1", { defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: syscalls, action: "SCMP_ACT_ALLOW" }] });
+put("shop", "web", "1", { defaultAction: "SCMP_ACT_ERRNO", baseProfileName: "base", syscalls: [{ names: ["sendto", "recvfrom"], action: "SCMP_ACT_ALLOW" }] });
+
+const statuses: SeccompNodeStatus[] = [];
+const gate = new ProfileGate({ profiles: { get: (k) => profiles.get(k) }, nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "seccomp-catalogue", staleAfterMs: 90_000 });
+const compiled = gate.compile(profiles.get("shop/web")!);
+if (!compiled.ok) throw new Error("bench profile does not compile");
+for (let i = 0; i < NODES; i++) statuses.push({ metadata: { name: `node-${i}` }, status: { heartbeatTime: new Date().toISOString(), profiles: { "shop/web": compiled.value.rendered.hash } } } as unknown as SeccompNodeStatus);
+
+const review = (uid: string): AdmissionRequest => ({
+  uid,
+  kind: { group: "apps", version: "v1", kind: "Deployment" },
+  operation: "CREATE",
+  namespace: "shop",
+  object: {
+    metadata: { name: "web", annotations: { [PROFILE_ANNOTATION]: "web" } },
+    spec: { template: { spec: { containers: ["app", "proxy", "metrics"].map((name) => ({ name, image: "x", securityContext: { allowPrivilegeEscalation: false } })) } } },
+  },
+});
+
+function timed(label: string, each: (i: number) => void): void {
+  const samples: number[] = [];
+  for (let i = 0; i < REVIEWS; i++) {
+    const t = performance.now();
+    each(i);
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+  console.log(`${label}: p50 ${(at(0.5) * 1000).toFixed(0)} µs, p99 ${(at(0.99) * 1000).toFixed(0)} µs (${REVIEWS} reviews, ${NODES} node reports)`);
+}
+
+console.log(`admission bench: node ${process.version}`);
+const check = mutateProfiles(review("check"), gate.lookup);
+if (check?.outcome !== "mutated") throw new Error(`expected a mutation, got ${check?.outcome}`);
+timed("decision, compile memoized", (i) => mutateProfiles(review(`m${i}`), gate.lookup));
+timed("decision, fresh compile each time", (i) => {
+  put("shop", "web", `v${i + 2}`, profiles.get("shop/web")!.spec as object);
+  mutateProfiles(review(`c${i}`), gate.lookup);
+});
+
+const ca = createCertificateAuthority("bench-ca", 3_600_000);
+const serving = issueServingCertificate(ca, { dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] }, 3_600_000);
+const server = await WebhookServer.start({
+  host: "127.0.0.1",
+  port: 0,
+  certificate: serving,
+  handlers: { "/mutate-workloads": (r) => { const m = mutateProfiles(r, gate.lookup)!; return admissionResponse(r.uid, m.patch, m.warnings); } },
+  logger: createLogger("bench", "silent"),
+});
+const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: ca.cert });
+const post = (body: string) =>
+  new Promise<void>((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: server.port, path: "/mutate-workloads", method: "POST", agent, headers: { "Content-Type": "application/json" } }, (res) => {
+      res.resume();
+      res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+const samples: number[] = [];
+for (let i = 0; i < REVIEWS; i++) {
+  const body = JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: review(`h${i}`) });
+  const t = performance.now();
+  await post(body);
+  samples.push(performance.now() - t);
+}
+samples.sort((a, b) => a - b);
+console.log(`HTTPS round trip on loopback: p50 ${(samples[Math.floor(samples.length / 2)]! * 1000).toFixed(0)} µs, p99 ${(samples[Math.floor(samples.length * 0.99)]! * 1000).toFixed(0)} µs`);
+agent.destroy();
+await server.close();
