@@ -5,7 +5,7 @@ import type { SeccompProfile } from "../api/seccomp-profile.js";
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../kube/logger.js";
 import type { Manager } from "../kube/manager.js";
-import { objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
+import { namespaceOfKey, objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
 import { compileObject, summarize, type ObjectLookup } from "../profile/compile.js";
 import { dependentsOf } from "../profile/dependents.js";
 import type { agentMetrics } from "./agent-metrics.js";
@@ -83,6 +83,8 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
   const queue = manager.reconciler({
     name: "profiles",
     leaderOnly: false,
+    // One namespace's thousands of profiles do not hold up another's.
+    groupOf: namespaceOfKey,
     reconcile: async (key) => {
       const end = metrics.reconcileSeconds.startTimer();
       try {
@@ -162,7 +164,7 @@ export class ProfileInstaller {
       // Pinned files stay for the pods that use them; garbage collection removes them later.
       const removed = this.store.removeStable(namespace, name);
       if (!removed.ok) {
-        this.state.setFailed(key, { reason: `cannot remove the profile's file: ${describe(removed.error)}` });
+        this.state.setFailed(key, { reason: `cannot remove the profile's file: ${describe(removed.error)}`, write: true });
         throw new InstallError(removed.error);
       }
       this.state.remove(key);
@@ -181,7 +183,7 @@ export class ProfileInstaller {
     const { hash, json } = compiled.value.rendered;
     const result = this.store.install(namespace, name, hash, Buffer.from(json));
     if (!result.ok) {
-      this.state.setFailed(key, { hash, reason: describe(result.error) });
+      this.state.setFailed(key, { hash, reason: describe(result.error), write: true });
       this.options.onInstall?.("failed");
       throw new InstallError(result.error);
     }

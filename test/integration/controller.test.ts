@@ -203,7 +203,7 @@ describe("controller end to end", function () {
 
   it("removes the status of a node that no longer exists once its agent is silent, and keeps those of live nodes", async () => {
     const old = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    const report = { agentVersion: "0.1.0", heartbeatTime: old, profiles: {} };
+    const report = { agentVersion: "0.1.0", heartbeatTime: old, failures: [] };
     for (const name of ["gone-node", nodes[0]!]) {
       await client.apply({ ...NODE_STATUS_RESOURCE, name }, { apiVersion: API_VERSION, kind: "SeccompNodeStatus", metadata: { name }, status: report }, { fieldManager: "e2e-test", force: true });
     }

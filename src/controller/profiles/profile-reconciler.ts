@@ -7,7 +7,7 @@ import { PROFILE_RESOURCE } from "../../api/resources.js";
 import type { Informer } from "../../kube/informer.js";
 import type { Logger } from "../../kube/logger.js";
 import type { Manager } from "../../kube/manager.js";
-import { objectKey, splitKey } from "../../kube/objects.js";
+import { namespaceOfKey, objectKey, splitKey } from "../../kube/objects.js";
 import type { RestClient } from "../../kube/rest-client.js";
 import type { HandlerResult } from "../../kube/work-queue.js";
 import { compileObject, summarize } from "../../profile/compile.js";
@@ -21,6 +21,7 @@ import type { NodeLiveness } from "../nodes/node-liveness.js";
 import type { UsageIndex } from "../workloads/usage-index.js";
 import { workloadFindings } from "../workloads/workload-uses.js";
 import type { ReadinessIndex } from "./readiness-index.js";
+import { ProfileHashes } from "./profile-hashes.js";
 import { computeStatus } from "./status-computation.js";
 
 export interface ProfileReconcilerSetup {
@@ -43,10 +44,12 @@ export interface ProfileReconcilerSetup {
 export function setupProfileReconciler(manager: Manager, setup: ProfileReconcilerSetup): void {
   const profiles = manager.cache(PROFILES);
   const nodeStatuses = manager.cache(NODE_STATUSES);
+  const hashes = new ProfileHashes(profiles, setup.catalogueNamespace);
   const reconciler = new ProfileReconciler({
     client: manager.client,
     profiles,
     nodeStatuses,
+    hashes,
     usage: setup.usage,
     readiness: setup.readiness,
     events: setup.events,
@@ -56,10 +59,10 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
     logger: manager.logger,
   });
   const all = () => profiles.list().map(objectKey);
-  const queue = manager.reconciler({ name: "profiles", leaderOnly: true, reconcile: (key, signal) => reconciler.reconcile(key, signal), initialKeys: all });
+  const queue = manager.reconciler({ name: "profiles", leaderOnly: true, reconcile: (key, signal) => reconciler.reconcile(key, signal), initialKeys: all, groupOf: namespaceOfKey });
   manager.watch(profiles, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, profiles.list(), setup.catalogueNamespace).map(objectKey)]);
   // A heartbeat alone changes nothing a profile shows; only changed entries are requeued.
-  manager.watch(nodeStatuses, queue, ({ type, object, old }) => (type === "update" ? changedKeys(old!.status, object.status) : all()));
+  manager.watch(nodeStatuses, queue, ({ type, object, old }) => (type === "update" ? changedKeys(old!.status, object.status, (b) => hashes.inBucket(b)) : all()));
   manager.watchSignal(setup.usage.changed, queue, (keys) => keys);
   manager.watchSignal(setup.liveness.changed, queue, all);
 }
@@ -68,6 +71,8 @@ export interface ProfileReconcilerOptions {
   client: RestClient;
   profiles: Informer<SeccompProfile>;
   nodeStatuses: Informer<SeccompNodeStatus>;
+  /** Expected hashes of every profile, to read the nodes' digests. */
+  hashes: ProfileHashes;
   usage: UsageIndex;
   readiness: ReadinessIndex;
   events: EventRecorder;
@@ -97,6 +102,7 @@ export class ProfileReconciler {
     const target = { apiVersion: API_VERSION, kind: PROFILE_KIND, namespace, name, ...(object.metadata?.uid ? { uid: object.metadata.uid } : {}) };
     const compiled = compileObject(object, (ns, n) => this.o.profiles.get(`${ns}/${n}`), this.o.catalogueNamespace);
     const hash = compiled.ok ? compiled.value.rendered.hash : undefined;
+    this.o.hashes.remember(object, hash);
     const nodes = aggregate(
       key,
       hash,
@@ -105,8 +111,7 @@ export class ProfileReconciler {
         const seenAt = this.o.heartbeatSeenAt(node);
         return seenAt === undefined ? { node, report: n.status } : { node, report: n.status, seenAt };
       }),
-      Date.now(),
-      this.o.staleAfterMs,
+      { now: Date.now(), staleAfterMs: this.o.staleAfterMs, catalogueNamespace: this.o.catalogueNamespace, expect: this.o.hashes },
     );
     const users = this.o.usage.usersOf(namespace, name);
     const pods = this.o.usage.podsUsing(key);

@@ -67,6 +67,7 @@ export function setupWorkloadReconciler(manager: Manager, setup: { usage: UsageI
   const queue = manager.reconciler({
     name: "workloads",
     leaderOnly: true,
+    groupOf: (key) => parseWorkloadKey(key)?.namespace ?? "",
     reconcile: async (key, signal) => {
       await reconciler.reconcileKey(key, signal);
     },
