@@ -208,6 +208,9 @@ export class WorkQueue {
       } finally {
         this.done(key);
       }
+      // A handler that never waits on I/O would otherwise run key after key in microtasks,
+      // and health probes and watches would wait for the whole queue.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
