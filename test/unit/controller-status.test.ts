@@ -177,22 +177,46 @@ describe("controller: usage index", () => {
   it("maps pods to the profiles whose stable or pinned files they use", () => {
     const pod = (path: string) => ({ metadata: { name: "p" }, spec: { containers: [{ name: "c", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: path } } }] } });
     assert.deepEqual([...index.setPod("team/p", pod(`operator/team/web/${H1}.json`))], ["team/web"]);
-    assert.deepEqual(index.podsUsing("team/web"), ["team/p"]);
+    assert.deepEqual(index.holdersOf("team/web"), ["Pod/team/p"]);
     assert.deepEqual([...index.setPod("team/p", pod("operator/team/web.json"))], ["team/web"], "same profile, but its pinned hash is no longer in use");
     assert.deepEqual([...index.setPod("team/p", pod("profiles/other.json"))], ["team/web"]);
-    assert.deepEqual(index.podsUsing("team/web"), []);
+    assert.deepEqual(index.holdersOf("team/web"), []);
   });
 
   it("collects the pinned hashes that templates and pods still name, per profile", () => {
     const pinned = (hash: string) => `operator/team/web/${hash}.json`;
-    assert.deepEqual([...index.setPinned("Deployment/team/shop", [pinned(H1), "operator/team/web.json", "other/x.json"])], ["team/web"]);
-    assert.deepEqual([...index.setPinned("Deployment/team/shop", [pinned(H1)])], [], "nothing changed");
+    assert.deepEqual([...index.setPaths("Deployment/team/shop", [pinned(H1), "operator/team/web.json", "other/x.json"])], ["team/web"]);
+    assert.deepEqual([...index.setPaths("Deployment/team/shop", [pinned(H1)])], [], "nothing changed");
     const pod = { metadata: { name: "p" }, status: { phase: "Running" }, spec: { containers: [{ name: "c", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: pinned(H2) } } }] } };
     index.setPod("team/p2", pod);
-    assert.deepEqual(index.hashesInUse("team/web"), [H1, H2]);
+    assert.deepEqual(index.hashesInUse("team/web"), [H2, H1], "the newest first");
     index.setPod("team/p2", { ...pod, status: { phase: "Succeeded" } });
     assert.deepEqual(index.hashesInUse("team/web"), [H1], "a finished pod uses nothing");
-    assert.deepEqual([...index.setPinned("Deployment/team/shop", [])], ["team/web"]);
+    assert.deepEqual([...index.setPaths("Deployment/team/shop", [])], ["team/web"]);
     assert.deepEqual(index.hashesInUse("team/web"), []);
+  });
+
+  it("counts paths only from the profile's own namespace, or any namespace for the catalogue's, and templates at any replica count", () => {
+    const path = (ns: string, hash?: string) => (hash === undefined ? `operator/${ns}/web.json` : `operator/${ns}/web/${hash}.json`);
+    const running = (p: string) => ({ metadata: { name: "p" }, status: { phase: "Pending" }, spec: { containers: [{ name: "c", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: p } } }] } });
+    // Another tenant names 64 made-up hashes and the stable path of team/web.
+    index.setPaths("Deployment/evil/fake", Array.from({ length: 64 }, (_, i) => path("team", i.toString(16).padStart(64, "0"))));
+    index.setPod("evil/pending", running(path("team")));
+    index.setPaths("Deployment/team/shop", [path("team", H1)]);
+    assert.deepEqual(index.hashesInUse("team/web"), [H1]);
+    assert.deepEqual(index.holdersOf("team/web"), ["Deployment/team/shop"], "only the own namespace holds it");
+    index.setPod("evil/p", running(path("catalogue", H2)));
+    assert.deepEqual(index.hashesInUse("catalogue/web"), [H2], "the catalogue's profiles are for every namespace");
+    for (const holder of ["Deployment/evil/fake", "Deployment/team/shop"]) index.setPaths(holder, []);
+    for (const pod of ["evil/pending", "evil/p"]) index.setPod(pod, undefined);
+    assert.deepEqual([index.holdersOf("team/web"), index.holdersOf("catalogue/web")], [[], []]);
+  });
+
+  it("says when more hashes are in use than the status can list", () => {
+    const many = Array.from({ length: 70 }, (_, i) => i.toString(16).padStart(64, "0"));
+    const observation: ProfileObservation = { namespace: "t", name: "web", generation: 1, previous: undefined, compiled: { ok: true, hash: H2, findings: [] }, nodes: { installed: 1, total: 1, failing: [], waiting: [], stale: [] }, usedBy: [], hashesInUse: many, workloadFindings: [] };
+    const { status } = computeStatus(observation, new Date(now));
+    assert.equal(status.hashesInUse?.length, 64);
+    assert.match(status.findings?.[0]?.message ?? "", /70 hashes .* 6 are not/);
   });
 });

@@ -285,9 +285,7 @@ describe("dist/install.yaml and config/", function () {
 
     it("the agent's ClusterRole grants exactly what it needs", function () {
       assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-agent")), [
-        "core/events: create,patch",
         "core/pods: get,list,watch",
-        "events.k8s.io/events: create,patch",
         "seccomp.operator.dev/seccompnodestatuses: create,get,patch,update",
         "seccomp.operator.dev/seccompprofiles: get,list,watch",
       ]);

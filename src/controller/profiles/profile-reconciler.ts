@@ -114,9 +114,9 @@ export class ProfileReconciler {
       { now: Date.now(), staleAfterMs: this.o.staleAfterMs, catalogueNamespace: this.o.catalogueNamespace, expect: this.o.hashes },
     );
     const users = this.o.usage.usersOf(namespace, name);
-    const pods = this.o.usage.podsUsing(key);
+    const holders = this.o.usage.holdersOf(key).filter((h) => !users.some((u) => u.workload === h));
     const deleting = object.metadata?.deletionTimestamp !== undefined;
-    const blockedBy = [...users.map((u) => `${u.kind} ${u.namespace}/${u.name}`), ...pods.map((p) => `Pod ${p}`)];
+    const blockedBy = [...users.map((u) => `${u.kind} ${u.namespace}/${u.name}`), ...holders.map((h) => h.replace("/", " "))];
 
     const computed = computeStatus(
       {

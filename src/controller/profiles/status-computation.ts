@@ -35,6 +35,8 @@ export interface ComputedStatus {
 }
 
 const MAX_LISTED = 100;
+/** As many as the schema allows in status.hashesInUse. */
+const MAX_HASHES_IN_USE = 64;
 
 /** The status the API conventions ask for, computed from what the controller observed. Pure. */
 export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus {
@@ -78,14 +80,27 @@ export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus 
       failing: o.nodes.failing.slice(0, MAX_LISTED).map((f) => ({ node: f.node, reason: f.reason.slice(0, 4096) })),
       stale: o.nodes.stale.slice(0, MAX_LISTED),
     },
-    hashesInUse: o.hashesInUse.slice(0, 64),
+    hashesInUse: o.hashesInUse.slice(0, MAX_HASHES_IN_USE),
     usedBy: o.usedBy.slice(0, 256).map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers.slice(0, 64) })),
-    findings: [...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings].slice(0, 256),
+    findings: [...hashesLeftOut(o.hashesInUse.length), ...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings].slice(0, 256),
   };
   // The last valid hash stays visible while an update is invalid: it is what nodes still run.
   const hash = o.compiled.ok ? o.compiled.hash : o.previous?.hash;
   if (hash !== undefined) status.hash = hash;
   return { status, ready: ready.status === "True" };
+}
+
+/** Said, never silent: nodes keep only the hashes listed, so pods of the others may fail to start on new nodes or after garbage collection. */
+function hashesLeftOut(inUse: number): Finding[] {
+  if (inUse <= MAX_HASHES_IN_USE) return [];
+  return [
+    {
+      rule: "hashes-in-use-truncated",
+      severity: "warning",
+      message: `${inUse} hashes of this profile are named by pods and templates; only the ${MAX_HASHES_IN_USE} most used and newest are listed in status.hashesInUse and kept on nodes, ${inUse - MAX_HASHES_IN_USE} are not`,
+      hint: "roll the workloads that pin old hashes onto the current one, or delete old ReplicaSets",
+    },
+  ];
 }
 
 function installedCondition(nodes: Aggregate): ConditionInput {
