@@ -176,6 +176,10 @@ describe("controller end to end", function () {
       { timeoutMs: 30_000 },
     );
     await client.mergePatch({ ...DEPLOYMENTS, namespace: ns, name: "shop" }, { spec: { replicas: 0 } });
+    // The old ReplicaSet, kept for a rollback, still names the pinned file: it holds the profile.
+    await eventually(async () => assert.match(condition(await profile("shop"), "Ready")?.message ?? "", new RegExp(`ReplicaSet ${ns}/shop-`)), { timeoutMs: 60_000 });
+    const replicaSets = { group: "apps", version: "v1", plural: "replicasets", namespace: ns };
+    for (const rs of (await client.list(replicaSets)).items) await client.delete({ ...replicaSets, name: rs.metadata!.name! });
     await eventually(async () => assert.equal(await client.find({ ...PROFILE_RESOURCE, namespace: ns, name: "shop" }), undefined), { timeoutMs: 90_000 });
     await eventually(() => agents.forEach((a) => assert.equal(existsSync(stableFile(a, ns, "shop")), false)), { timeoutMs: 30_000 });
   });
