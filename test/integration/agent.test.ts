@@ -121,6 +121,30 @@ describe("node agent", function () {
     agents.forEach((a) => assert.equal(readIfExists(pinnedFile(a, ns(), "app", v3.hash)), v3.json));
   });
 
+  it("collects unused pinned files on schedule while pods of the node are deleted every 300 ms", async () => {
+    const v1 = renderSpec(spec("read"));
+    await apply(ns(), "churn", spec("read"));
+    await eventually(() => assert.ok(existsSync(pinnedFile(agents[0]!, ns(), "churn", v1.hash))), { timeoutMs: 20_000 });
+    await client.create({ group: "", version: "v1", plural: "serviceaccounts", namespace: ns() }, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const name = `churn-${i}`;
+        await client.create({ ...POD_RESOURCE, namespace: ns() }, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: ns() }, spec: { nodeName: nodes[0], containers: [{ name: "c", image: "busybox" }] } } as never);
+        await client.delete({ ...POD_RESOURCE, namespace: ns(), name }, { gracePeriodSeconds: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    try {
+      await apply(ns(), "churn", spec("read", "write"));
+      // Grace 2 s, interval 0.5 s: gone within seconds although a pod goes every 300 ms.
+      await eventually(() => assert.equal(existsSync(pinnedFile(agents[0]!, ns(), "churn", v1.hash)), false), { timeoutMs: 15_000 });
+    } finally {
+      churning = false;
+      await churn;
+    }
+  });
+
   it("removes the stable file on every node when the profile is deleted, and drops it from the status", async () => {
     await apply(ns(), "gone", spec("read"));
     await eventually(() => agents.forEach((a) => assert.ok(existsSync(stableFile(a, ns(), "gone")))), { timeoutMs: 20_000 });
