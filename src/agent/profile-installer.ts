@@ -1,12 +1,15 @@
 // Installs SeccompProfiles in this node's kubelet seccomp folder, on every agent.
 // setupProfileInstaller says when a profile is queued; ProfileInstaller what a reconcile does.
-import { PROFILE_RESOURCE } from "../api/resources.js";
+import type { SeccompProfileRevision } from "../api/profile-revision.js";
+import { PROFILE_RESOURCE, REVISION_RESOURCE } from "../api/resources.js";
 import type { SeccompProfile } from "../api/seccomp-profile.js";
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../kube/logger.js";
 import type { Manager } from "../kube/manager.js";
 import { namespaceOfKey, objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
-import { compileObject, summarize, type ObjectLookup } from "../profile/compile.js";
+import { isNotFound } from "../kube/api-error.js";
+import { compileObject, compileProfile, summarize, type ObjectLookup } from "../profile/compile.js";
+import { loadProfiles } from "../profile/load.js";
 import { dependentsOf } from "../profile/dependents.js";
 import type { agentMetrics } from "./agent-metrics.js";
 import type { ProfileFileStore, StoreError } from "./file-store.js";
@@ -68,6 +71,14 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
   const all = () => caches.flatMap((i) => i.list());
   const installer = new ProfileInstaller(store, state, {
     catalogueNamespace: scope.catalogueNamespace,
+    fetchRevision: async (namespace, hash) => {
+      try {
+        return (await manager.client.get<SeccompProfileRevision>({ ...REVISION_RESOURCE, namespace, name: hash })).spec.content;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
     lookup,
     logger,
     onInstall: (result) => metrics.installs.inc({ result }),
@@ -89,6 +100,7 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
       const end = metrics.reconcileSeconds.startTimer();
       try {
         installer.reconcile(key);
+        await installer.installPinnedInUse(key);
       } finally {
         end();
       }
@@ -131,6 +143,8 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
 
 export interface InstallerOptions {
   catalogueNamespace: string;
+  /** The rendered bytes of a hash of the namespace's profiles (its SeccompProfileRevision); undefined when there is none. */
+  fetchRevision?: (namespace: string, hash: string) => Promise<string | undefined>;
   /** The cached SeccompProfile objects, by namespace and name. */
   lookup: ObjectLookup;
   logger: Logger;
@@ -191,6 +205,37 @@ export class ProfileInstaller {
     this.state.setInstalled(key, hash);
     this.options.onInstall?.(result.value.changed ? "written" : "unchanged");
   }
+
+  /**
+   * Installs the older hashes the controller lists in status.hashesInUse that this node lacks
+   * (it joined after they were current), from their revisions. A missing or wrong revision is
+   * logged and skipped: it cannot be fixed here, and the current file is in place.
+   */
+  async installPinnedInUse(key: string): Promise<void> {
+    const { namespace = "", name } = splitKey(key);
+    const object = this.options.lookup(namespace, name);
+    const fetch = this.options.fetchRevision;
+    if (object === undefined || fetch === undefined) return;
+    for (const hash of object.status?.hashesInUse ?? []) {
+      if (hash === this.state.installed.get(key) || this.store.hasPinned(namespace, name, hash)) continue;
+      const content = await fetch(namespace, hash);
+      if (content === undefined || !isRendered(content)) {
+        this.options.logger.warn("a hash in use has no usable revision, not installed", { key, hash, found: content !== undefined });
+        continue;
+      }
+      const result = this.store.installPinned(namespace, name, hash, Buffer.from(content));
+      if (!result.ok) throw new InstallError(result.error);
+      this.options.logger.info("older profile version installed for the workloads that pin it", { key, hash });
+    }
+  }
+}
+
+/** Whether `content` is exactly what the engine renders for the profile it holds: a revision can carry nothing else. */
+function isRendered(content: string): boolean {
+  const loaded = loadProfiles(content);
+  if (loaded.length !== 1 || loaded[0]!.spec === undefined) return false;
+  const compiled = compileProfile({ namespace: "", name: "revision", spec: loaded[0]!.spec }, () => undefined, "", { lint: false });
+  return compiled.ok && compiled.value.rendered.json === content;
 }
 
 function describe(error: StoreError): string {

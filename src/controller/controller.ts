@@ -11,6 +11,7 @@ import { PROFILES } from "./controller-caches.js";
 import { EventRecorder } from "./event-recorder.js";
 import { setupNodeLiveness } from "./nodes/node-liveness.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
+import { setupProfileRevisions } from "./profiles/profile-revisions.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
 import { setupUsageIndex } from "./workloads/usage-index.js";
 import { setupWorkloadReconciler } from "./workloads/workload-reconciler.js";
@@ -70,7 +71,8 @@ export function createController(options: ControllerOptions): Manager {
   const usage = setupUsageIndex(manager, catalogueNamespace);
   const liveness = setupNodeLiveness(manager, { staleAfterMs });
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
-  setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, readiness, liveness, events });
+  const revisions = setupProfileRevisions(manager);
+  setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, readiness, liveness, events, revisions });
   setupWorkloadReconciler(manager, { usage, readiness, events });
 
   new Gauge({

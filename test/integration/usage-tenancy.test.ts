@@ -7,7 +7,7 @@ import type { ProfileStatus } from "../../src/api/profile-status.js";
 import type { KubeObject } from "../../src/kube/objects.js";
 import { RestClient } from "../../src/kube/rest-client.js";
 import { renderSpec } from "../render-spec.js";
-import { pinnedFile, startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
+import { pinnedFile, readIfExists, startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
 import { createNamespace } from "../harness/namespaces.js";
@@ -90,5 +90,31 @@ describe("usage that only the right namespace can influence", function () {
 
     await client.delete({ ...DEPLOYMENTS, namespace: team, name: "shop" });
     await eventually(async () => assert.equal(await client.find({ ...PROFILE_RESOURCE, namespace: team, name: "web" }), undefined), { timeoutMs: 60_000 });
+  });
+
+  it("gives a node that joins every hash still in use, not only the current one", async () => {
+    const v1 = renderSpec(spec("read", "pread64"));
+    const v2 = renderSpec(spec("read", "pread64", "write"));
+    const name = "api";
+    await client.apply({ ...PROFILE_RESOURCE, namespace: team, name }, { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name, namespace: team }, spec: spec("read", "pread64") }, { fieldManager: "usage-test", force: true });
+    const get = () => client.get<KubeObject & { status?: ProfileStatus }>({ ...PROFILE_RESOURCE, namespace: team, name });
+    await eventually(async () => assert.equal((await get()).status?.hash, v1.hash));
+    await client.create({ ...DEPLOYMENTS, namespace: team }, deployment(team, "old", [`operator/${team}/${name}/${v1.hash}.json`]) as KubeObject);
+    await client.apply({ ...PROFILE_RESOURCE, namespace: team, name }, { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name, namespace: team }, spec: spec("read", "pread64", "write") }, { fieldManager: "usage-test", force: true });
+    await eventually(async () => {
+      const status = (await get()).status;
+      assert.equal(status?.hash, v2.hash);
+      assert.deepEqual(status?.hashesInUse, [v1.hash]);
+    });
+    const joined = await startAgent(cp(), { nodeName: "usage-node-joined" });
+    try {
+      await eventually(() => {
+        assert.equal(readIfExists(pinnedFile(joined, team, name, v2.hash)), v2.json, "the current hash");
+        assert.equal(readIfExists(pinnedFile(joined, team, name, v1.hash)), v1.json, "the hash the template pins");
+      }, { timeoutMs: 30_000 });
+    } finally {
+      await joined.process.stop();
+      await client.delete({ ...NODE_STATUS_RESOURCE, name: "usage-node-joined" }).catch(() => undefined);
+    }
   });
 });

@@ -131,6 +131,7 @@ describe("dist/install.yaml and config/", function () {
         "ClusterRoleBinding seccomp-operator-agent",
         "ClusterRoleBinding seccomp-operator-controller",
         "CustomResourceDefinition seccompnodestatuses.seccomp.operator.dev",
+        "CustomResourceDefinition seccompprofilerevisions.seccomp.operator.dev",
         "CustomResourceDefinition seccompprofiles.seccomp.operator.dev",
         "DaemonSet seccomp-operator-system/seccomp-operator-agent",
         "Deployment seccomp-operator-system/seccomp-operator-controller",
@@ -268,6 +269,7 @@ describe("dist/install.yaml and config/", function () {
         "core/pods: get,list,watch",
         "events.k8s.io/events: create,patch",
         "seccomp.operator.dev/seccompnodestatuses: delete,get,list,watch",
+        "seccomp.operator.dev/seccompprofilerevisions: create,delete,get,list,watch",
         "seccomp.operator.dev/seccompprofiles/finalizers: update",
         "seccomp.operator.dev/seccompprofiles/status: get,patch,update",
         "seccomp.operator.dev/seccompprofiles: get,list,patch,update,watch",
@@ -287,6 +289,7 @@ describe("dist/install.yaml and config/", function () {
       assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-agent")), [
         "core/pods: get,list,watch",
         "seccomp.operator.dev/seccompnodestatuses: create,get,patch,update",
+        "seccomp.operator.dev/seccompprofilerevisions: get",
         "seccomp.operator.dev/seccompprofiles: get,list,watch",
       ]);
     });

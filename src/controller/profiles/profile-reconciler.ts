@@ -22,10 +22,12 @@ import type { UsageIndex } from "../workloads/usage-index.js";
 import { workloadFindings } from "../workloads/workload-uses.js";
 import type { ReadinessIndex } from "./readiness-index.js";
 import { ProfileHashes } from "./profile-hashes.js";
+import type { ProfileRevisions } from "./profile-revisions.js";
 import { computeStatus } from "./status-computation.js";
 
 export interface ProfileReconcilerSetup {
   catalogueNamespace: string;
+  revisions: ProfileRevisions;
   staleAfterMs: number;
   usage: UsageIndex;
   readiness: ReadinessIndex;
@@ -50,6 +52,7 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
     profiles,
     nodeStatuses,
     hashes,
+    revisions: setup.revisions,
     usage: setup.usage,
     readiness: setup.readiness,
     events: setup.events,
@@ -73,6 +76,7 @@ export interface ProfileReconcilerOptions {
   nodeStatuses: Informer<SeccompNodeStatus>;
   /** Expected hashes of every profile, to read the nodes' digests. */
   hashes: ProfileHashes;
+  revisions: ProfileRevisions;
   usage: UsageIndex;
   readiness: ReadinessIndex;
   events: EventRecorder;
@@ -103,6 +107,8 @@ export class ProfileReconciler {
     const compiled = compileObject(object, (ns, n) => this.o.profiles.get(`${ns}/${n}`), this.o.catalogueNamespace);
     const hash = compiled.ok ? compiled.value.rendered.hash : undefined;
     this.o.hashes.remember(object, hash);
+    // Kept before any workload can pin the hash: a node that joins later installs it from there.
+    if (compiled.ok) await this.o.revisions.ensure(namespace, hash!, compiled.value.rendered.json, signal);
     const nodes = aggregate(
       key,
       hash,
