@@ -10,7 +10,7 @@ import { namespaceOfKey, objectKey, splitKey, withoutManagedFields } from "../ku
 import { isNotFound } from "../kube/api-error.js";
 import { compileObject, compileProfile, summarize, type ObjectLookup } from "../profile/compile.js";
 import { loadProfiles } from "../profile/load.js";
-import { dependentsOf } from "../profile/dependents.js";
+import { BaseNameIndex, dependentsOf } from "../profile/dependents.js";
 import type { agentMetrics } from "./agent-metrics.js";
 import type { ProfileFileStore, StoreError } from "./file-store.js";
 import type { NodeState } from "./node-state.js";
@@ -121,7 +121,9 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
       return [...keys, ...all().map(objectKey)];
     },
   });
-  for (const cache of caches) manager.watch(cache, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, all(), scope.catalogueNamespace).map(objectKey)]);
+  const bases = new BaseNameIndex<SeccompProfile>();
+  for (const cache of caches) cache.addHandler({ onAdd: (p) => bases.update(undefined, p), onUpdate: (o, p) => bases.update(o, p), onDelete: (p) => bases.update(p, undefined) });
+  for (const cache of caches) manager.watch(cache, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, (name) => bases.naming(name), scope.catalogueNamespace).map(objectKey)]);
 
   let ready = false;
   manager.add({

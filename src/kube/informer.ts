@@ -193,12 +193,14 @@ export class Informer<T extends KubeObject> {
       limit: this.options.pageSize ?? 500,
       ...(fromCache ? { resourceVersion: "0" } : {}),
       signal: this.stopController.signal,
+      // Each page shrinks as it arrives, before the next is read.
+      transform: (obj) => this.shrink(obj),
     });
     this.counters.lists++;
     this.touch();
     this.backoff.reset();
     const fresh = new Map<string, T>();
-    for (const obj of list.items) fresh.set(objectKey(obj), this.shrink(obj));
+    for (const obj of list.items) fresh.set(objectKey(obj), obj);
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
         this.cache.delete(key);

@@ -128,26 +128,31 @@ export class RestClient {
    * Every page of a collection, as one list from one consistent snapshot
    * (whose resourceVersion is the list's). If the snapshot is compacted away
    * between pages (410), the collection is read again in one request.
+   * `transform` is applied to each page's items as the page arrives, so only
+   * one page is ever held whole.
    */
-  async listAll<T extends KubeObject>(ref: ResourceRef, options: ListOptions = {}): Promise<ObjectList<T>> {
+  async listAll<T extends KubeObject>(ref: ResourceRef, options: ListOptions & { transform?: (item: T) => T } = {}): Promise<ObjectList<T>> {
+    const { transform, ...listOptions } = options;
+    const shrink = (page: T[]) => (transform === undefined ? page : page.map(transform));
     const items: T[] = [];
-    let page = await this.list<T>(ref, { ...options, limit: options.limit ?? 500, continue: undefined });
-    items.push(...page.items);
+    let page = await this.list<T>(ref, { ...listOptions, limit: listOptions.limit ?? 500, continue: undefined });
+    for (const item of shrink(page.items)) items.push(item);
     while (page.metadata.continue) {
       try {
         // A continuation carries its snapshot; a resourceVersion with it is refused.
         page = await this.list<T>(ref, {
-          ...options,
-          limit: options.limit ?? 500,
+          ...listOptions,
+          limit: listOptions.limit ?? 500,
           continue: page.metadata.continue,
           resourceVersion: undefined,
           resourceVersionMatch: undefined,
         });
       } catch (err) {
         if (!isGone(err)) throw err;
-        return this.list<T>(ref, { ...options, limit: undefined, continue: undefined });
+        const whole = await this.list<T>(ref, { ...listOptions, limit: undefined, continue: undefined });
+        return { ...whole, items: shrink(whole.items) };
       }
-      items.push(...page.items);
+      for (const item of shrink(page.items)) items.push(item);
     }
     return { apiVersion: page.apiVersion, kind: page.kind, metadata: { resourceVersion: page.metadata.resourceVersion }, items };
   }

@@ -11,7 +11,7 @@ import { namespaceOfKey, objectKey, splitKey } from "../../kube/objects.js";
 import type { RestClient } from "../../kube/rest-client.js";
 import type { HandlerResult } from "../../kube/work-queue.js";
 import { compileObject, summarize } from "../../profile/compile.js";
-import { dependentsOf } from "../../profile/dependents.js";
+import { BaseNameIndex, dependentsOf } from "../../profile/dependents.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import { NODE_STATUSES, PROFILES } from "../controller-caches.js";
 import type { SeccompNodeStatus } from "../../api/node-status.js";
@@ -63,7 +63,9 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
   });
   const all = () => profiles.list().map(objectKey);
   const queue = manager.reconciler({ name: "profiles", leaderOnly: true, reconcile: (key, signal) => reconciler.reconcile(key, signal), initialKeys: all, groupOf: namespaceOfKey });
-  manager.watch(profiles, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, profiles.list(), setup.catalogueNamespace).map(objectKey)]);
+  const bases = new BaseNameIndex<SeccompProfile>();
+  profiles.addHandler({ onAdd: (p) => bases.update(undefined, p), onUpdate: (o, p) => bases.update(o, p), onDelete: (p) => bases.update(p, undefined) });
+  manager.watch(profiles, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, (name) => bases.naming(name), setup.catalogueNamespace).map(objectKey)]);
   // A heartbeat alone changes nothing a profile shows; only changed entries are requeued.
   manager.watch(nodeStatuses, queue, ({ type, object, old }) => (type === "update" ? changedKeys(old!.status, object.status, (b) => hashes.inBucket(b)) : all()));
   manager.watchSignal(setup.usage.changed, queue, (keys) => keys);
