@@ -1,26 +1,80 @@
-// What the operator reads of a pod: the seccomp fields of the pod and its containers.
+// What the operator reads of a pod: the seccomp fields of the pod and its containers, and the
+// states of containers that failed, to tell when a profile stopped one from running.
 import type { KubeObject } from "../kube/objects.js";
 
 interface SecurityContextHolder {
   name?: string;
-  securityContext?: { seccompProfile?: unknown };
+  securityContext?: { seccompProfile?: unknown; allowPrivilegeEscalation?: boolean; privileged?: boolean };
 }
 
-/** A pod reduced to its identity (an informer transform: the caches hold only this), its phase and the seccomp profiles it refers to. */
+interface ContainerStateShape {
+  waiting?: { reason?: string; message?: string };
+  terminated?: { reason?: string; message?: string; exitCode?: number; signal?: number };
+}
+
+export interface ContainerStatusShape {
+  name?: string;
+  containerID?: string;
+  restartCount?: number;
+  state?: ContainerStateShape;
+  lastState?: ContainerStateShape;
+}
+
+/** Runtime messages can be long (a whole OCI error chain); the start is what names the cause. */
+const MESSAGE_LIMIT = 1024;
+
+/** Waiting reasons of a container that is on its way up, or was never started: nothing to tell. */
+const ROUTINE_WAITING = new Set(["ContainerCreating", "PodInitializing"]);
+
+function reducedState(state: ContainerStateShape | undefined): ContainerStateShape | undefined {
+  const waiting = state?.waiting;
+  const terminated = state?.terminated;
+  if (terminated !== undefined && terminated.exitCode !== 0) {
+    return { terminated: { reason: terminated.reason, message: terminated.message?.slice(0, MESSAGE_LIMIT), exitCode: terminated.exitCode, signal: terminated.signal } };
+  }
+  if (waiting?.reason !== undefined && !ROUTINE_WAITING.has(waiting.reason)) {
+    return { waiting: { reason: waiting.reason, message: waiting.message?.slice(0, MESSAGE_LIMIT) } };
+  }
+  return undefined;
+}
+
+/** Only the statuses of containers that failed, waiting or terminated with an error, are kept. */
+function troubledStatuses(statuses: ContainerStatusShape[] | undefined): ContainerStatusShape[] | undefined {
+  const out: ContainerStatusShape[] = [];
+  for (const cs of statuses ?? []) {
+    const state = reducedState(cs.state);
+    const lastState = reducedState(cs.lastState);
+    if (state === undefined && lastState === undefined) continue;
+    out.push({ name: cs.name, restartCount: cs.restartCount, ...(state ? { state } : {}), ...(lastState ? { lastState } : {}) });
+  }
+  return out.length === 0 ? undefined : out;
+}
+
+/**
+ * A pod reduced to its identity (an informer transform: the caches hold only this), its node
+ * and phase, the seccomp profiles it refers to with what decides how the runtime loads them
+ * (privileged, allowPrivilegeEscalation), and its failed containers' states.
+ */
 export function podSeccompShape(pod: KubeObject): KubeObject {
   const spec = (pod.spec ?? {}) as SecurityContextHolder & {
+    nodeName?: string;
     containers?: SecurityContextHolder[];
     initContainers?: SecurityContextHolder[];
     ephemeralContainers?: SecurityContextHolder[];
   };
-  const keep = (c: SecurityContextHolder) => ({ name: c.name, securityContext: { seccompProfile: c.securityContext?.seccompProfile } });
+  const keep = (c: SecurityContextHolder) => {
+    const sc = c.securityContext;
+    return { name: c.name, securityContext: { seccompProfile: sc?.seccompProfile, allowPrivilegeEscalation: sc?.allowPrivilegeEscalation, privileged: sc?.privileged } };
+  };
   const meta = pod.metadata ?? {};
+  const status = (pod.status ?? {}) as { phase?: string; containerStatuses?: ContainerStatusShape[]; initContainerStatuses?: ContainerStatusShape[] };
   return {
     apiVersion: pod.apiVersion,
     kind: pod.kind,
     metadata: { name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
-    status: { phase: (pod.status as { phase?: string } | undefined)?.phase },
+    status: { phase: status.phase, containerStatuses: troubledStatuses(status.containerStatuses), initContainerStatuses: troubledStatuses(status.initContainerStatuses) },
     spec: {
+      nodeName: spec.nodeName,
       securityContext: { seccompProfile: spec.securityContext?.seccompProfile },
       containers: (spec.containers ?? []).map(keep),
       initContainers: (spec.initContainers ?? []).map(keep),

@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 2,
   /** An input could not be read. */
   input: 3,
+  /** A program the command runs (strace, runc, tar) is missing or may not run here. */
+  tool: 4,
 } as const;
 
 export class UsageError extends Error {

@@ -15,3 +15,10 @@ export function parseSeconds(value: string, flag: string, min = 0): number {
   if (!Number.isFinite(seconds) || seconds < min) throw new UsageError(`${flag} must be a number of seconds of at least ${min}, not ${JSON.stringify(value)}`);
   return seconds;
 }
+
+/** `--flag=true` or `--flag=false`; undefined when not given. */
+export function parseBoolean(value: string | undefined, flag: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === "true" || value === "false") return value === "true";
+  throw new UsageError(`${flag} must be true or false, not ${JSON.stringify(value)}`);
+}

@@ -16,10 +16,17 @@ if (command === "agent") {
 } else if (command === "controller") {
   const { controllerCommand } = await import("./controller-command.js");
   process.exit(await daemon(() => controllerCommand(rest, stdout)));
+} else if (command === "record") {
+  const { recordCommand } = await import("./record-command.js");
+  process.exitCode = await daemon(() => recordCommand(rest, { stdout, stderr, stdin: readStdin }));
+} else if (command === "verify") {
+  const { verifyCommand } = await import("./verify-command.js");
+  process.exitCode = await daemon(() => verifyCommand(rest, { stdout, stderr, stdin: readStdin }));
 } else {
   process.exitCode = run(process.argv.slice(2), { stdout, stderr, stdin: readStdin });
 }
 
+/** Runs an asynchronous command; a usage error exits 2 with a pointer to its help. */
 async function daemon(start: () => Promise<number>): Promise<number> {
   try {
     return await start();

@@ -23,10 +23,15 @@ export function reportOf(profile: SourcedProfile, diagnostics: Diagnostic[], has
 
 /** `file#doc (ns/name): path: severity: message [rule] (hint)`, one line per finding. */
 export function formatReport(report: ProfileReport): string[] {
-  const who = report.name === undefined ? "" : ` (${report.namespace === undefined ? "" : `${report.namespace}/`}${report.name})`;
-  const where = `${report.file}#${report.document}${who}`;
+  const where = sourceOf(report);
   return report.diagnostics.map((d) => {
     const hint = d.hint === undefined ? "" : ` (${d.hint})`;
     return `${where}: ${d.path === "" ? "" : `${d.path}: `}${d.severity}: ${d.message} [${d.rule}]${hint}`;
   });
+}
+
+/** `file#doc (ns/name)`: where a profile came from, as every message names it. */
+export function sourceOf(report: Pick<ProfileReport, "file" | "document" | "name" | "namespace">): string {
+  const who = report.name === undefined ? "" : ` (${report.namespace === undefined ? "" : `${report.namespace}/`}${report.name})`;
+  return `${report.file}#${report.document}${who}`;
 }

@@ -3,6 +3,8 @@ import { SEVERITIES, type Severity } from "../api/profile-status.js";
 import { type ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { dockerArchToken } from "../profile/architectures.js";
 import { convertCommand, lintCommand, renderCommand, validateCommand, type CommonOptions, type Io } from "./commands.js";
+import { diffCommand } from "./diff-command.js";
+import { mergeCommand } from "./merge-command.js";
 import { operatorVersion } from "../version.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { COMMAND_HELP, MAIN_HELP } from "./help.js";
@@ -23,6 +25,8 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   lint: ["output", "capability", "architecture", "catalogue-namespace", "fail-on", "help"],
   render: ["output", "capability", "architecture", "catalogue-namespace", "name", "help"],
   convert: ["output", "capability", "architecture", "catalogue-namespace", "name", "namespace", "help"],
+  merge: ["output", "capability", "architecture", "catalogue-namespace", "name", "namespace", "help"],
+  diff: ["output", "capability", "architecture", "catalogue-namespace", "name", "help"],
 };
 
 /** Runs one command line; returns the exit code. */
@@ -65,11 +69,13 @@ export function run(argv: readonly string[], io: Io): number {
       }
       case "render":
         return renderCommand(values.name === undefined ? common : { ...common, name: values.name }, io);
+      case "diff":
+        return diffCommand(values.name === undefined ? common : { ...common, name: values.name }, io);
       default: {
         const extra: { name?: string; namespace?: string } = {};
         if (values.name !== undefined) extra.name = values.name;
         if (values.namespace !== undefined) extra.namespace = values.namespace;
-        return convertCommand({ ...common, ...extra }, io);
+        return command === "merge" ? mergeCommand({ ...common, ...extra }, io) : convertCommand({ ...common, ...extra }, io);
       }
     }
   } catch (error) {

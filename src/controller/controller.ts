@@ -13,6 +13,7 @@ import { setupNodeLiveness } from "./nodes/node-liveness.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
 import { setupProfileRevisions } from "./profiles/profile-revisions.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
+import { setupStartFailureIndex } from "./profiles/start-failure-index.js";
 import { setupUsageIndex } from "./workloads/usage-index.js";
 import { setupWorkloadReconciler } from "./workloads/workload-reconciler.js";
 
@@ -72,7 +73,8 @@ export function createController(options: ControllerOptions): Manager {
   const liveness = setupNodeLiveness(manager, { staleAfterMs });
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
   const revisions = setupProfileRevisions(manager);
-  setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, readiness, liveness, events, revisions });
+  const startFailures = setupStartFailureIndex(manager, catalogueNamespace);
+  setupProfileReconciler(manager, { catalogueNamespace, staleAfterMs, usage, startFailures, readiness, liveness, events, revisions });
   setupWorkloadReconciler(manager, { usage, readiness, events });
 
   new Gauge({

@@ -9,7 +9,7 @@ import { hasErrors, type Diagnostic } from "./diagnostics.js";
 import { lintSpec } from "./lint.js";
 import { checkSpec } from "./load.js";
 import { renderProfile, type RenderedProfile } from "./render.js";
-import { resolveSpec, type BaseLookup } from "./resolve.js";
+import { resolveSpec, type BaseLookup, type ResolvedSpec } from "./resolve.js";
 import { checkSemantics } from "./semantic-check.js";
 import { err, ok, type Result } from "./result.js";
 
@@ -20,6 +20,8 @@ export type ProfileEntry = { namespace: string; name: string } & ({ spec: Profil
 export type ProfileLookup = (namespace: string, name: string) => ProfileEntry | undefined;
 
 export interface Compiled {
+  /** The profile with its bases flattened in, as rendered. */
+  spec: ResolvedSpec;
   rendered: RenderedProfile;
   /** The profile and its bases, most derived first, as `namespace/name`. */
   chain: string[];
@@ -57,7 +59,7 @@ export function compileProfile(
   const semantic = resolved.value.chain.length > 1 ? checkSemantics(resolved.value.spec) : [];
   if (hasErrors(semantic)) return err(semantic.filter((d) => d.severity === "error"));
   const findings = [...semantic, ...(options.lint === false ? [] : lintSpec(resolved.value.spec))];
-  return ok({ rendered: renderProfile(resolved.value.spec), chain: resolved.value.chain, findings });
+  return ok({ spec: resolved.value.spec, rendered: renderProfile(resolved.value.spec), chain: resolved.value.chain, findings });
 }
 
 /** Diagnostics one profile's compile reports at most, errors first; a last one counts the rest. */

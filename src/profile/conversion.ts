@@ -1,7 +1,7 @@
 import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import type { Diagnostic } from "./diagnostics.js";
 
-export type SourceFormat = "SeccompProfile" | "oci" | "docker" | "security-profiles-operator";
+export type SourceFormat = "SeccompProfile" | "oci" | "docker" | "containers-common" | "security-profiles-operator";
 
 /** A source document brought to the shape of our spec, not yet checked. */
 export interface Conversion {

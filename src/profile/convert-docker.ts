@@ -2,9 +2,11 @@ import { type ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { DEFAULT_ARCHITECTURES, dockerArchToken, resolveArchMap, type DockerArchMapEntry } from "./architectures.js";
 import { DEFAULT_CAPABILITIES, DEFAULT_NATIVE_ARCHITECTURES, isRecord, type Conversion, type ConvertOptions } from "./conversion.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { resolveErrno } from "./errno-names.js";
+import { shadowedByEarlierRules } from "./first-rule-wins.js";
 
-const TOP_LEVEL_KEYS = new Set(["defaultAction", "defaultErrnoRet", "architectures", "archMap", "syscalls", "flags", "listenerPath", "listenerMetadata"]);
-const RULE_KEYS = new Set(["names", "name", "action", "errnoRet", "args", "comment", "includes", "excludes"]);
+const TOP_LEVEL_KEYS = new Set(["defaultAction", "defaultErrnoRet", "defaultErrno", "architectures", "archMap", "syscalls", "flags", "listenerPath", "listenerMetadata"]);
+const RULE_KEYS = new Set(["names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes"]);
 const CONDITION_KEYS = new Set(["caps", "arches", "minKernel"]);
 const DOCKER_ONLY_KEYS = ["archMap", "name", "comment", "includes", "excludes"];
 
@@ -24,9 +26,13 @@ export function fromDockerProfile(raw: Record<string, unknown>, options: Convert
       diagnostics.push(diagnostic("error", "unknown-field", key, `unknown field ${JSON.stringify(key)} in a seccomp profile`));
     }
   }
-  for (const key of ["defaultAction", "defaultErrnoRet", "architectures", "flags"]) {
+  for (const key of ["defaultAction", "architectures", "flags"]) {
     if (raw[key] !== undefined && raw[key] !== null) candidate[key] = raw[key];
   }
+  const defaultErrnoRet = resolveErrno(raw.defaultErrnoRet, raw.defaultErrno, { number: "defaultErrnoRet", name: "defaultErrno" }, diagnostics);
+  if (defaultErrnoRet !== undefined && defaultErrnoRet !== null) candidate.defaultErrnoRet = defaultErrnoRet;
+  // containers-common (podman, CRI-O, Buildah) names errnos besides or instead of numbering them.
+  let named = raw.defaultErrno !== undefined;
   for (const key of ["listenerPath", "listenerMetadata"]) {
     if (raw[key] !== undefined && raw[key] !== "") {
       diagnostics.push(
@@ -75,6 +81,8 @@ export function fromDockerProfile(raw: Record<string, unknown>, options: Convert
   // Our rule k came from source rule origin[k]; fromName marks rules written with the old `name`.
   const origin: number[] = [];
   const fromName = new Set<number>();
+  // Rules that Docker applies only to some containers (includes/excludes).
+  const conditioned = new Set<number>();
   if (raw.syscalls !== undefined && raw.syscalls !== null) {
     if (!Array.isArray(raw.syscalls)) {
       candidate.syscalls = raw.syscalls;
@@ -92,7 +100,7 @@ export function fromDockerProfile(raw: Record<string, unknown>, options: Convert
           if (!RULE_KEYS.has(key)) diagnostics.push(diagnostic("error", "unknown-field", `${path}.${key}`, `unknown field ${JSON.stringify(key)} in a syscall rule`));
         }
         if (DOCKER_ONLY_KEYS.some((key) => rule[key] !== undefined)) docker = true;
-        if (rule.comment !== undefined) comments++;
+        if (rule.comment !== undefined && rule.comment !== "") comments++;
         if (!keepRule(rule, path, capabilities, arches, diagnostics)) return;
         const out: Record<string, unknown> = {};
         if (rule.name !== undefined && rule.name !== "") {
@@ -104,12 +112,37 @@ export function fromDockerProfile(raw: Record<string, unknown>, options: Convert
         } else if (rule.names !== undefined) {
           out.names = rule.names;
         }
-        for (const key of ["action", "errnoRet"]) if (rule[key] !== undefined && rule[key] !== null) out[key] = rule[key];
+        if (rule.action !== undefined && rule.action !== null) out.action = rule.action;
+        if (rule.errno !== undefined) named = true;
+        const errnoRet = resolveErrno(rule.errnoRet, rule.errno, { number: `${path}.errnoRet`, name: `${path}.errno` }, diagnostics);
+        if (errnoRet !== undefined && errnoRet !== null) out.errnoRet = errnoRet;
         if (Array.isArray(rule.args) ? rule.args.length > 0 : rule.args !== undefined && rule.args !== null) out.args = rule.args;
+        if ([rule.includes, rule.excludes].some((c) => isRecord(c) && Object.keys(c).length > 0)) conditioned.add(rules.length);
         origin.push(i);
         rules.push(out);
       });
-      candidate.syscalls = rules;
+      // Deciding includes/excludes can leave a syscall under two rules, which the author meant
+      // for different containers; runtimes apply the first: say so, and keep only that one.
+      // Contradictions without conditions stay errors (semantic check).
+      const shadowed = shadowedByEarlierRules(rules, candidate.defaultAction, candidate.defaultErrnoRet).filter(
+        (s) => conditioned.has(s.rule) || conditioned.has(s.winner),
+      );
+      const emptied = new Set<number>();
+      for (const s of shadowed) {
+        const rule = rules[s.rule] as { names: unknown[]; action?: unknown };
+        diagnostics.push(
+          diagnostic("warning", "rule-never-applies", `syscalls[${origin[s.rule]}]`, `${s.name}: this rule (${String(rule.action)}) never applies: runc applies syscalls[${origin[s.winner]}], the first unconditional rule for it; left out`),
+        );
+        rule.names = rule.names.filter((name) => name !== s.name);
+        if (rule.names.length === 0) emptied.add(s.rule);
+      }
+      const kept = rules.map((_, k) => k).filter((k) => !emptied.has(k));
+      candidate.syscalls = kept.map((k) => rules[k]);
+      const keptOrigin = kept.map((k) => origin[k]!);
+      const keptFromName = new Set(kept.flatMap((k, position) => (fromName.has(k) ? [position] : [])));
+      origin.splice(0, origin.length, ...keptOrigin);
+      fromName.clear();
+      for (const k of keptFromName) fromName.add(k);
       if (comments > 0) {
         diagnostics.push(diagnostic("info", "comments-dropped", "syscalls", `${comments} rule comment${comments > 1 ? "s" : ""} not kept (no OCI field holds them)`));
       }
@@ -129,7 +162,7 @@ export function fromDockerProfile(raw: Record<string, unknown>, options: Convert
     if (fromName.has(index)) rest = rest.replace(/^\.names\[0\]/, ".name");
     return `syscalls[${origin[index] ?? index}]${rest}`;
   };
-  return { format: docker ? "docker" : "oci", candidate, diagnostics, relocate };
+  return { format: named ? "containers-common" : docker ? "docker" : "oci", candidate, diagnostics, relocate };
 }
 
 /**

@@ -2,11 +2,12 @@ import { API_VERSION, GROUP, MAX_PROFILE_NAME_LENGTH, PROFILE_KIND } from "../ap
 import { DNS_SUBDOMAIN_PATTERN } from "../api/profile-spec.js";
 import { isRecord, type Conversion } from "./conversion.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { spoVersionDifferences } from "./spo-versions.js";
 
 export const SPO_GROUP = "security-profiles-operator.x-k8s.io";
 
 const MANIFEST_KEYS = new Set(["apiVersion", "kind", "metadata", "spec", "status"]);
-const SPO_SPEC_KEYS = new Set(["defaultAction", "architectures", "syscalls", "flags", "baseProfileName", "listenerPath", "listenerMetadata", "disabled"]);
+const SPO_SPEC_KEYS = new Set(["defaultAction", "architectures", "syscalls", "flags", "baseProfileName", "listenerPath", "listenerMetadata", "disabled", "state"]);
 
 /** Whether a document is a Kubernetes manifest of a SeccompProfile we can read (ours or the security-profiles-operator's). */
 export function manifestFormat(raw: Record<string, unknown>): "own" | "spo" | undefined {
@@ -41,9 +42,11 @@ export function fromSpoManifest(raw: Record<string, unknown>): Conversion {
   if (!isRecord(raw.spec)) diagnostics.push(diagnostic("error", "required", "spec", "spec must be an object"));
   checkKeys(spec, SPO_SPEC_KEYS, "spec", diagnostics);
   const candidate: Record<string, unknown> = {};
-  for (const key of ["defaultAction", "architectures", "syscalls", "flags"]) {
+  for (const key of ["defaultAction", "architectures", "flags"]) {
     if (spec[key] !== undefined && spec[key] !== null) candidate[key] = spec[key];
   }
+  const syscalls = spoVersionDifferences(raw, spec, diagnostics);
+  if (syscalls !== undefined && syscalls !== null) candidate.syscalls = syscalls;
   const annotations = isRecord(raw.metadata) && isRecord(raw.metadata.annotations) ? raw.metadata.annotations : {};
   if (typeof annotations.description === "string") candidate.description = annotations.description.slice(0, 1024);
   if (typeof spec.baseProfileName === "string" && spec.baseProfileName !== "") {
@@ -63,8 +66,9 @@ export function fromSpoManifest(raw: Record<string, unknown>): Conversion {
       diagnostics.push(diagnostic("error", "unsupported-field", `spec.${key}`, `${key} is not supported: a Localhost profile cannot connect a seccomp agent`));
     }
   }
-  if (spec.disabled === true) {
-    diagnostics.push(diagnostic("warning", "disabled-ignored", "spec.disabled", "disabled has no equivalent: the converted profile is installed on every node"));
+  if (spec.disabled === true || spec.state === "Disabled") {
+    const field = spec.disabled === true ? "disabled" : "state";
+    diagnostics.push(diagnostic("warning", "disabled-ignored", `spec.${field}`, `${field} has no equivalent: the converted profile is installed on every node`));
   }
   return { format: "security-profiles-operator", ...meta, candidate, diagnostics, relocate: (path) => path };
 }

@@ -1,5 +1,6 @@
 import { parseAllDocuments, type YAMLError } from "yaml";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
+import { findDuplicateKeys } from "./json-duplicate-keys.js";
 
 /** One document of a source text, before anything is known about what it holds. */
 export interface SourceDocument {
@@ -43,7 +44,14 @@ export function splitDocuments(text: string): SourceDocument[] {
 
 function parseJson(text: string): SourceDocument {
   try {
-    return { label: "1", value: JSON.parse(text) as unknown, diagnostics: [] };
+    const value = JSON.parse(text) as unknown;
+    const duplicates = findDuplicateKeys(text);
+    if (duplicates.length === 0) return { label: "1", value, diagnostics: [] };
+    // As in YAML: which of two values counts differs between parsers, so neither is taken.
+    const diagnostics = duplicates.map((d) =>
+      diagnostic("error", "duplicate-key", d.path, `duplicate key at line ${d.line}, column ${d.column} (first at line ${d.firstLine}, column ${d.firstColumn})`, "keep one; JSON parsers disagree on which value counts"),
+    );
+    return { label: "1", diagnostics };
   } catch (error) {
     // V8's message rarely says where; JSON is YAML, and the YAML parser does.
     const [doc] = parseAllDocuments(text, { prettyErrors: true }) as ReturnType<typeof parseAllDocuments> & unknown[];

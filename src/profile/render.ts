@@ -3,6 +3,7 @@ import type { SyscallArg, SyscallRule } from "../api/profile-spec.js";
 import { ACTIONS, type Action, type Flag, type Operator } from "../api/seccomp-vocabulary.js";
 import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
+import { orderDependentPairs } from "./condition-overlap.js";
 import type { ResolvedSpec } from "./resolve.js";
 
 /** The `linux.seccomp` object of an OCI runtime spec, as runc and crun read it. */
@@ -77,7 +78,32 @@ function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
     }
   }
   const unconditional = [...grouped.values()].map((g) => ociRule([...g.names].sort(), g.action, g.errnoRet));
-  return [...unconditional, ...conditional.values()].sort(compareRules);
+  return keepPrecedence(unconditional, [...conditional.values()]);
+}
+
+/**
+ * Rules in canonical order, except that of two conditional rules that some call matches with
+ * different outcomes, the one written first stays first: libseccomp may let their order decide
+ * (see test/enforcement/condition-precedence.test.ts). Without such pairs this is the plain
+ * sort, so those profiles keep their hashes.
+ */
+function keepPrecedence(unconditional: OciSyscall[], conditional: OciSyscall[]): OciSyscall[] {
+  const pairs = orderDependentPairs(conditional);
+  if (pairs.length === 0) return [...unconditional, ...conditional].sort(compareRules);
+  const before = new Map<OciSyscall, Set<OciSyscall>>();
+  for (const { earlier, later } of pairs) {
+    const set = before.get(conditional[later]!) ?? new Set();
+    set.add(conditional[earlier]!);
+    before.set(conditional[later]!, set);
+  }
+  const pending = [...unconditional, ...conditional].sort(compareRules);
+  const out: OciSyscall[] = [];
+  while (pending.length > 0) {
+    // The first rule in canonical order whose earlier rules are all out already.
+    const next = pending.findIndex((rule) => [...(before.get(rule) ?? [])].every((e) => out.includes(e)));
+    out.push(...pending.splice(next, 1));
+  }
+  return out;
 }
 
 function ociRule(names: string[], action: Action, errnoRet: number | undefined): OciSyscall {
@@ -86,7 +112,7 @@ function ociRule(names: string[], action: Action, errnoRet: number | undefined):
   return out;
 }
 
-function canonicalArg(arg: SyscallArg): OciArg {
+export function canonicalArg(arg: SyscallArg): OciArg {
   const out: OciArg = { index: arg.index, value: arg.value, op: arg.op };
   // valueTwo means something only for MASKED_EQ; elsewhere it is the OCI default, 0.
   if (arg.op === "SCMP_CMP_MASKED_EQ") {
@@ -95,7 +121,7 @@ function canonicalArg(arg: SyscallArg): OciArg {
   return out;
 }
 
-function compareArgs(a: OciArg, b: OciArg): number {
+export function compareArgs(a: OciArg, b: OciArg): number {
   return a.index - b.index || a.op.localeCompare(b.op) || a.value - b.value || (a.valueTwo ?? 0) - (b.valueTwo ?? 0);
 }
 

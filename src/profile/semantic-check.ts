@@ -2,6 +2,7 @@ import { SYSCALL_NAME_PATTERN, type ProfileSpec, type SyscallRule } from "../api
 import { isArchitectureToken, type ArchitectureToken } from "../api/seccomp-vocabulary.js";
 import { ARCHITECTURES, DEFAULT_ARCHITECTURES } from "./architectures.js";
 import { ACTIONS_WITH_RETURN } from "../api/seccomp-vocabulary.js";
+import { checkOverlappingConditions } from "./condition-overlap.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
 import { architectureMask, suggestSyscall, syscallMask } from "./syscall-table.js";
@@ -95,6 +96,7 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
   }
 
   unreported(unknown, `${prefix}.syscalls`, out);
+  out.push(...checkOverlappingConditions(spec, prefix));
 
   // runc lets an unconditional rule win over conditional rules for the same syscall, whatever the order.
   (spec.syscalls ?? []).forEach((rule, i) => {

@@ -7,11 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Context } from "mocha";
-import { containerSpec, createRootfs, defaultSpec, writeBundle, type ContainerOptions, type OciSpec } from "./bundle.js";
-import { runBundle, type RunResult } from "./runc-run.js";
+import { containerSpec, defaultSpec, writeBundle, type ContainerOptions, type OciSpec } from "../../src/cli/oci-bundle.js";
+import { runBundle, type RunResult } from "../../src/cli/runc-run.js";
+import { CONTAINER_HOSTNAME, createRootfs } from "./bundle.js";
 import { enforcementRequired, findTools, privilegeProblem, REQUIRE_ENV, type RuntimeTools } from "./runtime-probe.js";
 
-export interface RunOptions extends Partial<ContainerOptions> {
+export interface RunOptions extends Partial<Omit<ContainerOptions, "hostname">> {
   readonly args: readonly string[];
   readonly timeoutMs?: number;
 }
@@ -65,6 +66,7 @@ export class Enforcement {
     const bundle = join(this.dir, `bundle-${this.runs}`);
     const spec = containerSpec(this.base, this.rootfs, {
       args: options.args,
+      hostname: CONTAINER_HOSTNAME,
       seccomp: options.seccomp,
       noNewPrivileges: options.noNewPrivileges ?? true,
     });

@@ -9,7 +9,7 @@ import { useEnforcement } from "./harness.js";
 import { allowlist, denylist } from "./profiles.js";
 import { render, type OciSeccomp, type ProfileSpec } from "./render.js";
 import { BUSYBOX_STARTUP, GO_RUNTIME, RUNC_INIT_TAIL, unique } from "./syscall-sets.js";
-import type { RunResult } from "./runc-run.js";
+import type { RunResult } from "../../src/cli/runc-run.js";
 
 const MKDIR = ["/bin/busybox", "mkdir", "/tmp/x"];
 // glibc's mkfifo is mknodat (259 on x86_64), numbered above openat (257).

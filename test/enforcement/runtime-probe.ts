@@ -3,8 +3,8 @@
  * Absent tools skip the suite with a printed reason; present tools that cannot run a
  * container are a failure, so a broken CI machine never passes by skipping.
  */
-import { accessSync, constants, openSync, readSync, closeSync, statSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { openSync, readSync, closeSync } from "node:fs";
+import { findExecutable } from "../../src/cli/executables.js";
 
 export interface RuntimeTools {
   readonly runc: string;
@@ -20,23 +20,6 @@ export const REQUIRE_ENV = "SECCOMP_ENFORCEMENT";
 
 export function enforcementRequired(): boolean {
   return process.env[REQUIRE_ENV] === "required";
-}
-
-// runc lives in sbin on Debian, which a non-login PATH often lacks.
-const EXTRA_DIRS = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function which(name: string): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), ...EXTRA_DIRS];
-  return dirs.filter((d) => d !== "").map((d) => join(d, name)).find(executable);
 }
 
 /**
@@ -66,14 +49,14 @@ export function isStaticElf(path: string): boolean {
 
 export function findTools(): ToolSearch {
   if (process.platform !== "linux") return { found: false, reason: `seccomp needs Linux, this is ${process.platform}` };
-  const runc = process.env.RUNC ?? which("runc");
-  if (runc === undefined || !executable(runc)) {
+  const runc = process.env.RUNC ?? findExecutable("runc");
+  if (runc === undefined || findExecutable(runc) === undefined) {
     return { found: false, reason: "runc not found (install the Debian package `runc` or set RUNC)" };
   }
   // busybox-static installs /bin/busybox; the dynamic `busybox` package must not be picked.
   const chosen = process.env.BUSYBOX;
-  const candidates = chosen !== undefined ? [chosen] : ["/bin/busybox", "/usr/bin/busybox", which("busybox")];
-  const present = candidates.filter((p): p is string => p !== undefined && executable(p));
+  const candidates = chosen !== undefined ? [chosen] : ["/bin/busybox", "/usr/bin/busybox", findExecutable("busybox")];
+  const present = candidates.filter((p): p is string => p !== undefined && findExecutable(p) !== undefined);
   if (present.length === 0) {
     return { found: false, reason: "busybox not found (install the Debian package `busybox-static` or set BUSYBOX)" };
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { arch } from "node:os";
 import { useEnforcement } from "./harness.js";
 import { SIGSEGV_STATUS } from "./profiles.js";
-import type { RunResult } from "./runc-run.js";
+import type { RunResult } from "../../src/cli/runc-run.js";
 import { FINDINGS_RUNC, renderSeed, SEED_FINDINGS, SEED_NAMES, type SeedFinding } from "./seed-profiles.js";
 
 const ECHO = ["/bin/busybox", "echo", "hi"];

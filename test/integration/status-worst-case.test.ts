@@ -43,6 +43,7 @@ describe("profile status, worst case", function () {
         usedBy: uses,
         hashesInUse: Array.from({ length: 200 }, (_, i) => hex(i)),
         workloadFindings: workloadFindings(uses),
+        failureFindings: findings.map((f) => ({ ...f, rule: "container-start-failed" })),
         deletion: { blockedBy: uses.map((u) => `${u.kind} ${u.namespace}/${u.name}`) },
       },
       new Date(),
@@ -56,7 +57,7 @@ describe("profile status, worst case", function () {
     console.error(`      worst-case profile with its status and managedFields: ${stored.text.length} bytes`);
     assert.ok(stored.text.length < 1024 * 1024, `${stored.text.length} bytes`);
     const written = (stored.body as { status: typeof status }).status;
-    assert.deepEqual(written.omitted, { findings: 1 + 300 + 300 - 100, usedBy: 200, failingNodes: 900, staleNodes: 900, hashesInUse: 136 });
+    assert.deepEqual(written.omitted, { findings: 300 + 1 + 300 + 300 - 100, usedBy: 200, failingNodes: 900, staleNodes: 900, hashesInUse: 136 });
     assert.equal(written.usedBy?.[0]?.containersOmitted, 70 - 16);
     assert.ok(written.findings?.every((f) => f.message.length <= 1024));
     assert.match(workloadFindings(uses)[0]!.message, /and 60 more are privileged/, "a workload's finding names ten containers and counts the rest");

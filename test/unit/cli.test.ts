@@ -4,16 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
-import { run } from "../../src/cli/run.js";
+import { cli } from "../cli-run.js";
 import { renderFromText } from "../render-spec.js";
 import { CORPUS_ROOT, readCorpus, REPO_ROOT } from "../corpus.js";
 
-function cli(args: string[], stdin = ""): { code: number; out: string; err: string } {
-  let out = "";
-  let err = "";
-  const code = run(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), stdin: () => stdin });
-  return { code, out, err };
-}
 
 const seed = (name: string) => join(CORPUS_ROOT, "seed", `${name}-seccomp.json`);
 
@@ -51,6 +45,17 @@ describe("the seccomp-operator command", () => {
     assert.deepEqual(report.profiles[0]!.diagnostics.map((d) => [d.path, d.rule, d.severity]), [["defaultErrnoRet", "too-small", "error"]]);
     assert.equal(report.profiles[0]!.file, "<stdin>");
     assert.equal(report.profiles[0]!.format, "oci");
+  });
+
+  it("validate: a JSON key given twice is an error naming file, document and field", () => {
+    const file = join(dir, "twice.json");
+    writeFileSync(file, '{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": [\n    {"names": ["exit_group"], "action": "SCMP_ACT_ALLOW", "action": "SCMP_ACT_KILL"}\n  ]\n}\n');
+    const result = cli(["validate", file]);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.out.trim(),
+      `${file}#1: syscalls[0].action: error: duplicate key at line 4, column 59 (first at line 4, column 31) [duplicate-key] (keep one; JSON parsers disagree on which value counts)`,
+    );
   });
 
   it("validate: exit 3 on a path that cannot be read, still checking the others", () => {

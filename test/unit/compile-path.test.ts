@@ -89,6 +89,7 @@ describe("one compile path", () => {
         usedBy: [],
         hashesInUse: [],
         workloadFindings: [],
+        failureFindings: [],
       },
       new Date(),
     );

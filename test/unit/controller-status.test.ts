@@ -86,6 +86,7 @@ describe("controller: profile status", () => {
     usedBy: [],
     hashesInUse: [],
     workloadFindings: [],
+    failureFindings: [],
     ...over,
   });
   const condition = (status: ReturnType<typeof computeStatus>["status"], type: string) => status.conditions!.find((c) => c.type === type)!;
@@ -214,7 +215,7 @@ describe("controller: usage index", () => {
 
   it("says when more hashes are in use than the status can list", () => {
     const many = Array.from({ length: 70 }, (_, i) => i.toString(16).padStart(64, "0"));
-    const observation: ProfileObservation = { namespace: "t", name: "web", generation: 1, previous: undefined, compiled: { ok: true, hash: H2, findings: [] }, nodes: { installed: 1, total: 1, failing: [], waiting: [], stale: [] }, usedBy: [], hashesInUse: many, workloadFindings: [] };
+    const observation: ProfileObservation = { namespace: "t", name: "web", generation: 1, previous: undefined, compiled: { ok: true, hash: H2, findings: [] }, nodes: { installed: 1, total: 1, failing: [], waiting: [], stale: [] }, usedBy: [], hashesInUse: many, workloadFindings: [], failureFindings: [] };
     const { status } = computeStatus(observation, new Date(now));
     assert.equal(status.hashesInUse?.length, 64);
     assert.match(status.findings?.[0]?.message ?? "", /70 hashes .* 6 are not/);

@@ -75,6 +75,21 @@ const CASES: { title: string; text: string; rule: string; path: string; says: Re
   { title: "invalid base profile name", text: own("baseProfileName: Base_Profile\ndefaultAction: SCMP_ACT_LOG"), rule: "invalid-format", path: "spec.baseProfileName", says: /does not match/ },
   { title: "OCI artifact base of another operator", text: "apiVersion: security-profiles-operator.x-k8s.io/v1beta1\nkind: SeccompProfile\nmetadata: {name: app}\nspec:\n  defaultAction: SCMP_ACT_ERRNO\n  baseProfileName: oci://ghcr.io/x/profile:latest", rule: "unsupported-base", path: "spec.baseProfileName", says: /OCI artifact/ },
   { title: "duplicate YAML keys", text: own("defaultAction: SCMP_ACT_LOG\ndefaultAction: SCMP_ACT_ERRNO"), rule: "syntax", path: "", says: /unique/ },
+  { title: "duplicate JSON keys", text: '{"defaultAction": "SCMP_ACT_ERRNO",\n "defaultAction": "SCMP_ACT_ALLOW"}', rule: "duplicate-key", path: "defaultAction", says: /line 2, column 2 \(first at line 1, column 2\)/ },
+  {
+    title: "a duplicate JSON key in the second rule",
+    text: '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["a\\"b"], "action": "SCMP_ACT_ALLOW"}, {"names": ["read"], "action": "SCMP_ACT_ALLOW", "\\u0061ction": "SCMP_ACT_KILL"}]}',
+    rule: "duplicate-key",
+    path: "syscalls[1].action",
+    says: /duplicate key/,
+  },
+  {
+    title: "a duplicate key in a JSON manifest",
+    text: JSON.stringify({ apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { name: "web" }, spec: { defaultAction: "SCMP_ACT_LOG" } }).replace('"name":"web"', '"name":"web","name":"api"'),
+    rule: "duplicate-key",
+    path: "metadata.name",
+    says: /duplicate key/,
+  },
 ];
 
 describe("malformed profiles", () => {

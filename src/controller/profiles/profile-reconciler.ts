@@ -2,7 +2,7 @@
 // setupProfileReconciler says when a profile is queued; ProfileReconciler what a reconcile does.
 import { isDeepStrictEqual } from "node:util";
 import { API_VERSION, FIELD_MANAGER, FINALIZER, PROFILE_KIND } from "../../api/names.js";
-import type { ProfileStatus } from "../../api/profile-status.js";
+import type { Finding, ProfileStatus } from "../../api/profile-status.js";
 import { PROFILE_RESOURCE } from "../../api/resources.js";
 import type { Informer } from "../../kube/informer.js";
 import type { Logger } from "../../kube/logger.js";
@@ -23,6 +23,8 @@ import { workloadFindings } from "../workloads/workload-uses.js";
 import type { ReadinessIndex } from "./readiness-index.js";
 import { ProfileHashes } from "./profile-hashes.js";
 import type { ProfileRevisions } from "./profile-revisions.js";
+import { START_FAILURE_RULES, startFailureFindings } from "./start-failure-findings.js";
+import type { StartFailureIndex } from "./start-failure-index.js";
 import { computeStatus } from "./status-computation.js";
 
 export interface ProfileReconcilerSetup {
@@ -32,6 +34,7 @@ export interface ProfileReconcilerSetup {
   usage: UsageIndex;
   readiness: ReadinessIndex;
   liveness: NodeLiveness;
+  startFailures: StartFailureIndex;
   events: EventRecorder;
 }
 
@@ -54,6 +57,7 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
     hashes,
     revisions: setup.revisions,
     usage: setup.usage,
+    startFailures: setup.startFailures,
     readiness: setup.readiness,
     events: setup.events,
     catalogueNamespace: setup.catalogueNamespace,
@@ -69,6 +73,7 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
   // A heartbeat alone changes nothing a profile shows; only changed entries are requeued.
   manager.watch(nodeStatuses, queue, ({ type, object, old }) => (type === "update" ? changedKeys(old!.status, object.status, (b) => hashes.inBucket(b)) : all()));
   manager.watchSignal(setup.usage.changed, queue, (keys) => keys);
+  manager.watchSignal(setup.startFailures.changed, queue, (keys) => keys);
   manager.watchSignal(setup.liveness.changed, queue, all);
 }
 
@@ -80,6 +85,7 @@ export interface ProfileReconcilerOptions {
   hashes: ProfileHashes;
   revisions: ProfileRevisions;
   usage: UsageIndex;
+  startFailures: StartFailureIndex;
   readiness: ReadinessIndex;
   events: EventRecorder;
   catalogueNamespace: string;
@@ -137,6 +143,7 @@ export class ProfileReconciler {
         usedBy: users.map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers })),
         hashesInUse: this.o.usage.hashesInUse(key),
         workloadFindings: workloadFindings(users),
+        failureFindings: startFailureFindings(this.o.startFailures.failuresOf(key), compiled.ok ? { hash: hash!, document: compiled.value.rendered.document } : undefined),
         ...(deleting ? { deletion: { blockedBy } } : {}),
       },
       new Date(),
@@ -209,5 +216,10 @@ export class ProfileReconciler {
     const installed = is("Installed");
     if (installed?.status === "True" && was("Installed")?.status !== "True") this.o.events.normal(target, "Installed", installed.message);
     if (installed?.reason === "InstallFailed" && was("Installed")?.reason !== "InstallFailed") this.o.events.warn(target, "InstallFailed", installed.message);
+    const failure = (f: Finding) => (START_FAILURE_RULES as readonly string[]).includes(f.rule);
+    const known = new Set((before?.findings ?? []).filter(failure).map((f) => f.message));
+    for (const f of after.findings ?? []) {
+      if (failure(f) && !known.has(f.message)) this.o.events.warn(target, "ContainerStartFailed", f.hint === undefined ? f.message : `${f.message}; ${f.hint}`);
+    }
   }
 }

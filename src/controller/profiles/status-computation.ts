@@ -38,6 +38,8 @@ export interface ProfileObservation {
   hashesInUse: string[];
   /** Findings about the workloads that use the profile (privileged containers, ...). */
   workloadFindings: Finding[];
+  /** Containers that failed to run under the profile: listed first, they matter most. */
+  failureFindings: Finding[];
   /** Set while the object is being deleted: who still holds it. */
   deletion?: { blockedBy: string[] };
 }
@@ -80,7 +82,7 @@ export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus 
   }
   conditions.push(ready);
 
-  const findings = [...hashesLeftOut(o.hashesInUse.length), ...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings.map(capFinding)];
+  const findings = [...o.failureFindings.map(capFinding), ...hashesLeftOut(o.hashesInUse.length), ...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings.map(capFinding)];
   const omitted = {
     findings: findings.length - MAX_FINDINGS,
     usedBy: o.usedBy.length - MAX_USED_BY,

@@ -27,7 +27,7 @@ let counter = 0;
 
 export function uniqueContainerId(): string {
   counter += 1;
-  return `enf-${process.pid}-${counter}-${randomBytes(3).toString("hex")}`;
+  return `scp-${process.pid}-${counter}-${randomBytes(3).toString("hex")}`;
 }
 
 function runcQuiet(target: RuncTarget, args: readonly string[], timeoutMs: number): Promise<void> {
@@ -42,10 +42,19 @@ export function runcErrorOf(stderr: string): string | undefined {
   return match?.[1]?.replace(/\\(.)/g, "$1");
 }
 
-export async function runBundle(target: RuncTarget, bundle: string, timeoutMs: number): Promise<RunResult> {
+export interface BundleRunOptions {
+  /** runc writes the container's first process id here. */
+  pidFile?: string;
+  /** A command that runs runc, e.g. strace and its options. */
+  wrapper?: readonly string[];
+}
+
+export async function runBundle(target: RuncTarget, bundle: string, timeoutMs: number, options: BundleRunOptions = {}): Promise<RunResult> {
   const id = uniqueContainerId();
   const started = performance.now();
-  const child = spawn(target.runc, ["--root", target.stateRoot, "run", "--bundle", bundle, id], {
+  const runc = [target.runc, "--root", target.stateRoot, "run", "--bundle", bundle, ...(options.pidFile === undefined ? [] : ["--pid-file", options.pidFile]), id];
+  const [program, ...args] = [...(options.wrapper ?? []), ...runc];
+  const child = spawn(program!, args, {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const out: Buffer[] = [];
