@@ -97,11 +97,22 @@ try {
   const controller = await startController(cp, { identity: "scale-bench-controller", extraArgs: [] });
   console.log(`controller ready (caches synced) in ${((Date.now() - t) / 1000).toFixed(1)} s; RSS ${(await settle(controller.process.pid)).toFixed(0)} MiB`);
   t = Date.now();
-  const agent = await startAgent(cp, { nodeName: NODE, extraArgs: PRODUCTION_ARGS });
-  console.log(`agent ready (every profile installed) in ${((Date.now() - t) / 1000).toFixed(1)} s; RSS ${(await settle(agent.process.pid)).toFixed(0)} MiB`);
+  // Ready only once every profile is installed, which takes longer than the harness waits.
+  const agent = await startAgent(cp, { nodeName: NODE, extraArgs: PRODUCTION_ARGS, waitReady: false });
+  let agentPeak = 0;
+  for (;;) {
+    agentPeak = Math.max(agentPeak, rssMiB(agent.process.pid));
+    if (await fetch(`http://127.0.0.1:${agent.healthPort}/readyz`).then((r) => r.ok, () => false)) break;
+    if (Date.now() - t > 15 * 60_000) throw new Error("the agent was not ready in 15 minutes");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  console.log(`agent ready (every profile installed) in ${((Date.now() - t) / 1000).toFixed(1)} s (peak RSS meanwhile ${agentPeak.toFixed(0)} MiB); RSS ${(await settle(agent.process.pid)).toFixed(0)} MiB`);
   console.log(`controller: every profile reconciled with the agent's report ${(await profilesReconciled(controller.healthPort, t)).toFixed(1)} s after the agent started; RSS ${(await settle(controller.process.pid)).toFixed(0)} MiB`);
   await agent.process.stop();
   await controller.process.stop();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
 } finally {
   await cp.stop();
 }
