@@ -33,10 +33,19 @@ export function profileCaches(manager: Manager, scope: ProfileScope): Informer<S
     manager.cache<SeccompProfile>({
       name: namespace === undefined ? "profiles" : `profiles/${namespace}`,
       resource: PROFILE_RESOURCE,
-      transform: withoutManagedFields,
+      transform: agentProfileShape,
       ...(namespace ? { namespace } : {}),
     }),
   );
+}
+
+/**
+ * What an agent keeps of a profile: its spec, and of the controller's status only the hashes
+ * still in use (conditions, nodes, users and findings are for people, and can be kilobytes).
+ */
+export function agentProfileShape(profile: SeccompProfile): SeccompProfile {
+  const { status, ...rest } = withoutManagedFields(profile);
+  return status?.hashesInUse === undefined ? rest : { ...rest, status: { hashesInUse: status.hashesInUse } };
 }
 
 /** A profile from whichever cache holds it. */

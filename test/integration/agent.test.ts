@@ -7,6 +7,7 @@ import { API_VERSION, PROFILE_KIND } from "../../src/api/names.js";
 import { NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../../src/api/resources.js";
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
 import type { KubeObject } from "../../src/kube/objects.js";
+import { isAlreadyExists } from "../../src/kube/api-error.js";
 import { RestClient } from "../../src/kube/rest-client.js";
 import type { NodeReport } from "../../src/api/node-status.js";
 import { nodeView } from "../node-digests.js";
@@ -125,7 +126,7 @@ describe("node agent", function () {
     const v1 = renderSpec(spec("read"));
     await apply(ns(), "churn", spec("read"));
     await eventually(() => assert.ok(existsSync(pinnedFile(agents[0]!, ns(), "churn", v1.hash))), { timeoutMs: 20_000 });
-    await client.create({ group: "", version: "v1", plural: "serviceaccounts", namespace: ns() }, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } });
+    await client.create({ group: "", version: "v1", plural: "serviceaccounts", namespace: ns() }, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } }).catch((e: unknown) => assert.ok(isAlreadyExists(e), String(e)));
     let churning = true;
     const churn = (async () => {
       for (let i = 0; churning; i++) {
