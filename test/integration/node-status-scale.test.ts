@@ -8,8 +8,8 @@ import { startAgent, type AgentProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
 import { createNamespace } from "../harness/namespaces.js";
-import { apiGet, apiRequest } from "../harness/raw-api.js";
-import { useControlPlane } from "../harness/shared.js";
+import { apiGet } from "../harness/raw-api.js";
+import { ControlPlane } from "../harness/control-plane.js";
 import { nodeView } from "../node-digests.js";
 
 const PROFILES = 10_000;
@@ -20,7 +20,10 @@ const longName = (i: number) => `p${i}-`.padEnd(MAX_PROFILE_NAME_LENGTH, "x");
 
 describe("node status at scale", function () {
   this.timeout(900_000);
-  const cp = useControlPlane();
+  // A control plane of its own: its 10,000 profiles go with it, and no other suite's agents
+  // have to install them.
+  let plane: ControlPlane | undefined;
+  const cp = () => plane!;
   let client: RestClient;
   let agent: AgentProcess;
   let ns: string;
@@ -28,6 +31,8 @@ describe("node status at scale", function () {
   const node = "scale-node";
 
   before(async function () {
+    this.timeout(600_000);
+    plane = await ControlPlane.start();
     await installCrds(cp().kubeConfig());
     client = new RestClient(cp().kubeConfig());
     ns = await createNamespace(cp(), "node status scale");
@@ -35,15 +40,9 @@ describe("node status at scale", function () {
     agent = await startAgent(cp(), { nodeName: node, extraArgs: ["--heartbeat=2"] });
   });
 
-  after(async function () {
-    this.timeout(300_000);
+  after(async () => {
     await agent?.process.stop();
-    await client.delete({ ...NODE_STATUS_RESOURCE, name: node }).catch(() => undefined);
-    // Agents of later suites would otherwise install all of these before they are ready.
-    for (const namespace of [ns, other]) {
-      await apiRequest(cp().kubeConfig(), { method: "DELETE", path: `/apis/${API_VERSION}/namespaces/${namespace}/seccompprofiles` });
-    }
-    await eventually(async () => assert.equal((await client.list({ ...PROFILE_RESOURCE, namespace: ns }, { limit: 1 })).items.length, 0), { timeoutMs: 240_000, intervalMs: 2000 });
+    await plane?.stop();
   });
 
   const create = (namespace: string, name: string, body: object) =>
