@@ -3,7 +3,7 @@
 // first; then the controller and one agent start as real processes, and the bench prints how long
 // each took to be ready (caches synced; for the agent, every profile installed) and its resident
 // memory once settled. Targets: controller <= 300 MiB, agent <= 80 MiB, both ready within 60 s.
-import { readFileSync } from "node:fs";
+import { rssMiB, settledRssMiB } from "./process-memory.js";
 import { API_VERSION, PROFILE_KIND } from "../src/api/names.js";
 import { POD_RESOURCE, PROFILE_RESOURCE } from "../src/api/resources.js";
 import { RestClient } from "../src/kube/rest-client.js";
@@ -27,18 +27,7 @@ const spec = (i: number) => ({ defaultAction: "SCMP_ACT_ERRNO" as const, archite
 const hashes = [renderSpec(spec(0)).hash, renderSpec(spec(1)).hash];
 const annotations = { "example.com/notes": "x".repeat(4096) };
 
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
-}
 
-async function settle(pid: number): Promise<number> {
-  let peak = 0;
-  for (let i = 0; i < 5; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    peak = Math.max(peak, rssMiB(pid));
-  }
-  return peak;
-}
 
 /** Waits until the controller's profile queue is empty and stays so for a second; seconds waited. */
 async function profilesReconciled(port: number, since: number): Promise<number> {
@@ -95,7 +84,7 @@ try {
 
   t = Date.now();
   const controller = await startController(cp, { identity: "scale-bench-controller", extraArgs: [] });
-  console.log(`controller ready (caches synced) in ${((Date.now() - t) / 1000).toFixed(1)} s; RSS ${(await settle(controller.process.pid)).toFixed(0)} MiB`);
+  console.log(`controller ready (caches synced) in ${((Date.now() - t) / 1000).toFixed(1)} s; RSS ${(await settledRssMiB(controller.process.pid)).toFixed(0)} MiB`);
   t = Date.now();
   // Ready only once every profile is installed, which takes longer than the harness waits.
   const agent = await startAgent(cp, { nodeName: NODE, extraArgs: PRODUCTION_ARGS, waitReady: false });
@@ -106,8 +95,8 @@ try {
     if (Date.now() - t > 15 * 60_000) throw new Error("the agent was not ready in 15 minutes");
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  console.log(`agent ready (every profile installed) in ${((Date.now() - t) / 1000).toFixed(1)} s (peak RSS meanwhile ${agentPeak.toFixed(0)} MiB); RSS ${(await settle(agent.process.pid)).toFixed(0)} MiB`);
-  console.log(`controller: every profile reconciled with the agent's report ${(await profilesReconciled(controller.healthPort, t)).toFixed(1)} s after the agent started; RSS ${(await settle(controller.process.pid)).toFixed(0)} MiB`);
+  console.log(`agent ready (every profile installed) in ${((Date.now() - t) / 1000).toFixed(1)} s (peak RSS meanwhile ${agentPeak.toFixed(0)} MiB); RSS ${(await settledRssMiB(agent.process.pid)).toFixed(0)} MiB`);
+  console.log(`controller: every profile reconciled with the agent's report ${(await profilesReconciled(controller.healthPort, t)).toFixed(1)} s after the agent started; RSS ${(await settledRssMiB(controller.process.pid)).toFixed(0)} MiB`);
   await agent.process.stop();
   await controller.process.stop();
 } catch (error) {

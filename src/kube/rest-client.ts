@@ -111,15 +111,7 @@ export class RestClient {
 
   /** One page of a collection. */
   async list<T extends KubeObject>(ref: ResourceRef, options: ListOptions = {}): Promise<ObjectList<T>> {
-    const query = queryString({
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      limit: options.limit,
-      continue: options.continue,
-      resourceVersion: options.resourceVersion,
-      resourceVersionMatch: options.resourceVersionMatch,
-    });
-    const list = await this.json<ObjectList<T>>("GET", resourcePath({ ...ref, name: undefined }) + query, options);
+    const list = await this.json<ObjectList<T>>("GET", resourcePath({ ...ref, name: undefined }) + listQuery(options), options);
     list.items ??= [];
     list.metadata ??= {};
     return list;
@@ -157,15 +149,7 @@ export class RestClient {
     options: ListOptions,
     onItem: (item: T) => void,
   ): Promise<{ apiVersion?: string; kind?: string; resourceVersion?: string; continue?: string }> {
-    const query = queryString({
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      limit: options.limit,
-      continue: options.continue,
-      resourceVersion: options.resourceVersion,
-      resourceVersionMatch: options.resourceVersionMatch,
-    });
-    const path = resourcePath({ ...ref, name: undefined }) + query;
+    const path = resourcePath({ ...ref, name: undefined }) + listQuery(options);
     const res = await this.send("GET", path, options);
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) throw ApiError.fromResponse(code, await readBody(res), `GET ${path}`);
@@ -315,6 +299,17 @@ function objectRef(ref: ResourceRef, body: KubeObject): ResourceRef {
   const name = ref.name ?? body.metadata?.name;
   if (!name) throw new Error(`no name for ${ref.plural}: give ref.name or metadata.name`);
   return { ...ref, name, namespace: ref.namespace ?? body.metadata?.namespace };
+}
+
+function listQuery(options: ListOptions): string {
+  return queryString({
+    labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
+    limit: options.limit,
+    continue: options.continue,
+    resourceVersion: options.resourceVersion,
+    resourceVersionMatch: options.resourceVersionMatch,
+  });
 }
 
 function writeQuery(options: WriteOptions, extra: Record<string, string | boolean | undefined> = {}): string {
