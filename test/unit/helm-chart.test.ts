@@ -43,6 +43,13 @@ function withoutHelm(obj: Obj): Obj {
   return { ...obj, metadata: { ...meta, ...(l ? { labels: l } : {}), ...(a ? { annotations: a } : {}) } };
 }
 
+interface Webhook {
+  failurePolicy: string;
+  timeoutSeconds: number;
+  namespaceSelector: { matchExpressions: { values: string[] }[] };
+  clientConfig: { service: { namespace: string; name: string; port: number; path: string } };
+}
+
 const id = (o: Obj) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 const byId = (objects: Obj[]) => new Map(objects.map((o) => [id(o), o]));
 
@@ -122,6 +129,46 @@ describe("charts/seccomp-operator", function () {
     const args = (kind: string, name: string) => (objects.get(`${kind} security/${name}`) as Obj & { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]!.args;
     assert.ok(args("Deployment", "seccomp-operator-controller").includes("--catalogue-namespace=profiles"));
     assert.ok(args("DaemonSet", "seccomp-operator-agent").includes("--catalogue-namespace=profiles"));
+    const webhooks = (objects.get("MutatingWebhookConfiguration seccomp-operator") as Obj & { webhooks: Webhook[] }).webhooks;
+    for (const w of webhooks) {
+      assert.deepEqual(w.clientConfig.service, { namespace: "security", name: "seccomp-operator-webhook", port: 443, path: w.clientConfig.service.path });
+      assert.deepEqual(w.namespaceSelector.matchExpressions[0]!.values, ["security", "kube-system"]);
+    }
+    assert.ok(objects.has("Service security/seccomp-operator-webhook") && objects.has("Secret security/seccomp-operator-webhook-tls"));
+    const tenancy = JSON.stringify(objects.get("ValidatingAdmissionPolicy seccomp-operator-profile-tenancy"));
+    assert.ok(tenancy.includes("operator/profiles/") && !tenancy.includes("seccomp-catalogue"));
+  });
+
+  it("webhook.failurePolicy and timeoutSeconds set the webhooks and the controller's flags, which keep them so", async () => {
+    const controllerArgs = (objects: Map<string, Obj>) => (objects.get(`Deployment ${OPERATOR_NAMESPACE}/seccomp-operator-controller`) as Obj & { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]!.args;
+    const webhooks = (objects: Map<string, Obj>) => (objects.get("MutatingWebhookConfiguration seccomp-operator") as Obj & { webhooks: Webhook[] }).webhooks;
+    const defaults = byId(await template());
+    assert.deepEqual(webhooks(defaults).map((w) => [w.failurePolicy, w.timeoutSeconds]), [["Ignore", 3], ["Ignore", 3]]);
+    assert.ok(!controllerArgs(defaults).some((a) => a.startsWith("--webhook-failure-policy") || a.startsWith("--webhook-timeout")));
+    const fail = byId(await template(["--set", "webhook.failurePolicy=Fail", "--set", "webhook.timeoutSeconds=5"]));
+    assert.deepEqual(webhooks(fail).map((w) => [w.failurePolicy, w.timeoutSeconds]), [["Fail", 5], ["Fail", 5]]);
+    assert.ok(controllerArgs(fail).includes("--webhook-failure-policy=Fail"));
+    assert.ok(controllerArgs(fail).includes("--webhook-timeout=5"));
+  });
+
+  it("webhook.enabled=false leaves out the webhook, its RBAC, and the controller's webhook flag and port", async () => {
+    const objects = byId(await template(["--set", "webhook.enabled=false"]));
+    for (const key of [`Service ${OPERATOR_NAMESPACE}/seccomp-operator-webhook`, `Secret ${OPERATOR_NAMESPACE}/seccomp-operator-webhook-tls`, "MutatingWebhookConfiguration seccomp-operator", `Role ${OPERATOR_NAMESPACE}/seccomp-operator-webhook-certificates`, `RoleBinding ${OPERATOR_NAMESPACE}/seccomp-operator-webhook-certificates`, "ClusterRole seccomp-operator-webhook-configuration", "ClusterRoleBinding seccomp-operator-webhook-configuration"]) {
+      assert.ok(!objects.has(key), key);
+    }
+    const container = (objects.get(`Deployment ${OPERATOR_NAMESPACE}/seccomp-operator-controller`) as Obj & { spec: { template: { spec: { containers: { args: string[]; ports: { name: string }[] }[] } } } }).spec.template.spec.containers[0]!;
+    assert.ok(!container.args.some((a) => a.startsWith("--webhook-")));
+    assert.deepEqual(container.ports.map((p) => p.name), ["health"]);
+  });
+
+  it("each admission policy can be left out, with its bindings", async () => {
+    const policyObjects = (objects: Obj[]) => objects.filter((o) => o.kind.startsWith("ValidatingAdmissionPolicy")).map((o) => `${o.kind} ${o.metadata.name}`).sort();
+    const tenancy = ["ValidatingAdmissionPolicy seccomp-operator-profile-tenancy", "ValidatingAdmissionPolicyBinding seccomp-operator-profile-tenancy"];
+    const requireProfile = ["ValidatingAdmissionPolicy seccomp-operator-require-profile", ...["audit", "deny", "warn"].map((m) => `ValidatingAdmissionPolicyBinding seccomp-operator-require-profile-${m}`)];
+    const agent = ["ValidatingAdmissionPolicy seccomp-operator-agent-own-node-status", "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status"];
+    assert.deepEqual(policyObjects(await template()), [...agent, ...tenancy, ...requireProfile].sort());
+    assert.deepEqual(policyObjects(await template(["--set", "policies.tenancy.enabled=false"])), [...agent, ...requireProfile].sort());
+    assert.deepEqual(policyObjects(await template(["--set", "policies.requireProfile.enabled=false"])), [...agent, ...tenancy].sort());
   });
 
   it("image, replicas, resources, the agent's tolerations, node selector and kubelet folder come from the values", async () => {
@@ -171,5 +218,6 @@ describe("charts/seccomp-operator", function () {
     assert.match(stderr, /at '\/webhook\/failurePolicy': value must be one of 'Ignore', 'Fail'/);
     assert.match(stderr, /at '\/agent\/kubeletDir'/);
     assert.match(stderr, /additional properties 'agnet' not allowed/);
+    assert.match(await refused(["--set", "policies.enabled=false"]), /at '\/policies': additional properties 'enabled' not allowed/);
   });
 });
