@@ -59,7 +59,7 @@ describe("e2e: workloads confined by their SeccompProfile on a real node", funct
     await c.applier.apply(deploymentManifest(namespace, "web", "probe"));
     // OnDelete keeps every pod it creates: the first one only once the
     // controller has pointed the template at the profile (a pod created
-    // before that would run without it; there is no admission webhook).
+    // before that would run without it, should the admission webhook have been skipped).
     await c.applier.apply(statefulSetManifest(namespace, "old", "probe", 0));
     await waitUntil(
       async () => {
