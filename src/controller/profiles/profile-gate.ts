@@ -10,7 +10,6 @@ import { compileObject, summarize, type Compiled } from "../../profile/compile.j
 import type { Diagnostic } from "../../profile/diagnostics.js";
 import type { Result } from "../../profile/result.js";
 import { aggregate, type Aggregate } from "../nodes/node-aggregation.js";
-import type { ProfileHashes } from "./profile-hashes.js";
 import type { ProfileReadiness, ProfileState, ReadinessLookup } from "./readiness-index.js";
 import { installedCondition } from "./status-computation.js";
 
@@ -30,8 +29,6 @@ export interface ProfileGateOptions {
   heartbeatSeenAt: (node: string) => number | undefined;
   catalogueNamespace: string;
   staleAfterMs: number;
-  /** Expected hashes of every profile, to read the nodes' digests. */
-  hashes: ProfileHashes;
 }
 
 interface Memo {
@@ -72,7 +69,7 @@ export class ProfileGate {
       const seenAt = this.o.heartbeatSeenAt(node);
       return seenAt === undefined ? { node, report: n.status } : { node, report: n.status, seenAt };
     });
-    return aggregate(key, hash, views, { now, staleAfterMs: this.o.staleAfterMs, catalogueNamespace: this.o.catalogueNamespace, expect: this.o.hashes });
+    return aggregate(key, hash, views, now, this.o.staleAfterMs);
   }
 
   /** A name as a workload in `namespace` writes it: its own namespace first, then the catalogue. */

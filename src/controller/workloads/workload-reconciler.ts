@@ -74,7 +74,6 @@ export function setupWorkloadReconciler(
   const queue = manager.reconciler({
     name: "workloads",
     leaderOnly: true,
-    groupOf: (key) => parseWorkloadKey(key)?.namespace ?? "",
     reconcile: async (key, signal) => {
       await reconciler.reconcileKey(key, signal);
     },
