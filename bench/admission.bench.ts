@@ -9,7 +9,9 @@ import { PROFILE_ANNOTATION } from "../src/api/names.js";
 import type { SeccompNodeStatus } from "../src/api/node-status.js";
 import type { SeccompProfile } from "../src/api/seccomp-profile.js";
 import { mutateProfiles } from "../src/controller/admission/profile-mutation.js";
+import { InstallDigest } from "../src/api/install-digest.js";
 import { ProfileGate } from "../src/controller/profiles/profile-gate.js";
+import { ProfileHashes } from "../src/controller/profiles/profile-hashes.js";
 import { admissionResponse, type AdmissionRequest } from "../src/kube/admission-review.js";
 import { createLogger } from "../src/kube/logger.js";
 import { createCertificateAuthority, issueServingCertificate } from "../src/kube/x509-certificates.js";
@@ -19,17 +21,28 @@ const NODES = Number(process.env.BENCH_NODES ?? 1_000);
 const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 2_000);
 
 const profiles = new Map<string, SeccompProfile>();
-const put = (namespace: string, name: string, rv: string, spec: object) =>
-  profiles.set(`${namespace}/${name}`, { apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { namespace, name, resourceVersion: rv }, spec } as SeccompProfile);
+const added: ((p: SeccompProfile) => void)[] = [];
+// The profile cache as the informer shows it: objects by key, and an add event for each new one.
+const cache = { get: (k: string) => profiles.get(k), addHandler: (h: { onAdd?: (p: SeccompProfile) => void }) => void (h.onAdd && added.push(h.onAdd)) } as unknown as ConstructorParameters<typeof ProfileHashes>[0];
+const hashes = new ProfileHashes(cache, "seccomp-catalogue");
+const put = (namespace: string, name: string, rv: string, spec: object) => {
+  const object = { apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { namespace, name, resourceVersion: rv }, spec } as SeccompProfile;
+  profiles.set(`${namespace}/${name}`, object);
+  for (const onAdd of added) onAdd(object);
+};
 const syscalls = ["exit", "exit_group", "rt_sigreturn", "read", "write", "openat", "close", "mmap", "munmap", "futex", "epoll_wait", "accept4"];
 put("seccomp-catalogue", "base", "1", { defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: syscalls, action: "SCMP_ACT_ALLOW" }] });
 put("shop", "web", "1", { defaultAction: "SCMP_ACT_ERRNO", baseProfileName: "base", syscalls: [{ names: ["sendto", "recvfrom"], action: "SCMP_ACT_ALLOW" }] });
 
 const statuses: SeccompNodeStatus[] = [];
-const gate = new ProfileGate({ profiles: { get: (k) => profiles.get(k) }, nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "seccomp-catalogue", staleAfterMs: 90_000 });
+const gate = new ProfileGate({ profiles: cache, hashes, nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "seccomp-catalogue", staleAfterMs: 90_000 });
 const compiled = gate.compile(profiles.get("shop/web")!);
 if (!compiled.ok) throw new Error("bench profile does not compile");
-for (let i = 0; i < NODES; i++) statuses.push({ metadata: { name: `node-${i}` }, status: { heartbeatTime: new Date().toISOString(), profiles: { "shop/web": compiled.value.rendered.hash } } } as unknown as SeccompNodeStatus);
+const digest = new InstallDigest();
+digest.toggle("shop/web", compiled.value.rendered.hash);
+for (let i = 0; i < NODES; i++) {
+  statuses.push({ metadata: { name: `node-${i}` }, status: { heartbeatTime: new Date().toISOString(), installed: { count: 1, digests: digest.encode() } } } as unknown as SeccompNodeStatus);
+}
 
 const review = (uid: string): AdmissionRequest => ({
   uid,

@@ -1,7 +1,7 @@
 // Controller memory on a real control plane: with 10,000 Deployments that reference no
 // profile, then with 1,000 profiles and 1,000 Deployments that reference them. The controller
 // is a real process; its resident memory is read from /proc once its caches have caught up.
-import { readFileSync } from "node:fs";
+import { settledRssMiB } from "./process-memory.js";
 import { API_VERSION, PROFILE_ANNOTATION, PROFILE_KIND } from "../src/api/names.js";
 import { PROFILE_RESOURCE } from "../src/api/resources.js";
 import { RestClient } from "../src/kube/rest-client.js";
@@ -14,9 +14,6 @@ const unrelated = Number(process.env.BENCH_UNRELATED ?? 10_000);
 const referenced = Number(process.env.BENCH_REFERENCED ?? 1_000);
 const DEPLOYMENTS = { group: "apps", version: "v1", plural: "deployments" };
 
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
-}
 
 const deployment = (namespace: string, name: string, annotations: Record<string, string> = {}) => ({
   apiVersion: "apps/v1",
@@ -36,15 +33,6 @@ async function inBatches(count: number, make: (i: number) => Promise<unknown>): 
   for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, (_, j) => make(i + j)));
 }
 
-async function settle(pid: number): Promise<number> {
-  // Resident memory after the caches caught up: the highest of a few readings a second apart.
-  let peak = 0;
-  for (let i = 0; i < 5; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    peak = Math.max(peak, rssMiB(pid));
-  }
-  return peak;
-}
 
 const cp = await ControlPlane.start();
 try {
@@ -52,12 +40,12 @@ try {
   const client = new RestClient(cp.kubeConfig());
   const controller = await startController(cp, { identity: "bench-controller" });
   console.log(`controller bench: node ${process.version}`);
-  console.log(`controller RSS idle: ${(await settle(controller.process.pid)).toFixed(0)} MiB`);
+  console.log(`controller RSS idle: ${(await settledRssMiB(controller.process.pid)).toFixed(0)} MiB`);
 
   const plain = await createNamespace(cp, "bench-unrelated");
   const t0 = Date.now();
   await inBatches(unrelated, (i) => client.create({ ...DEPLOYMENTS, namespace: plain }, deployment(plain, `d${i}`) as never));
-  console.log(`controller RSS with ${unrelated} Deployments that reference nothing: ${(await settle(controller.process.pid)).toFixed(0)} MiB (created in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(`controller RSS with ${unrelated} Deployments that reference nothing: ${(await settledRssMiB(controller.process.pid)).toFixed(0)} MiB (created in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 
   const used = await createNamespace(cp, "bench-referenced");
   await inBatches(referenced, (i) =>
@@ -69,7 +57,7 @@ try {
     }),
   );
   await inBatches(referenced, (i) => client.create({ ...DEPLOYMENTS, namespace: used }, deployment(used, `r${i}`, { [PROFILE_ANNOTATION]: `p${i}` }) as never));
-  console.log(`controller RSS with ${referenced} profiles and ${referenced} referencing Deployments more: ${(await settle(controller.process.pid)).toFixed(0)} MiB`);
+  console.log(`controller RSS with ${referenced} profiles and ${referenced} referencing Deployments more: ${(await settledRssMiB(controller.process.pid)).toFixed(0)} MiB`);
   await controller.process.stop();
 } finally {
   await cp.stop();

@@ -67,6 +67,7 @@ export function createAgent(options: AgentOptions): Manager {
     nodeName: options.nodeName,
     agentVersion: operatorVersion(),
     kernel: readKernelSupport(),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
     coalesceMs: options.coalesceMs ?? 200,
     heartbeatMs: options.heartbeatMs ?? 30_000,
     logger: options.logger,

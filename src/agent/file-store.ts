@@ -220,6 +220,35 @@ export class ProfileFileStore {
     });
   }
 
+  /**
+   * Installs `bytes` as a pinned file only (an older hash that workloads still pin), leaving the
+   * stable file to the current version. Checked as install() checks.
+   */
+  installPinned(namespace: string, name: string, hash: string, bytes: Uint8Array): Result<{ pinned: "written" | "repaired" | "unchanged" }, StoreError> {
+    const invalid = checkNames(namespace, name, hash);
+    if (invalid) return err(invalid);
+    const layout = profileLayout(namespace, name);
+    const pinned = pinnedPath(namespace, name, hash);
+    const digest = sha256(bytes);
+    if (digest !== hash) return err(storeError("hash-mismatch", pinned, `the content's sha256 is ${digest}, not ${hash}`));
+    const checked = this.checkTree([layout.root, layout.namespaceDir], [], layout.nameDir, [pinned]);
+    if (!checked.ok) return checked;
+    for (const dir of [layout.root, layout.namespaceDir, layout.nameDir]) {
+      const made = this.ensureDir(dir);
+      if (!made.ok) return made;
+    }
+    const state = this.installFile(pinned, bytes, (current) => sha256(current) === hash);
+    if (!state.ok) return state;
+    return ok({ pinned: state.value === "kept" ? "unchanged" : state.value });
+  }
+
+  /** Whether the pinned file is there as a regular file (its content is not read). */
+  hasPinned(namespace: string, name: string, hash: string): boolean {
+    if (checkNames(namespace, name, hash)) return false;
+    const kind = this.kindOf(pinnedPath(namespace, name, hash));
+    return kind.ok && kind.value === "file";
+  }
+
   /** Removes the stable file, then the profile's and the namespace's folders if empty. */
   removeStable(namespace: string, name: string): Result<RemoveOutcome, StoreError> {
     const invalid = checkNames(namespace, name);

@@ -1,13 +1,23 @@
+import { InstallDigest } from "../api/install-digest.js";
+
 /** What this node has installed and what failed, the content of its SeccompNodeStatus. */
 export interface ProfileFailure {
   hash?: string;
   reason: string;
+  /** The file could not be written (or removed), as opposed to an invalid profile. */
+  write?: boolean;
 }
 
 export class NodeState {
   /** `namespace/name` -> hash of the file installed at the stable path. */
   readonly installed = new Map<string, string>();
   readonly failures = new Map<string, ProfileFailure>();
+  /**
+   * Profiles installed at the hash of their current object, as buckets: a profile with a
+   * failure is not in it (its installed file is an older one, or none).
+   */
+  readonly digest = new InstallDigest();
+  private current = 0;
   private version = 0;
   private listener: (() => void) | undefined;
 
@@ -21,24 +31,48 @@ export class NodeState {
     return this.version;
   }
 
+  /** Profiles in the digest. */
+  get currentCount(): number {
+    return this.current;
+  }
+
   setInstalled(key: string, hash: string): void {
-    const failed = this.failures.delete(key);
+    const failed = this.failures.has(key);
     if (this.installed.get(key) === hash && !failed) return;
+    this.leaveDigest(key);
+    this.failures.delete(key);
     this.installed.set(key, hash);
+    this.enterDigest(key);
     this.changed();
   }
 
   setFailed(key: string, failure: ProfileFailure): void {
     const old = this.failures.get(key);
-    if (old?.reason === failure.reason && old.hash === failure.hash) return;
+    if (old?.reason === failure.reason && old.hash === failure.hash && old.write === failure.write) return;
+    this.leaveDigest(key);
     this.failures.set(key, failure);
     this.changed();
   }
 
   remove(key: string): void {
+    this.leaveDigest(key);
     const a = this.installed.delete(key);
     const b = this.failures.delete(key);
     if (a || b) this.changed();
+  }
+
+  private leaveDigest(key: string): void {
+    const hash = this.installed.get(key);
+    if (hash === undefined || this.failures.has(key)) return;
+    this.digest.toggle(key, hash);
+    this.current--;
+  }
+
+  private enterDigest(key: string): void {
+    const hash = this.installed.get(key);
+    if (hash === undefined || this.failures.has(key)) return;
+    this.digest.toggle(key, hash);
+    this.current++;
   }
 
   private changed(): void {

@@ -1,17 +1,21 @@
 import { API_VERSION, NODE_STATUS_KIND } from "../api/names.js";
-import type { NodeReport } from "../api/node-status.js";
+import { MAX_NODE_FAILURE_REASON, MAX_NODE_FAILURES, type NodeReport } from "../api/node-status.js";
 import { NODE_STATUS_RESOURCE } from "../api/resources.js";
 import { errorMessage, type Logger } from "../kube/logger.js";
 import type { RestClient } from "../kube/rest-client.js";
 import type { KernelSupport } from "./kernel-support.js";
-import type { NodeState } from "./node-state.js";
+import type { NodeState, ProfileFailure } from "./node-state.js";
 
 export const AGENT_FIELD_MANAGER = "seccomp-operator-agent";
+/** Owns only status.heartbeatTime, so a heartbeat is a write of one field whatever is installed. */
+export const HEARTBEAT_FIELD_MANAGER = "seccomp-operator-agent-heartbeat";
 
 export interface NodeStatusWriterOptions {
   nodeName: string;
   agentVersion: string;
   kernel: KernelSupport;
+  /** The only namespace (besides the catalogue's) this agent installs; all when undefined. */
+  namespace?: string;
   /** Changes within this window go out in one write. */
   coalesceMs: number;
   /** A write at least this often, so the controller can tell a live agent from a dead one. */
@@ -43,9 +47,23 @@ export class NodeStatusWriter {
   }
 
   start(): void {
-    this.schedule(0);
-    this.heartbeat = setInterval(() => this.schedule(0, true), this.options.heartbeatMs);
+    // The first heartbeat creates the object; the content follows.
+    void this.beat().finally(() => this.schedule(0));
+    this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
+  }
+
+  /** Applies the heartbeat alone: independent of the content, and of its size. */
+  private async beat(): Promise<void> {
+    if (this.stopped) return;
+    const body = { apiVersion: API_VERSION, kind: NODE_STATUS_KIND, metadata: { name: this.options.nodeName }, status: { heartbeatTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") } };
+    try {
+      await this.client.apply({ ...NODE_STATUS_RESOURCE, name: this.options.nodeName }, body, { fieldManager: HEARTBEAT_FIELD_MANAGER, force: true });
+      this.options.onWrite?.(true);
+    } catch (error) {
+      this.options.logger.warn("node heartbeat write failed", { node: this.options.nodeName, error: errorMessage(error) });
+      this.options.onWrite?.(false);
+    }
   }
 
   /** True once the current state is written. */
@@ -62,10 +80,10 @@ export class NodeStatusWriter {
     if (!this.upToDate) await this.write();
   }
 
-  /** Writes now unless a write is already due; `force` for heartbeats. */
-  private schedule(delay = this.retryDelay(), force = false): void {
+  /** Writes now unless a write is already due. */
+  private schedule(delay = this.retryDelay()): void {
     if (this.stopped || this.timer !== undefined) return;
-    if (!force && this.upToDate && this.writing === undefined) return;
+    if (this.upToDate && this.writing === undefined) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.writing !== undefined) {
@@ -106,19 +124,44 @@ export class NodeStatusWriter {
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
 
+  /** Bounded whatever is installed: fixed-size digests, and at most MAX_NODE_FAILURES failures. */
   private report(): NodeReport {
-    const profiles: Record<string, string> = {};
-    for (const key of [...this.state.installed.keys()].sort()) profiles[key] = this.state.installed.get(key)!;
-    const failures = [...this.state.failures.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .slice(0, 1000)
-      .map(([profile, f]) => (f.hash === undefined ? { profile, reason: f.reason.slice(0, 4096) } : { profile, hash: f.hash, reason: f.reason.slice(0, 4096) }));
+    const listed = fairFailures(this.state.failures, MAX_NODE_FAILURES).map(([profile, f]) => {
+      const reason = f.reason.length > MAX_NODE_FAILURE_REASON ? `${f.reason.slice(0, MAX_NODE_FAILURE_REASON - 1)}…` : f.reason;
+      return f.hash === undefined ? { profile, reason } : { profile, hash: f.hash, reason };
+    });
     return {
       agentVersion: this.options.agentVersion,
-      heartbeatTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
       kernel: { release: this.options.kernel.release, actionsAvail: this.options.kernel.actionsAvail },
-      profiles,
-      failures,
+      scope: this.options.namespace === undefined ? {} : { namespace: this.options.namespace },
+      installed: { count: this.state.currentCount, digests: this.state.digest.encode() },
+      failures: listed,
+      failuresOmitted: this.state.failures.size - listed.length,
     };
   }
+}
+
+/**
+ * Failed writes (the node's own trouble) before invalid profiles (a tenant's), and within
+ * each, one namespace after another, so no namespace's failures can push out another's.
+ */
+function fairFailures(failures: ReadonlyMap<string, ProfileFailure>, limit: number): [string, ProfileFailure][] {
+  const out: [string, ProfileFailure][] = [];
+  for (const write of [true, false]) {
+    if (out.length >= limit) break;
+    const byNamespace = new Map<string, [string, ProfileFailure][]>();
+    for (const entry of [...failures].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if ((entry[1].write === true) !== write) continue;
+      const namespace = entry[0].slice(0, entry[0].indexOf("/"));
+      let list = byNamespace.get(namespace);
+      if (list === undefined) byNamespace.set(namespace, (list = []));
+      list.push(entry);
+    }
+    let lists = [...byNamespace.values()];
+    for (let round = 0; lists.length > 0 && out.length < limit; round++) {
+      lists = lists.filter((l) => round < l.length);
+      for (const list of lists) if (out.length < limit) out.push(list[round]!);
+    }
+  }
+  return out;
 }

@@ -75,7 +75,8 @@ export function setupPinnedGc(manager: Manager, setup: PinnedGcSetup): void {
   let stopped = false;
 
   /** Removes pinned files that neither a profile's current content nor a pod on this node uses. */
-  const collectGarbage = (now = Date.now()) => {
+  // A monotonic clock: a step of the wall clock (NTP) must neither void nor stretch the grace period.
+  const collectGarbage = (now = performance.now()) => {
     if (running || !setup.isReady()) return;
     running = true;
     try {
@@ -117,11 +118,15 @@ export function setupPinnedGc(manager: Manager, setup: PinnedGcSetup): void {
     }
   };
 
+  let dueAt = Infinity;
+  /** Brings the next run forward to `delayMs` from now, never later: pods deleted every second must not postpone it forever. */
   const schedule = (delayMs: number) => {
-    if (stopped) return;
+    if (stopped || performance.now() + delayMs >= dueAt) return;
     if (timer !== undefined) clearTimeout(timer);
+    dueAt = performance.now() + delayMs;
     timer = setTimeout(() => {
       timer = undefined;
+      dueAt = Infinity;
       collectGarbage();
       schedule(setup.intervalMs);
     }, delayMs);

@@ -1,13 +1,16 @@
 // Installs SeccompProfiles in this node's kubelet seccomp folder, on every agent.
 // setupProfileInstaller says when a profile is queued; ProfileInstaller what a reconcile does.
-import { PROFILE_RESOURCE } from "../api/resources.js";
+import type { SeccompProfileRevision } from "../api/profile-revision.js";
+import { PROFILE_RESOURCE, REVISION_RESOURCE } from "../api/resources.js";
 import type { SeccompProfile } from "../api/seccomp-profile.js";
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../kube/logger.js";
 import type { Manager } from "../kube/manager.js";
-import { objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
-import { compileObject, summarize, type ObjectLookup } from "../profile/compile.js";
-import { dependentsOf } from "../profile/dependents.js";
+import { namespaceOfKey, objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
+import { isNotFound } from "../kube/api-error.js";
+import { compileObject, compileProfile, summarize, type ObjectLookup } from "../profile/compile.js";
+import { loadProfiles } from "../profile/load.js";
+import { BaseNameIndex, dependentsOf } from "../profile/dependents.js";
 import type { agentMetrics } from "./agent-metrics.js";
 import type { ProfileFileStore, StoreError } from "./file-store.js";
 import type { NodeState } from "./node-state.js";
@@ -30,10 +33,19 @@ export function profileCaches(manager: Manager, scope: ProfileScope): Informer<S
     manager.cache<SeccompProfile>({
       name: namespace === undefined ? "profiles" : `profiles/${namespace}`,
       resource: PROFILE_RESOURCE,
-      transform: withoutManagedFields,
+      transform: agentProfileShape,
       ...(namespace ? { namespace } : {}),
     }),
   );
+}
+
+/**
+ * What an agent keeps of a profile: its spec, and of the controller's status only the hashes
+ * still in use (conditions, nodes, users and findings are for people, and can be kilobytes).
+ */
+export function agentProfileShape(profile: SeccompProfile): SeccompProfile {
+  const { status, ...rest } = withoutManagedFields(profile);
+  return status?.hashesInUse === undefined ? rest : { ...rest, status: { hashesInUse: status.hashesInUse } };
 }
 
 /** A profile from whichever cache holds it. */
@@ -68,6 +80,14 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
   const all = () => caches.flatMap((i) => i.list());
   const installer = new ProfileInstaller(store, state, {
     catalogueNamespace: scope.catalogueNamespace,
+    fetchRevision: async (namespace, hash) => {
+      try {
+        return (await manager.client.get<SeccompProfileRevision>({ ...REVISION_RESOURCE, namespace, name: hash })).spec.content;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
     lookup,
     logger,
     onInstall: (result) => metrics.installs.inc({ result }),
@@ -83,10 +103,13 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
   const queue = manager.reconciler({
     name: "profiles",
     leaderOnly: false,
+    // One namespace's thousands of profiles do not hold up another's.
+    groupOf: namespaceOfKey,
     reconcile: async (key) => {
       const end = metrics.reconcileSeconds.startTimer();
       try {
         installer.reconcile(key);
+        await installer.installPinnedInUse(key);
       } finally {
         end();
       }
@@ -107,7 +130,9 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
       return [...keys, ...all().map(objectKey)];
     },
   });
-  for (const cache of caches) manager.watch(cache, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, all(), scope.catalogueNamespace).map(objectKey)]);
+  const bases = new BaseNameIndex<SeccompProfile>();
+  for (const cache of caches) cache.addHandler({ onAdd: (p) => bases.update(undefined, p), onUpdate: (o, p) => bases.update(o, p), onDelete: (p) => bases.update(p, undefined) });
+  for (const cache of caches) manager.watch(cache, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, (name) => bases.naming(name), scope.catalogueNamespace).map(objectKey)]);
 
   let ready = false;
   manager.add({
@@ -129,6 +154,8 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
 
 export interface InstallerOptions {
   catalogueNamespace: string;
+  /** The rendered bytes of a hash of the namespace's profiles (its SeccompProfileRevision); undefined when there is none. */
+  fetchRevision?: (namespace: string, hash: string) => Promise<string | undefined>;
   /** The cached SeccompProfile objects, by namespace and name. */
   lookup: ObjectLookup;
   logger: Logger;
@@ -162,7 +189,7 @@ export class ProfileInstaller {
       // Pinned files stay for the pods that use them; garbage collection removes them later.
       const removed = this.store.removeStable(namespace, name);
       if (!removed.ok) {
-        this.state.setFailed(key, { reason: `cannot remove the profile's file: ${describe(removed.error)}` });
+        this.state.setFailed(key, { reason: `cannot remove the profile's file: ${describe(removed.error)}`, write: true });
         throw new InstallError(removed.error);
       }
       this.state.remove(key);
@@ -181,7 +208,7 @@ export class ProfileInstaller {
     const { hash, json } = compiled.value.rendered;
     const result = this.store.install(namespace, name, hash, Buffer.from(json));
     if (!result.ok) {
-      this.state.setFailed(key, { hash, reason: describe(result.error) });
+      this.state.setFailed(key, { hash, reason: describe(result.error), write: true });
       this.options.onInstall?.("failed");
       throw new InstallError(result.error);
     }
@@ -189,6 +216,37 @@ export class ProfileInstaller {
     this.state.setInstalled(key, hash);
     this.options.onInstall?.(result.value.changed ? "written" : "unchanged");
   }
+
+  /**
+   * Installs the older hashes the controller lists in status.hashesInUse that this node lacks
+   * (it joined after they were current), from their revisions. A missing or wrong revision is
+   * logged and skipped: it cannot be fixed here, and the current file is in place.
+   */
+  async installPinnedInUse(key: string): Promise<void> {
+    const { namespace = "", name } = splitKey(key);
+    const object = this.options.lookup(namespace, name);
+    const fetch = this.options.fetchRevision;
+    if (object === undefined || fetch === undefined) return;
+    for (const hash of object.status?.hashesInUse ?? []) {
+      if (hash === this.state.installed.get(key) || this.store.hasPinned(namespace, name, hash)) continue;
+      const content = await fetch(namespace, hash);
+      if (content === undefined || !isRendered(content)) {
+        this.options.logger.warn("a hash in use has no usable revision, not installed", { key, hash, found: content !== undefined });
+        continue;
+      }
+      const result = this.store.installPinned(namespace, name, hash, Buffer.from(content));
+      if (!result.ok) throw new InstallError(result.error);
+      this.options.logger.info("older profile version installed for the workloads that pin it", { key, hash });
+    }
+  }
+}
+
+/** Whether `content` is exactly what the engine renders for the profile it holds: a revision can carry nothing else. */
+function isRendered(content: string): boolean {
+  const loaded = loadProfiles(content);
+  if (loaded.length !== 1 || loaded[0]!.spec === undefined) return false;
+  const compiled = compileProfile({ namespace: "", name: "revision", spec: loaded[0]!.spec }, () => undefined, "", { lint: false });
+  return compiled.ok && compiled.value.rendered.json === content;
 }
 
 function describe(error: StoreError): string {

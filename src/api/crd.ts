@@ -12,8 +12,13 @@ import {
   PROFILE_PLURAL,
   PROFILE_SHORT_NAMES,
   PROFILE_SINGULAR,
+  REVISION_KIND,
+  REVISION_PLURAL,
+  REVISION_SHORT_NAMES,
+  REVISION_SINGULAR,
   VERSION,
 } from "./names.js";
+import { RevisionSpecSchema } from "./profile-revision.js";
 import { ProfileSpecSchema } from "./profile-spec.js";
 import { ProfileStatusSchema } from "./profile-status.js";
 
@@ -210,10 +215,49 @@ export function buildNodeStatusCrd(): JsonSchema {
   };
 }
 
+export function buildRevisionCrd(): JsonSchema {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${REVISION_PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: REVISION_KIND,
+        listKind: `${REVISION_KIND}List`,
+        plural: REVISION_PLURAL,
+        singular: REVISION_SINGULAR,
+        shortNames: [...REVISION_SHORT_NAMES],
+        categories: ["seccomp"],
+      },
+      scope: "Namespaced",
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [{ name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }],
+          schema: {
+            openAPIV3Schema: rootSchema(
+              "SeccompProfileRevision keeps one rendered version of a namespace's profiles, named by its sha256, so that nodes can install hashes that workloads still pin. Written by the controller.",
+              { spec: schemaOf(RevisionSpecSchema) },
+              ["spec"],
+              [
+                { rule: "self.metadata.name == self.spec.hash", message: "metadata.name must be spec.hash" },
+                { rule: "self.spec == oldSelf.spec", message: "a revision never changes" },
+              ],
+            ),
+          },
+        },
+      ],
+    },
+  };
+}
+
 /** The CRD files as they are committed in crds/: file name to YAML text. */
 export function renderCrdFiles(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const crd of [buildProfileCrd(), buildNodeStatusCrd()]) {
+  for (const crd of [buildProfileCrd(), buildNodeStatusCrd(), buildRevisionCrd()]) {
     const spec = crd.spec as { group: string; names: { plural: string } };
     const header = "# Generated from the zod schemas in src/api by `npm run generate`. Do not edit.\n";
     files.set(`${spec.group}_${spec.names.plural}.yaml`, header + stringify(crd, { lineWidth: 0 }));

@@ -16,6 +16,11 @@ export const NODE_STATUS_PLURAL = "seccompnodestatuses";
 export const NODE_STATUS_SINGULAR = "seccompnodestatus";
 export const NODE_STATUS_SHORT_NAMES = ["scpns"] as const;
 
+export const REVISION_KIND = "SeccompProfileRevision";
+export const REVISION_PLURAL = "seccompprofilerevisions";
+export const REVISION_SINGULAR = "seccompprofilerevision";
+export const REVISION_SHORT_NAMES = ["scprev"] as const;
+
 /** Workload annotation: every container and init container runs under this profile. */
 export const PROFILE_ANNOTATION = `${GROUP}/profile`;
 /** Workload annotation prefix: `container.seccomp.operator.dev/<container>: <profile>` wins for one container. */

@@ -1,12 +1,18 @@
 import { z } from "zod";
 import { API_VERSION, NODE_STATUS_KIND } from "./names.js";
+import { CONTRIBUTION_BYTES, DIGEST_BUCKETS, DIGEST_TEXT_LENGTH } from "./install-digest.js";
 import { ObjectMetaSchema } from "./object-meta.js";
+
+/** Failures a node lists; the rest are counted. */
+export const MAX_NODE_FAILURES = 64;
+/** Longest failure reason in a node's status. */
+export const MAX_NODE_FAILURE_REASON = 1024;
 
 export const ProfileFailureSchema = z
   .object({
     profile: z.string().max(317).describe("namespace/name of the profile."),
     hash: z.string().max(64).optional().describe("The hash that could not be installed, when known."),
-    reason: z.string().max(4096).describe("Why it could not be installed."),
+    reason: z.string().max(MAX_NODE_FAILURE_REASON).describe("Why it could not be installed."),
   })
   .describe("A profile this node could not install.");
 
@@ -16,6 +22,7 @@ export const NodeReportSchema = z
     heartbeatTime: z
       .string()
       .meta({ format: "date-time" })
+      .optional()
       .describe("Last time the agent reported; the controller treats an old heartbeat as a dead agent."),
     kernel: z
       .object({
@@ -28,11 +35,30 @@ export const NodeReportSchema = z
       })
       .optional()
       .describe("What the node's kernel supports."),
-    profiles: z
-      .record(z.string().max(317), z.string().max(64))
+    scope: z
+      .object({
+        namespace: z.string().max(63).optional().describe("The only namespace (besides the catalogue's) whose profiles this agent installs; absent: all."),
+      })
       .optional()
-      .describe("Installed profiles: namespace/name to the sha256 of the installed bytes."),
-    failures: z.array(ProfileFailureSchema).max(1000).optional().describe("Profiles this node could not install."),
+      .describe("Which profiles this agent installs."),
+    installed: z
+      .object({
+        count: z.number().int().min(0).describe("Profiles installed at the hash of their current, valid object."),
+        digests: z
+          .string()
+          .max(DIGEST_TEXT_LENGTH)
+          .describe(
+            `Base64 of ${DIGEST_BUCKETS} buckets of ${CONTRIBUTION_BYTES} bytes: each the XOR of sha256("<namespace>/<name>\\n<hash>")[0:${CONTRIBUTION_BYTES}] over the installed profiles whose key falls in it (sha256(key)[0:4] as a big-endian number, modulo ${DIGEST_BUCKETS}). Fixed size whatever the number of profiles.`,
+          ),
+      })
+      .optional()
+      .describe("What this node has installed, as per-bucket digests the controller checks against the hashes it expects."),
+    failures: z
+      .array(ProfileFailureSchema)
+      .max(MAX_NODE_FAILURES)
+      .optional()
+      .describe(`Profiles this node could not install, at most ${MAX_NODE_FAILURES}: failed writes first, then invalid profiles, taking each namespace in turn.`),
+    failuresOmitted: z.number().int().min(0).optional().describe("Failures left out of the list above."),
   })
   .describe("What one node's agent has installed, written only by that agent.");
 export type NodeReport = z.infer<typeof NodeReportSchema>;

@@ -12,6 +12,9 @@ import { ARCHITECTURE_TOKENS } from "./seccomp-vocabulary.js";
 export const SYSCALL_NAME_PATTERN = /^[a-z_][a-z0-9_]{0,63}$/;
 export const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Syscall names in all rules of one profile: Docker's default profile has under 400; this bounds what one profile costs to check. */
+export const MAX_TOTAL_NAMES = 4096;
+
 /** Above 2^53 a JSON number loses precision in JavaScript, so such values are refused, not rounded. */
 const ArgValue = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -120,6 +123,11 @@ export const ProfileSpecSchema = z
   .meta({
     "x-kubernetes-validations": [
       {
+        rule: `!has(self.syscalls) || self.syscalls.map(r, size(r.names)).sum() <= ${MAX_TOTAL_NAMES}`,
+        message: `spec.syscalls may name at most ${MAX_TOTAL_NAMES} syscalls in all rules together`,
+        fieldPath: ".syscalls",
+      },
+      {
         rule: "self.defaultAction != 'SCMP_ACT_NOTIFY'",
         message: "SCMP_ACT_NOTIFY cannot be the default action: nothing would answer the notifications",
         fieldPath: ".defaultAction",
@@ -130,6 +138,10 @@ export const ProfileSpecSchema = z
         fieldPath: ".defaultErrnoRet",
       },
     ],
+  })
+  .superRefine((spec, ctx) => {
+    const total = (spec.syscalls ?? []).reduce((n, rule) => n + rule.names.length, 0);
+    if (total > MAX_TOTAL_NAMES) ctx.addIssue({ code: "custom", path: ["syscalls"], message: `may name at most ${MAX_TOTAL_NAMES} syscalls in all rules together, not ${total}` });
   })
   .describe("The seccomp profile: the OCI profile fields plus inheritance from a base profile.");
 export type ProfileSpec = z.infer<typeof ProfileSpecSchema>;

@@ -1,6 +1,6 @@
 // The caches the controller's components share, one informer each: what is kept of every
 // object (the caches hold them all for the process's life) and under which metrics name.
-import { FIELD_MANAGER } from "../api/names.js";
+import { CONTAINER_ANNOTATION_PREFIX, FIELD_MANAGER, PROFILE_ANNOTATION } from "../api/names.js";
 import type { SeccompNodeStatus } from "../api/node-status.js";
 import { podSeccompShape } from "../api/pod-seccomp.js";
 import type { SeccompProfile } from "../api/seccomp-profile.js";
@@ -8,7 +8,7 @@ import { NODE_RESOURCE, NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } f
 import type { Informer } from "../kube/informer.js";
 import type { CacheSpec, Manager } from "../kube/manager.js";
 import { withoutManagedFields, type KubeObject } from "../kube/objects.js";
-import { WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workloads/workload-kinds.js";
+import { podSpecOf, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workloads/workload-kinds.js";
 
 
 export const PROFILES: CacheSpec<SeccompProfile> = { name: "profiles", resource: PROFILE_RESOURCE, transform: withoutManagedFields };
@@ -23,14 +23,53 @@ export const NODES: CacheSpec = {
   resyncPeriodMs: 0,
 };
 
-/** What the controller keeps of a workload: our own field ownership, not everyone's. */
-function workloadShape(obj: KubeObject): KubeObject {
-  const managed = obj.metadata?.managedFields?.filter((m) => m.manager === FIELD_MANAGER);
-  return { ...obj, metadata: { ...obj.metadata, managedFields: managed } } as KubeObject;
+interface ContainerFields {
+  name?: string;
+  securityContext?: { seccompProfile?: unknown; privileged?: boolean; allowPrivilegeEscalation?: boolean };
+}
+
+const containerShape = (c: ContainerFields): ContainerFields => ({
+  name: c.name,
+  securityContext: { seccompProfile: c.securityContext?.seccompProfile, privileged: c.securityContext?.privileged, allowPrivilegeEscalation: c.securityContext?.allowPrivilegeEscalation },
+});
+
+/**
+ * What the controller keeps of a workload: identity, owners, the operator's annotations and
+ * field ownership, and the seccomp-related fields of its pod template. The rest (images, env,
+ * volumes, other annotations, others' managedFields) never reaches the cache.
+ */
+export function workloadShape(kind: WorkloadKind, obj: KubeObject): KubeObject {
+  const meta = obj.metadata ?? {};
+  const annotations = Object.fromEntries(Object.entries(meta.annotations ?? {}).filter(([k]) => k === PROFILE_ANNOTATION || k.startsWith(CONTAINER_ANNOTATION_PREFIX)));
+  const spec = (podSpecOf(kind, obj) ?? {}) as { securityContext?: { seccompProfile?: unknown }; containers?: ContainerFields[]; initContainers?: ContainerFields[] };
+  let nested: Record<string, unknown> = {
+    spec: {
+      securityContext: { seccompProfile: spec.securityContext?.seccompProfile },
+      containers: (spec.containers ?? []).map(containerShape),
+      initContainers: (spec.initContainers ?? []).map(containerShape),
+    },
+  };
+  for (const segment of [...WORKLOADS[kind].templatePath].reverse()) nested = { [segment]: nested };
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: {
+      name: meta.name,
+      namespace: meta.namespace,
+      uid: meta.uid,
+      resourceVersion: meta.resourceVersion,
+      generation: meta.generation,
+      deletionTimestamp: meta.deletionTimestamp,
+      ownerReferences: meta.ownerReferences,
+      annotations,
+      managedFields: meta.managedFields?.filter((m) => m.manager === FIELD_MANAGER),
+    },
+    ...nested,
+  } as KubeObject;
 }
 
 export function workloadCache(kind: WorkloadKind): CacheSpec {
-  return { name: kind, resource: WORKLOADS[kind].resource, transform: workloadShape };
+  return { name: kind, resource: WORKLOADS[kind].resource, transform: (obj) => workloadShape(kind, obj) };
 }
 
 /** One shared informer per workload kind. */

@@ -15,6 +15,8 @@ import { setupNodeLiveness } from "./nodes/node-liveness.js";
 import { setupSeccompContainersMetric } from "./pods/seccomp-containers-metric.js";
 import { ProfileGate } from "./profiles/profile-gate.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
+import { ProfileHashes } from "./profiles/profile-hashes.js";
+import { setupProfileRevisions } from "./profiles/profile-revisions.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
 import { setupStartFailureIndex } from "./profiles/start-failure-index.js";
 import { setupUsageIndex } from "./workloads/usage-index.js";
@@ -77,15 +79,18 @@ export function createController(options: ControllerOptions): Manager {
   const usage = setupUsageIndex(manager, catalogueNamespace);
   const liveness = setupNodeLiveness(manager, { staleAfterMs });
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
+  const hashes = new ProfileHashes(profiles, catalogueNamespace);
+  const revisions = setupProfileRevisions(manager);
   const gate = new ProfileGate({
     profiles,
+    hashes,
     nodeStatuses: manager.cache(NODE_STATUSES),
     heartbeatSeenAt: (node) => liveness.heartbeatSeenAt(node),
     catalogueNamespace,
     staleAfterMs,
   });
   const startFailures = setupStartFailureIndex(manager, catalogueNamespace);
-  setupProfileReconciler(manager, { catalogueNamespace, gate, usage, startFailures, readiness, liveness, events });
+  setupProfileReconciler(manager, { catalogueNamespace, gate, hashes, revisions, usage, startFailures, readiness, liveness, events });
   const onApplied = options.webhook === undefined ? undefined : admissionSkipReporter(manager.registry, events, (key, hash) => readiness.readySince(key, hash));
   setupWorkloadReconciler(manager, { usage, readiness, lookup: gate.lookup, events, ...(onApplied === undefined ? {} : { onApplied }) });
   if (options.webhook !== undefined) setupAdmissionWebhook(manager, { ...options.webhook, lookup: gate.lookup });

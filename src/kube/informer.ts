@@ -193,19 +193,26 @@ export class Informer<T extends KubeObject> {
       limit: this.options.pageSize ?? 500,
       ...(fromCache ? { resourceVersion: "0" } : {}),
       signal: this.stopController.signal,
+      // Each page shrinks as it arrives, before the next is read.
+      transform: (obj) => this.shrink(obj),
     });
     this.counters.lists++;
     this.touch();
     this.backoff.reset();
     const fresh = new Map<string, T>();
-    for (const obj of list.items) fresh.set(objectKey(obj), this.shrink(obj));
+    for (const obj of list.items) fresh.set(objectKey(obj), obj);
     for (const [key, old] of this.cache) {
       if (!fresh.has(key)) {
         this.cache.delete(key);
         this.emit("onDelete", old);
       }
     }
-    for (const [key, obj] of fresh) this.upsert(key, obj);
+    let upserted = 0;
+    for (const [key, obj] of fresh) {
+      this.upsert(key, obj);
+      // Handlers run for every object of a large list: let probes and timers in between.
+      if (++upserted % 512 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
     this.resourceVersion = list.metadata.resourceVersion ?? "";
     if (!this.synced) {
       this.synced = true;
@@ -243,6 +250,9 @@ export class Informer<T extends KubeObject> {
         this.handle(event);
         delivered++;
         this.backoff.reset();
+        // One chunk of the stream can hold thousands of events (a namespace's profiles deleted at
+        // once), read without waiting on I/O: health probes must not wait for all of them.
+        if (delivered % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       clearTimeout(watchdog);

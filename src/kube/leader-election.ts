@@ -120,15 +120,15 @@ export class LeaderElector {
       .then(() => this.options.onStartedLeading(term.signal))
       .catch((err: unknown) => this.logger.error("leader work failed", { error: errorMessage(err) }));
 
-    let lastRenew = Date.now();
+    let lastRenew = performance.now();
     let outcome: ElectionOutcome = "stopped";
     while (!stopped.aborted) {
       await sleep(this.retryPeriodMs, stopped);
       if (stopped.aborted) break;
-      const remaining = this.renewDeadlineMs - (Date.now() - lastRenew);
-      const renewed = await this.tryAcquireOrRenew(Math.max(remaining, 1));
+      const remaining = this.renewDeadlineMs - (performance.now() - lastRenew);
+      const renewed = await this.tryAcquireOrRenew(Math.max(Math.ceil(remaining), 1));
       if (renewed) {
-        lastRenew = Date.now();
+        lastRenew = performance.now();
         continue;
       }
       const holder = this.leader();
@@ -137,7 +137,7 @@ export class LeaderElector {
         outcome = "lost";
         break;
       }
-      if (Date.now() - lastRenew >= this.renewDeadlineMs) {
+      if (performance.now() - lastRenew >= this.renewDeadlineMs) {
         this.logger.warn("failed to renew within the deadline", { renewDeadlineMs: this.renewDeadlineMs });
         outcome = "lost";
         break;
@@ -164,11 +164,14 @@ export class LeaderElector {
   private async tryAcquireOrRenew(timeoutMs = this.renewDeadlineMs): Promise<boolean> {
     const { client, namespace, name, identity } = this.options;
     const ref = { ...LEASES, namespace, name };
+    // Lease times are wall-clock (other replicas read them); what this replica measures uses the
+    // monotonic clock, so a step of the wall clock can neither void nor stretch a lease.
     const now = new Date();
+    const mono = performance.now();
     // One deadline for the whole attempt (read, then write), so that a slow API server cannot
     // stretch a renewal past the renew deadline while this replica still acts as leader.
-    const deadline = now.getTime() + Math.min(timeoutMs, this.renewDeadlineMs);
-    const call = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
+    const deadline = mono + Math.min(timeoutMs, this.renewDeadlineMs);
+    const call = () => ({ timeoutMs: Math.max(1, Math.ceil(deadline - performance.now())) });
     try {
       const current = await client.find<Lease>(ref, call());
       if (!current) {
@@ -178,20 +181,20 @@ export class LeaderElector {
           metadata: { name, namespace },
           spec: this.spec(now, now, 0),
         }, call());
-        this.observe(created, now.getTime());
+        this.observe(created, mono);
         return true;
       }
-      this.observe(current, now.getTime());
+      this.observe(current, mono);
       const spec = current.spec ?? {};
       const holder = spec.holderIdentity || undefined;
-      if (holder && holder !== identity && !this.expired(spec, now.getTime())) return false;
+      if (holder && holder !== identity && !this.expired(spec, mono)) return false;
       const mine = holder === identity;
       const transitions = spec.leaseTransitions ?? 0;
       const updated = await client.replace<Lease>(ref, {
         ...current,
         spec: this.spec(mine && spec.acquireTime ? new Date(spec.acquireTime) : now, now, mine ? transitions : transitions + 1),
       }, call());
-      this.observe(updated, now.getTime());
+      this.observe(updated, mono);
       return true;
     } catch (err) {
       // Someone else wrote first: they won this round.

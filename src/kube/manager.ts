@@ -41,6 +41,8 @@ export interface ReconcilerSpec {
   reconcile: KeyHandler;
   /** Default: the manager's `workers`. */
   workers?: number;
+  /** Keys of one group (e.g. a namespace) take turns with other groups' keys; see WorkQueueOptions. */
+  groupOf?: (key: string) => string;
   /** Keys queued when the reconciler starts (every object it owns, once); events keep them current. */
   initialKeys?: () => Iterable<string>;
 }
@@ -147,7 +149,7 @@ export class Manager {
   /** Registers a reconciler; returns its queue, for the watches that feed it. */
   reconciler(spec: ReconcilerSpec): WorkQueue {
     if (this.queues.has(spec.name)) throw new Error(`reconciler ${spec.name} is already registered`);
-    const queue = new WorkQueue({ name: spec.name, logger: this.logger });
+    const queue = new WorkQueue({ name: spec.name, logger: this.logger, ...(spec.groupOf === undefined ? {} : { groupOf: spec.groupOf }) });
     this.queues.set(spec.name, queue);
     registerQueueMetrics({ [spec.name]: queue }, this.registry);
     this.add({

@@ -59,6 +59,11 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   return slash < 0 ? { name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+/** The namespace part of an objectKey, "" for a cluster-scoped one: a work queue's group. */
+export function namespaceOfKey(key: string): string {
+  return splitKey(key).namespace ?? "";
+}
+
 /**
  * Drops managedFields before an object is cached: they alone often double its size.
  */

@@ -9,6 +9,7 @@ import { request as httpsRequest } from "node:https";
 import type { ClusterAccess } from "./cluster-access.js";
 import { ApiError, isGone, isStatus, type Status } from "./api-error.js";
 import { readLines } from "./json-lines.js";
+import { listItems } from "./list-stream.js";
 import type { KubeObject, ObjectList } from "./objects.js";
 import { queryString, resourcePath, type ResourceRef } from "./resource.js";
 
@@ -110,15 +111,7 @@ export class RestClient {
 
   /** One page of a collection. */
   async list<T extends KubeObject>(ref: ResourceRef, options: ListOptions = {}): Promise<ObjectList<T>> {
-    const query = queryString({
-      labelSelector: options.labelSelector,
-      fieldSelector: options.fieldSelector,
-      limit: options.limit,
-      continue: options.continue,
-      resourceVersion: options.resourceVersion,
-      resourceVersionMatch: options.resourceVersionMatch,
-    });
-    const list = await this.json<ObjectList<T>>("GET", resourcePath({ ...ref, name: undefined }) + query, options);
+    const list = await this.json<ObjectList<T>>("GET", resourcePath({ ...ref, name: undefined }) + listQuery(options), options);
     list.items ??= [];
     list.metadata ??= {};
     return list;
@@ -128,28 +121,42 @@ export class RestClient {
    * Every page of a collection, as one list from one consistent snapshot
    * (whose resourceVersion is the list's). If the snapshot is compacted away
    * between pages (410), the collection is read again in one request.
+   * Each response is read item by item as it arrives and `transform` applied to
+   * each, so no response is ever held whole (one from the watch cache holds
+   * the whole collection whatever the limit).
    */
-  async listAll<T extends KubeObject>(ref: ResourceRef, options: ListOptions = {}): Promise<ObjectList<T>> {
+  async listAll<T extends KubeObject>(ref: ResourceRef, options: ListOptions & { transform?: (item: T) => T } = {}): Promise<ObjectList<T>> {
+    const { transform, ...listOptions } = options;
     const items: T[] = [];
-    let page = await this.list<T>(ref, { ...options, limit: options.limit ?? 500, continue: undefined });
-    items.push(...page.items);
-    while (page.metadata.continue) {
+    const read = (pageOptions: ListOptions) => this.listStreamed<T>(ref, pageOptions, (item) => items.push(transform === undefined ? item : transform(item)));
+    let page = await read({ ...listOptions, limit: listOptions.limit ?? 500, continue: undefined });
+    while (page.continue) {
       try {
         // A continuation carries its snapshot; a resourceVersion with it is refused.
-        page = await this.list<T>(ref, {
-          ...options,
-          limit: options.limit ?? 500,
-          continue: page.metadata.continue,
-          resourceVersion: undefined,
-          resourceVersionMatch: undefined,
-        });
+        page = await read({ ...listOptions, limit: listOptions.limit ?? 500, continue: page.continue, resourceVersion: undefined, resourceVersionMatch: undefined });
       } catch (err) {
         if (!isGone(err)) throw err;
-        return this.list<T>(ref, { ...options, limit: undefined, continue: undefined });
+        items.length = 0;
+        page = await read({ ...listOptions, limit: undefined, continue: undefined });
       }
-      items.push(...page.items);
     }
-    return { apiVersion: page.apiVersion, kind: page.kind, metadata: { resourceVersion: page.metadata.resourceVersion }, items };
+    return { apiVersion: page.apiVersion, kind: page.kind, metadata: { resourceVersion: page.resourceVersion }, items };
+  }
+
+  /** One page, each item handed to `onItem` as it is read; returns the list's own fields. */
+  private async listStreamed<T extends KubeObject>(
+    ref: ResourceRef,
+    options: ListOptions,
+    onItem: (item: T) => void,
+  ): Promise<{ apiVersion?: string; kind?: string; resourceVersion?: string; continue?: string }> {
+    const path = resourcePath({ ...ref, name: undefined }) + listQuery(options);
+    const res = await this.send("GET", path, options);
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code > 299) throw ApiError.fromResponse(code, await readBody(res), `GET ${path}`);
+    let rest = "{}";
+    for await (const text of listItems(res, (r) => (rest = r))) onItem(JSON.parse(text) as T);
+    const list = JSON.parse(rest) as Partial<ObjectList<T>>;
+    return { apiVersion: list.apiVersion, kind: list.kind, resourceVersion: list.metadata?.resourceVersion, continue: list.metadata?.continue || undefined };
   }
 
   /** POST to the collection; the namespace defaults to the object's. */
@@ -292,6 +299,17 @@ function objectRef(ref: ResourceRef, body: KubeObject): ResourceRef {
   const name = ref.name ?? body.metadata?.name;
   if (!name) throw new Error(`no name for ${ref.plural}: give ref.name or metadata.name`);
   return { ...ref, name, namespace: ref.namespace ?? body.metadata?.namespace };
+}
+
+function listQuery(options: ListOptions): string {
+  return queryString({
+    labelSelector: options.labelSelector,
+    fieldSelector: options.fieldSelector,
+    limit: options.limit,
+    continue: options.continue,
+    resourceVersion: options.resourceVersion,
+    resourceVersionMatch: options.resourceVersionMatch,
+  });
 }
 
 function writeQuery(options: WriteOptions, extra: Record<string, string | boolean | undefined> = {}): string {

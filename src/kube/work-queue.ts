@@ -19,6 +19,12 @@ export interface WorkQueueOptions {
   /** Per-key retry delays; default 100 ms doubling up to 5 min. */
   backoff?: BackoffOptions;
   logger?: Logger;
+  /**
+   * The group of a key (e.g. its namespace): waiting keys are taken from one group after
+   * another, so a group with thousands of keys queued delays another's by one key per turn,
+   * not by all of its own.
+   */
+  groupOf?: (key: string) => string;
 }
 
 export interface WorkQueueStats {
@@ -39,7 +45,11 @@ export const DEFAULT_QUEUE_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 5 
 
 export class WorkQueue {
   readonly name: string;
-  private readonly queue: string[] = [];
+  /** Waiting keys per group, and the groups with waiting keys in turn order. */
+  private readonly groups = new Map<string, string[]>();
+  private readonly turns: string[] = [];
+  private waiting = 0;
+  private readonly groupOf: (key: string) => string;
   /** Keys that need processing: queued, or re-added while being processed. */
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
@@ -56,6 +66,7 @@ export class WorkQueue {
     this.name = options.name ?? "queue";
     this.backoff = new KeyedBackoff(options.backoff ?? DEFAULT_QUEUE_BACKOFF);
     this.logger = options.logger ?? createLogger("work-queue");
+    this.groupOf = options.groupOf ?? (() => "");
   }
 
   /** Queues `key` unless it is already queued; ignored once shutting down. */
@@ -104,7 +115,7 @@ export class WorkQueue {
 
   /** Keys waiting for a worker. */
   len(): number {
-    return this.queue.length;
+    return this.waiting;
   }
 
   get shuttingDown(): boolean {
@@ -113,7 +124,7 @@ export class WorkQueue {
 
   stats(): WorkQueueStats {
     return {
-      depth: this.queue.length,
+      depth: this.waiting,
       processing: this.processing.size,
       delayed: this.delayed.size,
       ...this.totals,
@@ -126,7 +137,7 @@ export class WorkQueue {
    */
   get(): Promise<string | undefined> {
     const key = this.take();
-    if (key !== undefined || this.state === "stopped" || (this.state === "draining" && this.queue.length === 0)) {
+    if (key !== undefined || this.state === "stopped" || (this.state === "draining" && this.waiting === 0)) {
       return Promise.resolve(key);
     }
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -136,7 +147,7 @@ export class WorkQueue {
   done(key: string): void {
     this.processing.delete(key);
     if (this.dirty.has(key)) this.enqueue(key);
-    else if (this.state === "draining" && this.queue.length === 0) this.wakeAll();
+    else if (this.state === "draining" && this.waiting === 0) this.wakeAll();
   }
 
   /**
@@ -157,7 +168,9 @@ export class WorkQueue {
   async shutdown(): Promise<void> {
     this.stopAccepting();
     this.state = "stopped";
-    this.queue.length = 0;
+    this.groups.clear();
+    this.turns.length = 0;
+    this.waiting = 0;
     this.abort.abort();
     this.wakeAll();
     await this.workers;
@@ -168,7 +181,7 @@ export class WorkQueue {
     if (this.state === "stopped") return this.shutdown();
     this.stopAccepting();
     this.state = "draining";
-    if (this.queue.length === 0) this.wakeAll();
+    if (this.waiting === 0) this.wakeAll();
     await this.workers;
     this.state = "stopped";
   }
@@ -195,6 +208,9 @@ export class WorkQueue {
       } finally {
         this.done(key);
       }
+      // A handler that never waits on I/O would otherwise run key after key in microtasks,
+      // and health probes and watches would wait for the whole queue.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -205,14 +221,26 @@ export class WorkQueue {
       this.processing.add(key);
       waiter(key);
     } else {
-      this.queue.push(key);
+      const group = this.groupOf(key);
+      let keys = this.groups.get(group);
+      if (keys === undefined) {
+        this.groups.set(group, (keys = []));
+        this.turns.push(group);
+      }
+      keys.push(key);
+      this.waiting++;
     }
   }
 
   private take(): string | undefined {
     if (this.state === "stopped") return undefined;
-    const key = this.queue.shift();
-    if (key === undefined) return undefined;
+    const group = this.turns.shift();
+    if (group === undefined) return undefined;
+    const keys = this.groups.get(group)!;
+    const key = keys.shift()!;
+    this.waiting--;
+    if (keys.length > 0) this.turns.push(group);
+    else this.groups.delete(group);
     this.dirty.delete(key);
     this.processing.add(key);
     return key;

@@ -62,8 +62,28 @@ export function compileProfile(
   return ok({ spec: resolved.value.spec, rendered: renderProfile(resolved.value.spec), chain: resolved.value.chain, findings });
 }
 
+/** Diagnostics one profile's compile reports at most, errors first; a last one counts the rest. */
+export const MAX_DIAGNOSTICS = 256;
+
+function capped(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_DIAGNOSTICS) return diagnostics;
+  const sorted = [...diagnostics.filter((d) => d.severity === "error"), ...diagnostics.filter((d) => d.severity !== "error")];
+  const kept = sorted.slice(0, MAX_DIAGNOSTICS - 1);
+  const left = diagnostics.length - kept.length;
+  return [...kept, { rule: "too-many-diagnostics", severity: kept[kept.length - 1]!.severity, path: "spec", message: `and ${left} more (only the first ${kept.length} are listed)` }];
+}
+
+/** Cached objects are replaced, never changed, so a base's check is done once however many children it has. */
+const entries = new WeakMap<SeccompProfile, ProfileEntry & { diagnostics: Diagnostic[] }>();
+
 /** A SeccompProfile from the cluster as the compile path sees it, its spec checked as a file's would be. */
 export function entryOf(object: SeccompProfile): ProfileEntry & { diagnostics: Diagnostic[] } {
+  let entry = entries.get(object);
+  if (entry === undefined) entries.set(object, (entry = checkEntry(object)));
+  return entry;
+}
+
+function checkEntry(object: SeccompProfile): ProfileEntry & { diagnostics: Diagnostic[] } {
   const namespace = object.metadata.namespace ?? "";
   const name = object.metadata.name ?? "";
   const checked = checkSpec(object.spec);
@@ -76,13 +96,13 @@ export type ObjectLookup = (namespace: string, name: string) => SeccompProfile |
 /** compileProfile for a SeccompProfile in a cluster, with bases from the same cache; the agent and the controller call this. */
 export function compileObject(object: SeccompProfile, lookup: ObjectLookup, catalogueNamespace: string): Result<Compiled, Diagnostic[]> {
   const entry = entryOf(object);
-  if (entry.spec === undefined) return err(entry.diagnostics.filter((d) => d.severity === "error"));
+  if (entry.spec === undefined) return err(capped(entry.diagnostics.filter((d) => d.severity === "error")));
   const compiled = compileProfile(entry, (ns, n) => {
     const found = lookup(ns, n);
     return found === undefined ? undefined : entryOf(found);
   }, catalogueNamespace);
-  if (!compiled.ok) return compiled;
-  return ok({ ...compiled.value, findings: [...entry.diagnostics.filter((d) => d.severity !== "error"), ...compiled.value.findings] });
+  if (!compiled.ok) return err(capped(compiled.error));
+  return ok({ ...compiled.value, findings: capped([...entry.diagnostics.filter((d) => d.severity !== "error"), ...compiled.value.findings]) });
 }
 
 /** One line for a status message or an event: the first errors, with their fields. */

@@ -19,9 +19,13 @@ export interface ConditionalRule {
  * value for every pair of comparisons the OCI operators can express.
  */
 export function overlapWitness(a: readonly SyscallArg[], b: readonly SyscallArg[]): Map<number, bigint> | undefined {
-  for (const left of alternatives(a)) {
-    for (const right of alternatives(b)) {
-      const witness = satisfyAll([...left, ...right]);
+  return witnessOf(alternatives(a), alternatives(b));
+}
+
+function witnessOf(left: readonly SyscallArg[][], right: readonly SyscallArg[][]): Map<number, bigint> | undefined {
+  for (const l of left) {
+    for (const r of right) {
+      const witness = satisfyAll([...l, ...r]);
       if (witness !== undefined) return witness;
     }
   }
@@ -29,20 +33,33 @@ export function overlapWitness(a: readonly SyscallArg[], b: readonly SyscallArg[
 }
 
 /**
+ * Conjunctions compared per profile at most: a tenant's 512 conditional rules naming the same
+ * syscalls would otherwise cost seconds of one thread. Past it, the rules' written order is kept.
+ */
+export const MAX_OVERLAP_CHECKS = 5_000;
+
+export type OrderPair = { earlier: number; later: number; name: string; witness: Map<number, bigint> };
+
+/**
  * Pairs of conditional rules whose order may decide a call: both name a syscall, give it
  * different outcomes, and some call matches both. Which one then applies is up to how
  * libseccomp combines them, and for some pairs (an EQ and a MASKED_EQ on one argument) it is
  * the first one runc adds, so rendering keeps their order. Pairs are (earlier, later) indexes.
+ * Undefined when finding them would take more than MAX_OVERLAP_CHECKS comparisons.
  */
-export function orderDependentPairs(rules: readonly ConditionalRule[]): { earlier: number; later: number; name: string; witness: Map<number, bigint> }[] {
-  const out: { earlier: number; later: number; name: string; witness: Map<number, bigint> }[] = [];
+export function orderDependentPairs(rules: readonly ConditionalRule[]): OrderPair[] | undefined {
+  const out: OrderPair[] = [];
+  const conjunctions = rules.map((r) => (conditional(r) ? alternatives(r.args!) : []));
+  let checks = 0;
   for (let j = 0; j < rules.length; j++) {
     for (let i = 0; i < j; i++) {
       const [x, y] = [rules[i]!, rules[j]!];
       if (!conditional(x) || !conditional(y) || outcome(x) === outcome(y)) continue;
       const name = x.names.find((n) => y.names.includes(n));
       if (name === undefined) continue;
-      const witness = overlapWitness(x.args!, y.args!);
+      checks += conjunctions[i]!.length * conjunctions[j]!.length;
+      if (checks > MAX_OVERLAP_CHECKS) return undefined;
+      const witness = witnessOf(conjunctions[i]!, conjunctions[j]!);
       if (witness !== undefined) out.push({ earlier: i, later: j, name, witness });
     }
   }
@@ -52,7 +69,19 @@ export function orderDependentPairs(rules: readonly ConditionalRule[]): { earlie
 /** A warning for each pair of conditional rules whose order decides some calls. */
 export function checkOverlappingConditions(spec: Pick<ProfileSpec, "syscalls">, prefix = "spec"): Diagnostic[] {
   const rules: readonly SyscallRule[] = spec.syscalls ?? [];
-  return orderDependentPairs(rules).map(({ earlier, later, name, witness }) => {
+  const pairs = orderDependentPairs(rules);
+  if (pairs === undefined) {
+    return [
+      diagnostic(
+        "warning",
+        "overlapping-conditions",
+        `${prefix}.syscalls`,
+        `too many conditional rules name the same syscalls with different outcomes to check them for overlapping conditions (more than ${MAX_OVERLAP_CHECKS} comparisons); rendering keeps their written order`,
+        "make the conditions exclusive, or use fewer conditional rules per syscall",
+      ),
+    ];
+  }
+  return pairs.map(({ earlier, later, name, witness }) => {
     const call = [...witness].map(([index, value]) => `arg${index} = ${value}`).join(", ");
     return diagnostic(
       "warning",

@@ -89,6 +89,8 @@ function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
  */
 function keepPrecedence(unconditional: OciSyscall[], conditional: OciSyscall[]): OciSyscall[] {
   const pairs = orderDependentPairs(conditional);
+  // Too many to check: the written order of the conditional rules is kept (an unconditional rule wins whatever the order).
+  if (pairs === undefined) return [...[...unconditional].sort(compareRules), ...conditional];
   if (pairs.length === 0) return [...unconditional, ...conditional].sort(compareRules);
   const before = new Map<OciSyscall, Set<OciSyscall>>();
   for (const { earlier, later } of pairs) {

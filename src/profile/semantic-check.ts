@@ -7,6 +7,20 @@ import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
 import { architectureMask, suggestSyscall, syscallMask } from "./syscall-table.js";
 
+/** Unknown names reported one by one, and those given "did you mean" (a scan of the whole table each): bounded work and output whatever a profile holds. */
+export const MAX_UNKNOWN_REPORTED = 64;
+export const MAX_SUGGESTED = 16;
+
+/** Counts unknown names in one pass, and says how many were not reported. */
+interface UnknownNames {
+  count: number;
+}
+
+function unreported(unknown: UnknownNames, path: string, out: Diagnostic[]): void {
+  const left = unknown.count - MAX_UNKNOWN_REPORTED;
+  if (left > 0) out.push(diagnostic("error", "unknown-syscall", path, `and ${left} more names that are not syscalls (only the first ${MAX_UNKNOWN_REPORTED} are listed)`));
+}
+
 /**
  * Checks what the schema cannot: syscall names against the kernel tables of the profile's
  * architectures, contradictions between rules, and combinations that runc would refuse or
@@ -42,6 +56,7 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
   // name -> index of the first unconditional rule that names it, to find contradictions.
   // Plain loops and paths built only for a finding: hundreds of names per profile are the hot path.
   const unconditional = new Map<string, number>();
+  const unknown: UnknownNames = { count: 0 };
   const rules = spec.syscalls ?? [];
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
@@ -56,7 +71,7 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
         continue;
       }
       seen.add(name);
-      checkName(name, rulePath, j, arches, archMask, out);
+      checkName(name, rulePath, j, arches, archMask, out, unknown);
       if (conditional) continue;
       const firstIndex = unconditional.get(name);
       if (firstIndex === undefined) {
@@ -80,6 +95,7 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
     }
   }
 
+  unreported(unknown, `${prefix}.syscalls`, out);
   out.push(...checkOverlappingConditions(spec, prefix));
 
   // runc lets an unconditional rule win over conditional rules for the same syscall, whatever the order.
@@ -152,10 +168,11 @@ function checkRule(rule: SyscallRule, path: string, out: Diagnostic[]): void {
   });
 }
 
-function checkName(name: string, rulePath: string, index: number, arches: readonly ArchitectureToken[], archMask: number, out: Diagnostic[]): void {
+function checkName(name: string, rulePath: string, index: number, arches: readonly ArchitectureToken[], archMask: number, out: Diagnostic[], unknown: UnknownNames): void {
   const mask = syscallMask(name);
   if (mask === 0) {
-    const suggestions = suggestSyscall(name, arches);
+    if (++unknown.count > MAX_UNKNOWN_REPORTED) return;
+    const suggestions = unknown.count <= MAX_SUGGESTED ? suggestSyscall(name, arches) : [];
     out.push(
       diagnostic(
         "error",
@@ -199,12 +216,14 @@ export function checkNamesLoosely(candidate: unknown, prefix = "spec"): Diagnost
   const listed = Array.isArray(architectures) ? architectures.filter((a): a is ArchitectureToken => typeof a === "string" && isArchitectureToken(a)) : [];
   const arches = listed.length > 0 ? listed : DEFAULT_ARCHITECTURES;
   const archMask = architectureMask(arches);
+  const unknown: UnknownNames = { count: 0 };
   syscalls.forEach((rule: unknown, i) => {
     const names = rule !== null && typeof rule === "object" ? (rule as { names?: unknown }).names : undefined;
     if (!Array.isArray(names)) return;
     names.forEach((name: unknown, j) => {
-      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, `${prefix}.syscalls[${i}]`, j, arches, archMask, out);
+      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, `${prefix}.syscalls[${i}]`, j, arches, archMask, out, unknown);
     });
   });
+  unreported(unknown, `${prefix}.syscalls`, out);
   return out;
 }

@@ -8,7 +8,10 @@ import { NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../../src/
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
 import { ApiError } from "../../src/kube/api-error.js";
 import type { KubeObject } from "../../src/kube/objects.js";
+import { isAlreadyExists } from "../../src/kube/api-error.js";
 import { RestClient } from "../../src/kube/rest-client.js";
+import type { NodeReport } from "../../src/api/node-status.js";
+import { nodeView } from "../node-digests.js";
 import { renderSpec } from "../render-spec.js";
 import { pinnedFile, readIfExists, startAgent, stableFile, type AgentProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
@@ -25,7 +28,7 @@ const spec = (...names: string[]): ProfileSpec => ({
 });
 
 interface NodeStatusObject {
-  status?: { profiles?: Record<string, string>; failures?: { profile: string; hash?: string; reason: string }[]; agentVersion?: string; heartbeatTime?: string; kernel?: { actionsAvail?: string[] } };
+  status?: NodeReport;
 }
 
 describe("node agent", function () {
@@ -77,7 +80,9 @@ describe("node agent", function () {
     await eventually(async () => {
       for (const node of nodes) {
         const status = (await nodeStatus(node)).status;
-        assert.equal(status?.profiles?.[`${ns()}/web`], rendered.hash, node);
+        const view = await nodeView(client, status);
+        assert.equal(view.expected(`${ns()}/web`), rendered.hash);
+        assert.ok(view.consistent(`${ns()}/web`), `${node} reports web at its hash`);
         assert.match(status?.agentVersion ?? "", /^\d+\.\d+\.\d+/);
         assert.ok((status?.kernel?.actionsAvail ?? []).includes("errno"));
       }
@@ -123,13 +128,41 @@ describe("node agent", function () {
     agents.forEach((a) => assert.equal(readIfExists(pinnedFile(a, ns(), "app", v3.hash)), v3.json));
   });
 
+  it("collects unused pinned files on schedule while pods of the node are deleted every 300 ms", async () => {
+    const v1 = renderSpec(spec("read"));
+    await apply(ns(), "churn", spec("read"));
+    await eventually(() => assert.ok(existsSync(pinnedFile(agents[0]!, ns(), "churn", v1.hash))), { timeoutMs: 20_000 });
+    await client.create({ group: "", version: "v1", plural: "serviceaccounts", namespace: ns() }, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } }).catch((e: unknown) => assert.ok(isAlreadyExists(e), String(e)));
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const name = `churn-${i}`;
+        await client.create({ ...POD_RESOURCE, namespace: ns() }, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: ns() }, spec: { nodeName: nodes[0], containers: [{ name: "c", image: "busybox" }] } } as never);
+        await client.delete({ ...POD_RESOURCE, namespace: ns(), name }, { gracePeriodSeconds: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    try {
+      await apply(ns(), "churn", spec("read", "write"));
+      // Grace 2 s, interval 0.5 s: gone within seconds although a pod goes every 300 ms.
+      await eventually(() => assert.equal(existsSync(pinnedFile(agents[0]!, ns(), "churn", v1.hash)), false), { timeoutMs: 15_000 });
+    } finally {
+      churning = false;
+      await churn;
+    }
+  });
+
   it("removes the stable file on every node when the profile is deleted, and drops it from the status", async () => {
     await apply(ns(), "gone", spec("read"));
     await eventually(() => agents.forEach((a) => assert.ok(existsSync(stableFile(a, ns(), "gone")))), { timeoutMs: 20_000 });
     await client.delete({ ...PROFILE_RESOURCE, namespace: ns(), name: "gone" });
     await eventually(() => agents.forEach((a) => assert.equal(existsSync(stableFile(a, ns(), "gone")), false)), { timeoutMs: 20_000 });
     await eventually(async () => {
-      for (const node of nodes) assert.equal((await nodeStatus(node)).status?.profiles?.[`${ns()}/gone`], undefined);
+      for (const node of nodes) {
+        const view = await nodeView(client, (await nodeStatus(node)).status);
+        assert.equal(view.expected(`${ns()}/gone`), undefined);
+        assert.ok(view.consistent(`${ns()}/gone`), `${node} no longer reports gone`);
+      }
     });
   });
 
@@ -146,7 +179,10 @@ describe("node agent", function () {
       }
     });
     agents.forEach((a) => assert.equal(readIfExists(stableFile(a, ns(), "strict")), good.json));
-    for (const node of nodes) assert.equal((await nodeStatus(node)).status?.profiles?.[`${ns()}/strict`], good.hash, "the status still names the installed hash");
+    for (const node of nodes) {
+      const view = await nodeView(client, (await nodeStatus(node)).status);
+      assert.ok(view.consistent(`${ns()}/strict`), `${node}: an invalid profile is left out of the digests`);
+    }
   });
 
   it("resolves a base profile and re-renders the child when the base changes", async () => {
@@ -177,8 +213,8 @@ describe("node agent", function () {
     await eventually(
       async () => {
         for (const node of nodes) {
-          const profiles = (await nodeStatus(node)).status?.profiles ?? {};
-          assert.equal(Object.keys(profiles).filter((k) => k.startsWith(`${ns()}/burst-`)).length, count, node);
+          const view = await nodeView(client, (await nodeStatus(node)).status);
+          assert.deepEqual(names.filter((name) => !view.consistent(`${ns()}/${name}`)), [], node);
         }
       },
       { timeoutMs: 60_000, intervalMs: 500 },
@@ -294,7 +330,7 @@ describe("node agent", function () {
       );
       for (const a of through) assert.equal(a.process.exitInfo(), undefined, `${a.nodeName} kept running`);
       await eventually(async () => {
-        for (const a of through) assert.equal((await nodeStatus(a.nodeName)).status?.profiles?.[`${ns()}/steady`], updated.hash);
+        for (const a of through) assert.ok((await nodeView(client, (await nodeStatus(a.nodeName)).status)).consistent(`${ns()}/steady`), a.nodeName);
       });
     } finally {
       await Promise.all(through.map((a) => a.process.stop()));

@@ -173,6 +173,10 @@ describe("controller end to end", function () {
       { timeoutMs: 30_000 },
     );
     await client.mergePatch({ ...DEPLOYMENTS, namespace: ns, name: "shop" }, { spec: { replicas: 0 } });
+    // The old ReplicaSet, kept for a rollback, still names the pinned file: it holds the profile.
+    await eventually(async () => assert.match(condition(await profile("shop"), "Ready")?.message ?? "", new RegExp(`ReplicaSet ${ns}/shop-`)), { timeoutMs: 60_000 });
+    const replicaSets = { group: "apps", version: "v1", plural: "replicasets", namespace: ns };
+    for (const rs of (await client.list(replicaSets)).items) await client.delete({ ...replicaSets, name: rs.metadata!.name! });
     await eventually(async () => assert.equal(await client.find({ ...PROFILE_RESOURCE, namespace: ns, name: "shop" }), undefined), { timeoutMs: 90_000 });
     await eventually(() => agents.forEach((a) => assert.equal(existsSync(stableFile(a, ns, "shop")), false)), { timeoutMs: 30_000 });
   });
@@ -200,7 +204,7 @@ describe("controller end to end", function () {
 
   it("removes the status of a node that no longer exists once its agent is silent, and keeps those of live nodes", async () => {
     const old = new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
-    const report = { agentVersion: "0.1.0", heartbeatTime: old, profiles: {} };
+    const report = { agentVersion: "0.1.0", heartbeatTime: old, failures: [] };
     for (const name of ["gone-node", nodes[0]!]) {
       await client.apply({ ...NODE_STATUS_RESOURCE, name }, { apiVersion: API_VERSION, kind: "SeccompNodeStatus", metadata: { name }, status: report }, { fieldManager: "e2e-test", force: true });
     }

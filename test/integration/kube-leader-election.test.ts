@@ -125,4 +125,18 @@ describe("kube leader election", function () {
     assert.equal(a.termSignal?.aborted, true);
     assert.equal((await lease()).spec?.holderIdentity, "intruder", "a lost lease is not released");
   });
+
+  it("keeps leading when the wall clock steps forward an hour (as an NTP correction would)", async function () {
+    const a = candidate("a");
+    await eventually(() => assert.ok(a.elector.isLeader()), { timeoutMs: 5_000, intervalMs: 20 });
+    const realNow = Date.now;
+    Date.now = () => realNow() + 3_600_000;
+    try {
+      await new Promise((r) => setTimeout(r, 3 * timing.renewDeadlineMs));
+    } finally {
+      Date.now = realNow;
+    }
+    assert.equal(a.elector.isLeader(), true, "still leading");
+    assert.equal((await lease()).spec?.holderIdentity, "a");
+  });
 });

@@ -117,6 +117,19 @@ describe("kube REST client", function () {
     assert.equal(all.items.length, 5);
     assert.ok(all.metadata.resourceVersion);
     assert.equal(all.metadata.continue, undefined);
+
+    // A transform sees every item as its page arrives, and the list holds what it returns.
+    const pagesSeen: number[] = [];
+    const shrunk = await client.listAll<ConfigMap>(ref, {
+      limit: 2,
+      labelSelector: "parity",
+      transform: (c) => {
+        pagesSeen.push(all.items.findIndex((a) => a.metadata?.name === c.metadata?.name));
+        return { metadata: { name: c.metadata?.name } } as ConfigMap;
+      },
+    });
+    assert.deepEqual(shrunk.items.map((c) => Object.keys(c)), [["metadata"], ["metadata"], ["metadata"], ["metadata"], ["metadata"]]);
+    assert.equal(pagesSeen.length, 5);
   });
 
   it("refuses with 403 what RBAC does not allow", async function () {

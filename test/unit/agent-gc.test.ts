@@ -69,3 +69,19 @@ describe("agent: pods and pinned files", () => {
     assert.equal(state.revision, 4);
   });
 });
+
+describe("agent: what the profile cache keeps", () => {
+  it("keeps the spec and the hashes in use, drops managedFields and the rest of the status", async () => {
+    const { agentProfileShape } = await import("../../src/agent/profile-installer.js");
+    const spec = { defaultAction: "SCMP_ACT_ERRNO" as const };
+    const profile = {
+      apiVersion: "seccomp.operator.dev/v1alpha1" as const,
+      kind: "SeccompProfile" as const,
+      metadata: { name: "web", namespace: "t", resourceVersion: "3", managedFields: [{ manager: "x" }] },
+      spec,
+      status: { hash: "a".repeat(64), hashesInUse: ["b".repeat(64)], findings: [{ rule: "r", severity: "warning" as const, message: "m".repeat(1000) }] },
+    };
+    assert.deepEqual(agentProfileShape(profile as never), { apiVersion: profile.apiVersion, kind: profile.kind, metadata: { name: "web", namespace: "t", resourceVersion: "3" }, spec, status: { hashesInUse: ["b".repeat(64)] } });
+    assert.deepEqual(agentProfileShape({ ...profile, status: undefined } as never).status, undefined);
+  });
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SyscallArg } from "../../src/api/profile-spec.js";
-import { checkOverlappingConditions, overlapWitness } from "../../src/profile/condition-overlap.js";
+import { checkOverlappingConditions, MAX_OVERLAP_CHECKS, overlapWitness } from "../../src/profile/condition-overlap.js";
 import { renderProfile } from "../../src/profile/render.js";
 
 const arg = (index: number, op: SyscallArg["op"], value: number, valueTwo?: number): SyscallArg => (valueTwo === undefined ? { index, op, value } : { index, op, value, valueTwo });
@@ -47,5 +47,19 @@ describe("overlapping argument conditions", () => {
     assert.deepEqual(errnos([eq, masked, read]), [5, 13, 28]);
     const exclusive = { ...eq, args: [arg(1, "SCMP_CMP_EQ", 0o700)] };
     assert.deepEqual(errnos([masked, exclusive, read]), [5, 13, 28], "no overlap: the canonical order");
+  });
+
+  it("bounds the comparisons one profile costs: past the bound, one warning, and rendering keeps the written order", () => {
+    // 512 conditional rules on the same syscalls, alternating outcomes, each with repeated arguments.
+    const rules = Array.from({ length: 512 }, (_, k) => ({
+      names: ["read", "write"],
+      action: k % 2 ? ("SCMP_ACT_ALLOW" as const) : ("SCMP_ACT_LOG" as const),
+      args: [0, 0, 1, 1, 2, 2].map((index, j) => arg(index, "SCMP_CMP_GE", (512 - k) * 10 + j)),
+    }));
+    const warnings = checkOverlappingConditions({ syscalls: rules });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, new RegExp(`more than ${MAX_OVERLAP_CHECKS} comparisons.*written order`));
+    const rendered = JSON.parse(renderProfile({ defaultAction: "SCMP_ACT_ERRNO", syscalls: rules }).json) as { syscalls: { args: { value: number }[] }[] };
+    assert.deepEqual(rendered.syscalls.map((r) => r.args[0]!.value), rules.map((r) => r.args[0]!.value));
   });
 });

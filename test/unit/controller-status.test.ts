@@ -1,22 +1,35 @@
 import assert from "node:assert/strict";
 import { mergeConditions } from "../../src/controller/profiles/condition-merge.js";
-import { aggregate, changedKeys } from "../../src/controller/nodes/node-aggregation.js";
+import { bucketOf, contribution } from "../../src/api/install-digest.js";
+import { NodeState } from "../../src/agent/node-state.js";
+import { aggregate, changedKeys, type Expectations } from "../../src/controller/nodes/node-aggregation.js";
 import { computeStatus, type ProfileObservation } from "../../src/controller/profiles/status-computation.js";
 import { UsageIndex } from "../../src/controller/workloads/usage-index.js";
 
 const H1 = "1".repeat(64);
 const H2 = "2".repeat(64);
+const H3 = "3".repeat(64);
 const now = Date.parse("2026-11-28T12:00:00Z");
 const beat = (agoMs: number) => new Date(now - agoMs).toISOString();
-const report = (agoMs: number, profiles: Record<string, string>, failures: { profile: string; reason: string }[] = []) => ({
-  agentVersion: "0.1.0",
-  heartbeatTime: beat(agoMs),
-  profiles,
-  failures,
+/** Profiles by key, their hash now and before: what the controller expects. */
+const expectations = (profiles: Record<string, { hash?: string; previous?: string[] }>): Expectations => ({
+  inBucket: (bucket) => Object.keys(profiles).filter((k) => bucketOf(k) === bucket),
+  expected: (key) => profiles[key]?.hash,
+  previous: (key) => profiles[key]?.previous ?? [],
+  contribution,
 });
+/** A node's report as its agent would build it from what it has installed. */
+const report = (agoMs: number, installed: Record<string, string>, failures: { profile: string; reason: string }[] = [], scope: { namespace?: string } = {}) => {
+  const state = new NodeState();
+  for (const [key, hash] of Object.entries(installed)) state.setInstalled(key, hash);
+  for (const f of failures) state.setFailed(f.profile, { reason: f.reason });
+  return { agentVersion: "0.1.0", heartbeatTime: beat(agoMs), scope, installed: { count: state.currentCount, digests: state.digest.encode() }, failures };
+};
+const options = (expect: Expectations) => ({ now, staleAfterMs: 90_000, catalogueNamespace: "cat", expect });
 
 describe("controller: node aggregation", () => {
   it("counts live nodes with the current hash, and names failing, waiting and stale nodes", () => {
+    const expect = expectations({ "t/web": { hash: H2, previous: [H1] } });
     const result = aggregate(
       "t/web",
       H2,
@@ -26,20 +39,41 @@ describe("controller: node aggregation", () => {
         { node: "c", report: report(1000, { "t/web": H1 }, [{ profile: "t/web", reason: "symlink at operator" }]) },
         { node: "d", report: report(120_000, { "t/web": H2 }) },
         { node: "e", report: undefined },
+        { node: "f", report: report(1000, {}, [], { namespace: "other" }) },
       ],
-      now,
-      90_000,
+      options(expect),
     );
     assert.deepEqual(result, { installed: 1, total: 3, failing: [{ node: "c", reason: "symlink at operator" }], waiting: ["b"], stale: ["d", "e"] });
   });
 
-  it("tells which profiles a node's new report changed, ignoring heartbeats", () => {
+  it("reads a bucket shared with other profiles: one other profile behind or missing does not hide this one, two do", () => {
+    // Two names in web's bucket, as a tenant choosing names could arrange.
+    const [a, b] = namesInBucketOf("t/web", 2) as [string, string];
+    const expect = expectations({ "t/web": { hash: H2 }, [a]: { hash: H3, previous: [H1, H2] }, [b]: { hash: H1 } });
+    const at = (installed: Record<string, string>) => aggregate("t/web", H2, [{ node: "n", report: report(0, installed) }], options(expect)).installed;
+    assert.equal(at({ "t/web": H2, [a]: H3, [b]: H1 }), 1, "all current");
+    assert.equal(at({ "t/web": H2, [a]: H1, [b]: H1 }), 1, "a two updates behind");
+    assert.equal(at({ "t/web": H2, [b]: H1 }), 1, "a not installed yet");
+    assert.equal(at({ "t/web": H1, [a]: H3, [b]: H1 }), 0, "web behind");
+    assert.equal(at({ [a]: H3, [b]: H1 }), 0, "web missing");
+    assert.equal(at({ "t/web": H2, [a]: H1 }), 0, "two others behind: not explained, so not counted");
+  });
+
+  it("tells which profiles a node's new report may have changed, ignoring heartbeats", () => {
+    const inBucket = (b: number) => ["t/a", "t/b", "t/c"].filter((k) => bucketOf(k) === b);
     const before = report(5000, { "t/a": H1, "t/b": H1 });
     const after = report(0, { "t/a": H1, "t/b": H2, "t/c": H1 }, [{ profile: "t/d", reason: "x" }]);
-    assert.deepEqual([...changedKeys(before, after)].sort(), ["t/b", "t/c", "t/d"]);
-    assert.deepEqual([...changedKeys(before, { ...before, heartbeatTime: beat(0) })], []);
+    assert.deepEqual([...changedKeys(before, after, inBucket)].sort(), ["t/b", "t/c", "t/d"]);
+    assert.deepEqual([...changedKeys(before, { ...before, heartbeatTime: beat(0) }, inBucket)], []);
   });
 });
+
+/** `count` keys of namespace x that share the bucket of `key`. */
+function namesInBucketOf(key: string, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < count; i++) if (bucketOf(`x/p${i}`) === bucketOf(key)) out.push(`x/p${i}`);
+  return out;
+}
 
 describe("controller: profile status", () => {
   const base = (over: Partial<ProfileObservation> = {}): ProfileObservation => ({
@@ -144,22 +178,46 @@ describe("controller: usage index", () => {
   it("maps pods to the profiles whose stable or pinned files they use", () => {
     const pod = (path: string) => ({ metadata: { name: "p" }, spec: { containers: [{ name: "c", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: path } } }] } });
     assert.deepEqual([...index.setPod("team/p", pod(`operator/team/web/${H1}.json`))], ["team/web"]);
-    assert.deepEqual(index.podsUsing("team/web"), ["team/p"]);
+    assert.deepEqual(index.holdersOf("team/web"), ["Pod/team/p"]);
     assert.deepEqual([...index.setPod("team/p", pod("operator/team/web.json"))], ["team/web"], "same profile, but its pinned hash is no longer in use");
     assert.deepEqual([...index.setPod("team/p", pod("profiles/other.json"))], ["team/web"]);
-    assert.deepEqual(index.podsUsing("team/web"), []);
+    assert.deepEqual(index.holdersOf("team/web"), []);
   });
 
   it("collects the pinned hashes that templates and pods still name, per profile", () => {
     const pinned = (hash: string) => `operator/team/web/${hash}.json`;
-    assert.deepEqual([...index.setPinned("Deployment/team/shop", [pinned(H1), "operator/team/web.json", "other/x.json"])], ["team/web"]);
-    assert.deepEqual([...index.setPinned("Deployment/team/shop", [pinned(H1)])], [], "nothing changed");
+    assert.deepEqual([...index.setPaths("Deployment/team/shop", [pinned(H1), "operator/team/web.json", "other/x.json"])], ["team/web"]);
+    assert.deepEqual([...index.setPaths("Deployment/team/shop", [pinned(H1)])], [], "nothing changed");
     const pod = { metadata: { name: "p" }, status: { phase: "Running" }, spec: { containers: [{ name: "c", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: pinned(H2) } } }] } };
     index.setPod("team/p2", pod);
-    assert.deepEqual(index.hashesInUse("team/web"), [H1, H2]);
+    assert.deepEqual(index.hashesInUse("team/web"), [H2, H1], "the newest first");
     index.setPod("team/p2", { ...pod, status: { phase: "Succeeded" } });
     assert.deepEqual(index.hashesInUse("team/web"), [H1], "a finished pod uses nothing");
-    assert.deepEqual([...index.setPinned("Deployment/team/shop", [])], ["team/web"]);
+    assert.deepEqual([...index.setPaths("Deployment/team/shop", [])], ["team/web"]);
     assert.deepEqual(index.hashesInUse("team/web"), []);
+  });
+
+  it("counts paths only from the profile's own namespace, or any namespace for the catalogue's, and templates at any replica count", () => {
+    const path = (ns: string, hash?: string) => (hash === undefined ? `operator/${ns}/web.json` : `operator/${ns}/web/${hash}.json`);
+    const running = (p: string) => ({ metadata: { name: "p" }, status: { phase: "Pending" }, spec: { containers: [{ name: "c", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: p } } }] } });
+    // Another tenant names 64 made-up hashes and the stable path of team/web.
+    index.setPaths("Deployment/evil/fake", Array.from({ length: 64 }, (_, i) => path("team", i.toString(16).padStart(64, "0"))));
+    index.setPod("evil/pending", running(path("team")));
+    index.setPaths("Deployment/team/shop", [path("team", H1)]);
+    assert.deepEqual(index.hashesInUse("team/web"), [H1]);
+    assert.deepEqual(index.holdersOf("team/web"), ["Deployment/team/shop"], "only the own namespace holds it");
+    index.setPod("evil/p", running(path("catalogue", H2)));
+    assert.deepEqual(index.hashesInUse("catalogue/web"), [H2], "the catalogue's profiles are for every namespace");
+    for (const holder of ["Deployment/evil/fake", "Deployment/team/shop"]) index.setPaths(holder, []);
+    for (const pod of ["evil/pending", "evil/p"]) index.setPod(pod, undefined);
+    assert.deepEqual([index.holdersOf("team/web"), index.holdersOf("catalogue/web")], [[], []]);
+  });
+
+  it("says when more hashes are in use than the status can list", () => {
+    const many = Array.from({ length: 70 }, (_, i) => i.toString(16).padStart(64, "0"));
+    const observation: ProfileObservation = { namespace: "t", name: "web", generation: 1, previous: undefined, compiled: { ok: true, hash: H2, findings: [] }, nodes: { installed: 1, total: 1, failing: [], waiting: [], stale: [] }, usedBy: [], hashesInUse: many, workloadFindings: [], failureFindings: [] };
+    const { status } = computeStatus(observation, new Date(now));
+    assert.equal(status.hashesInUse?.length, 64);
+    assert.match(status.findings?.[0]?.message ?? "", /70 hashes .* 6 are not/);
   });
 });

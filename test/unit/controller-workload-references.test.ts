@@ -120,3 +120,54 @@ describe("controller: workload kinds", () => {
     for (const bad of ["Pod/shop/x", "Deployment/shop", "Deployment//x", "Deployment/shop/x/y", "shop/x"]) assert.equal(parseWorkloadKey(bad), undefined, bad);
   });
 });
+
+describe("controller: what the workload caches keep", () => {
+  it("keeps identity, owners, the operator's annotations and fields, and the seccomp fields of the template; drops the rest", async () => {
+    const { workloadShape } = await import("../../src/controller/controller-caches.js");
+    const kept = workloadShape("CronJob", {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: {
+        name: "nightly",
+        namespace: "team",
+        uid: "u1",
+        resourceVersion: "7",
+        annotations: { "seccomp.operator.dev/profile": "web", "container.seccomp.operator.dev/job": "api", "kubectl.kubernetes.io/last-applied-configuration": "x".repeat(4096) },
+        labels: { app: "nightly" },
+        managedFields: [{ manager: "kubectl", operation: "Apply" }, { manager: "seccomp-operator", operation: "Apply" }],
+      },
+      spec: {
+        schedule: "@daily",
+        jobTemplate: { spec: { template: { spec: { containers: [{ name: "job", image: "busybox", env: [{ name: "A", value: "1" }], securityContext: { privileged: true, runAsUser: 1000 } }] } } } },
+      },
+    } as never);
+    assert.deepEqual(kept, {
+      apiVersion: "batch/v1",
+      kind: "CronJob",
+      metadata: {
+        name: "nightly",
+        namespace: "team",
+        uid: "u1",
+        resourceVersion: "7",
+        generation: undefined,
+        deletionTimestamp: undefined,
+        ownerReferences: undefined,
+        annotations: { "seccomp.operator.dev/profile": "web", "container.seccomp.operator.dev/job": "api" },
+        managedFields: [{ manager: "seccomp-operator", operation: "Apply" }],
+      },
+      spec: {
+        jobTemplate: {
+          spec: {
+            template: {
+              spec: {
+                securityContext: { seccompProfile: undefined },
+                containers: [{ name: "job", securityContext: { seccompProfile: undefined, privileged: true, allowPrivilegeEscalation: undefined } }],
+                initContainers: [],
+              },
+            },
+          },
+        },
+      },
+    });
+  });
+});

@@ -136,6 +136,7 @@ describe("dist/install.yaml and config/", function () {
         "ClusterRoleBinding seccomp-operator-controller",
         "ClusterRoleBinding seccomp-operator-webhook-configuration",
         "CustomResourceDefinition seccompnodestatuses.seccomp.operator.dev",
+        "CustomResourceDefinition seccompprofilerevisions.seccomp.operator.dev",
         "CustomResourceDefinition seccompprofiles.seccomp.operator.dev",
         "DaemonSet seccomp-operator-system/seccomp-operator-agent",
         "Deployment seccomp-operator-system/seccomp-operator-controller",
@@ -298,6 +299,7 @@ describe("dist/install.yaml and config/", function () {
         "core/pods: get,list,watch",
         "events.k8s.io/events: create,patch",
         "seccomp.operator.dev/seccompnodestatuses: delete,get,list,watch",
+        "seccomp.operator.dev/seccompprofilerevisions: create,delete,get,list,watch",
         "seccomp.operator.dev/seccompprofiles/finalizers: update",
         "seccomp.operator.dev/seccompprofiles/status: get,patch,update",
         "seccomp.operator.dev/seccompprofiles: get,list,patch,update,watch",
@@ -321,10 +323,9 @@ describe("dist/install.yaml and config/", function () {
 
     it("the agent's ClusterRole grants exactly what it needs", function () {
       assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-agent")), [
-        "core/events: create,patch",
         "core/pods: get,list,watch",
-        "events.k8s.io/events: create,patch",
         "seccomp.operator.dev/seccompnodestatuses: create,get,patch,update",
+        "seccomp.operator.dev/seccompprofilerevisions: get",
         "seccomp.operator.dev/seccompprofiles: get,list,watch",
       ]);
     });

@@ -41,6 +41,22 @@ describe("work queue", () => {
     assert.equal(q.stats().adds, 6);
   });
 
+  it("takes keys from one group after another, so a flood in one group does not delay another's key behind it", async () => {
+    const q = queue({ groupOf: (key) => key.slice(0, key.indexOf("/")) });
+    for (let i = 0; i < 1000; i++) q.add(`flood/p${i}`);
+    q.add("quiet/p");
+    q.add("other/p");
+    const seen: string[] = [];
+    const running = q.run(1, async (key) => {
+      seen.push(key);
+    });
+    await until(() => seen.length === 1002);
+    await q.shutdown();
+    await running;
+    assert.deepEqual(seen.slice(0, 4), ["flood/p0", "quiet/p", "other/p", "flood/p1"]);
+    assert.equal(new Set(seen).size, 1002);
+  });
+
   it("never gives one key to two workers at once, and processes a key added meanwhile once more", async () => {
     const q = queue();
     const active = new Set<string>();

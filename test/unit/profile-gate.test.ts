@@ -1,16 +1,30 @@
 import assert from "node:assert/strict";
 import type { SeccompNodeStatus } from "../../src/api/node-status.js";
 import type { SeccompProfile } from "../../src/api/seccomp-profile.js";
+import { InstallDigest } from "../../src/api/install-digest.js";
 import { ProfileGate } from "../../src/controller/profiles/profile-gate.js";
+import { ProfileHashes } from "../../src/controller/profiles/profile-hashes.js";
 
 const spec = (...names: string[]) => ({ defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: ["exit", ...names], action: "SCMP_ACT_ALLOW" }] });
 
 describe("profile gate", () => {
   const profiles = new Map<string, SeccompProfile>();
   const statuses: SeccompNodeStatus[] = [];
-  const put = (ns: string, name: string, rv: string, body: object) => profiles.set(`${ns}/${name}`, { apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { namespace: ns, name, resourceVersion: rv }, spec: body } as SeccompProfile);
-  const gate = new ProfileGate({ profiles: { get: (k) => profiles.get(k) }, nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "cat", staleAfterMs: 60_000 });
-  const report = (node: string, installed: Record<string, string>) => ({ metadata: { name: node }, status: { heartbeatTime: new Date().toISOString(), profiles: installed } }) as unknown as SeccompNodeStatus;
+  const added: ((p: SeccompProfile) => void)[] = [];
+  // The profile cache as the informer shows it: objects by key, and an add event for each new one.
+  const cache = { get: (k: string) => profiles.get(k), addHandler: (h: { onAdd?: (p: SeccompProfile) => void }) => void (h.onAdd && added.push(h.onAdd)) } as unknown as ConstructorParameters<typeof ProfileHashes>[0];
+  const put = (ns: string, name: string, rv: string, body: object) => {
+    const object = { apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { namespace: ns, name, resourceVersion: rv }, spec: body } as SeccompProfile;
+    const isNew = !profiles.has(`${ns}/${name}`);
+    profiles.set(`${ns}/${name}`, object);
+    if (isNew) for (const onAdd of added) onAdd(object);
+  };
+  const gate = new ProfileGate({ profiles: cache, hashes: new ProfileHashes(cache, "cat"), nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "cat", staleAfterMs: 60_000 });
+  const report = (node: string, installed: Record<string, string>) => {
+    const digest = new InstallDigest();
+    for (const [key, hash] of Object.entries(installed)) digest.toggle(key, hash);
+    return { metadata: { name: node }, status: { heartbeatTime: new Date().toISOString(), installed: { count: Object.keys(installed).length, digests: digest.encode() } } } as unknown as SeccompNodeStatus;
+  };
 
   it("is ready only when every live node has the current hash, resolving in the namespace, then the catalogue", () => {
     put("cat", "base", "1", spec("read"));

@@ -126,4 +126,16 @@ describe("dependents of a base profile", () => {
     const { dependentsOf } = await import("../../src/profile/dependents.js");
     assert.deepEqual(names(dependentsOf(all[5]!, all, "catalogue")), ["team/loop-a", "team/loop-b"]);
   });
+
+  it("finds the same through an index by base name, kept current as profiles change", async () => {
+    const { BaseNameIndex, dependentsOf } = await import("../../src/profile/dependents.js");
+    const index = new BaseNameIndex<(typeof all)[number]>();
+    for (const profile of all) index.update(undefined, profile);
+    const by = (name: string) => index.naming(name);
+    assert.deepEqual(names(dependentsOf(all[0]!, by, "catalogue")), ["catalogue/web", "team/api", "team/shop"]);
+    // team/api no longer builds on runtime; team/shop is deleted.
+    index.update(all[3], p("team", "api"));
+    index.update(all[2], undefined);
+    assert.deepEqual(names(dependentsOf(all[0]!, by, "catalogue")), ["catalogue/web"]);
+  });
 });

@@ -1,3 +1,4 @@
+import { bucketOf, CONTRIBUTION_BYTES, InstallDigest, xorInto } from "../../api/install-digest.js";
 import type { NodeReport } from "../../api/node-status.js";
 
 export interface NodeStatusView {
@@ -9,6 +10,24 @@ export interface NodeStatusView {
    * used when absent.
    */
   seenAt?: number;
+}
+
+/** What the controller expects nodes to have, to read their digests. */
+export interface Expectations {
+  /** Profile keys whose bucket is `bucket`. */
+  inBucket(bucket: number): readonly string[];
+  /** The hash nodes should have; undefined for an invalid or missing profile (nodes leave it out). */
+  expected(key: string): string | undefined;
+  /** Hashes the profile had before, newest first. */
+  previous(key: string): readonly string[];
+  contribution(key: string, hash: string): Uint8Array;
+}
+
+export interface AggregateOptions {
+  now: number;
+  staleAfterMs: number;
+  catalogueNamespace: string;
+  expect: Expectations;
 }
 
 export interface Aggregate {
@@ -23,24 +42,42 @@ export interface Aggregate {
   stale: string[];
 }
 
+const digests = new WeakMap<NodeReport, InstallDigest | null>();
+
+/** A report's digests, decoded once per report object. */
+function digestOf(report: NodeReport | undefined): InstallDigest | undefined {
+  if (report === undefined) return undefined;
+  let digest = digests.get(report);
+  if (digest === undefined) digests.set(report, (digest = InstallDigest.decode(report.installed?.digests) ?? null));
+  return digest ?? undefined;
+}
+
+/** Whether a node's agent installs the profiles of `namespace`. */
+function inScope(report: NodeReport | undefined, namespace: string, catalogueNamespace: string): boolean {
+  const only = report?.scope?.namespace;
+  return only === undefined || namespace === only || namespace === catalogueNamespace;
+}
+
 /**
  * Where one profile's current hash is installed, from the per-node reports. A node counts
  * while its agent's heartbeat is younger than `staleAfterMs`; a node without a live agent
- * cannot install anything, so it is listed, not waited for (the documented policy).
+ * cannot install anything, so it is listed, not waited for (the documented policy). A node
+ * whose agent does not install the profile's namespace is not counted.
  */
-export function aggregate(key: string, hash: string | undefined, nodes: readonly NodeStatusView[], now: number, staleAfterMs: number): Aggregate {
+export function aggregate(key: string, hash: string | undefined, nodes: readonly NodeStatusView[], o: AggregateOptions): Aggregate {
   const out: Aggregate = { installed: 0, total: 0, failing: [], waiting: [], stale: [] };
+  const namespace = key.slice(0, key.indexOf("/"));
   for (const { node, report, seenAt } of nodes) {
     const heartbeat = seenAt ?? (report?.heartbeatTime === undefined ? NaN : Date.parse(report.heartbeatTime));
-    if (!(now - heartbeat < staleAfterMs)) {
+    if (!(o.now - heartbeat < o.staleAfterMs)) {
       out.stale.push(node);
       continue;
     }
+    if (!inScope(report, namespace, o.catalogueNamespace)) continue;
     out.total++;
-    const installedHash = report?.profiles?.[key];
     const failure = report?.failures?.find((f) => f.profile === key);
-    if (hash !== undefined && installedHash === hash) out.installed++;
-    else if (failure !== undefined) out.failing.push({ node, reason: failure.reason });
+    if (failure !== undefined) out.failing.push({ node, reason: failure.reason });
+    else if (hash !== undefined && hasInstalled(report, key, hash, o)) out.installed++;
     else out.waiting.push(node);
   }
   out.failing.sort((a, b) => (a.node < b.node ? -1 : 1));
@@ -49,22 +86,55 @@ export function aggregate(key: string, hash: string | undefined, nodes: readonly
   return out;
 }
 
-/** Whether the nodes' view of one profile changed between two reports of a node. */
-export function reportChangedFor(key: string, before: NodeReport | undefined, after: NodeReport | undefined): boolean {
-  if (before?.profiles?.[key] !== after?.profiles?.[key]) return true;
-  const a = before?.failures?.find((f) => f.profile === key);
-  const b = after?.failures?.find((f) => f.profile === key);
-  return a?.reason !== b?.reason || a?.hash !== b?.hash;
+/**
+ * Whether the node has `key` at `hash`: its bucket equals the one expected, or differs only by
+ * one other profile of the bucket the node has not caught up with (absent, or at one of its
+ * previous hashes), so that another profile's update or churn does not hide this one.
+ */
+function hasInstalled(report: NodeReport | undefined, key: string, hash: string, o: AggregateOptions): boolean {
+  const digest = digestOf(report);
+  if (digest === undefined) return false;
+  const bucket = bucketOf(key);
+  const failed = new Set((report?.failures ?? []).map((f) => f.profile));
+  const diff = Buffer.from(digest.bucket(bucket));
+  xorInto(diff, o.expect.contribution(key, hash));
+  const others: string[] = [];
+  for (const other of o.expect.inBucket(bucket)) {
+    if (other === key || failed.has(other) || !inScope(report, other.slice(0, other.indexOf("/")), o.catalogueNamespace)) continue;
+    others.push(other);
+    const expected = o.expect.expected(other);
+    if (expected !== undefined) xorInto(diff, o.expect.contribution(other, expected));
+  }
+  if (isZero(diff)) return true;
+  const candidate = Buffer.alloc(CONTRIBUTION_BYTES);
+  for (const other of others) {
+    const expected = o.expect.expected(other);
+    const alternatives: (string | undefined)[] = [...o.expect.previous(other)];
+    if (expected !== undefined) alternatives.push(undefined);
+    for (const alternative of alternatives) {
+      candidate.fill(0);
+      if (expected !== undefined) xorInto(candidate, o.expect.contribution(other, expected));
+      if (alternative !== undefined) xorInto(candidate, o.expect.contribution(other, alternative));
+      if (candidate.equals(diff)) return true;
+    }
+  }
+  return false;
 }
 
-/** The profile keys whose per-node state differs between two reports of one node. */
-export function changedKeys(before: NodeReport | undefined, after: NodeReport | undefined): Set<string> {
-  const keys = new Set<string>([
-    ...Object.keys(before?.profiles ?? {}),
-    ...Object.keys(after?.profiles ?? {}),
-    ...(before?.failures ?? []).map((f) => f.profile),
-    ...(after?.failures ?? []).map((f) => f.profile),
-  ]);
-  for (const key of keys) if (!reportChangedFor(key, before, after)) keys.delete(key);
+function isZero(bytes: Uint8Array): boolean {
+  for (const b of bytes) if (b !== 0) return false;
+  return true;
+}
+
+/** The profile keys whose per-node state may differ between two reports of one node: those of changed buckets and failures. */
+export function changedKeys(before: NodeReport | undefined, after: NodeReport | undefined, inBucket: (bucket: number) => readonly string[]): Set<string> {
+  const keys = new Set<string>();
+  const a = before?.failures ?? [];
+  const b = after?.failures ?? [];
+  for (const f of a) if (!b.some((g) => g.profile === f.profile && g.reason === f.reason && g.hash === f.hash)) keys.add(f.profile);
+  for (const f of b) if (!a.some((g) => g.profile === f.profile && g.reason === f.reason && g.hash === f.hash)) keys.add(f.profile);
+  if (before?.installed?.digests !== after?.installed?.digests || before?.scope?.namespace !== after?.scope?.namespace) {
+    for (const bucket of InstallDigest.changedBuckets(digestOf(before), digestOf(after))) for (const key of inBucket(bucket)) keys.add(key);
+  }
   return keys;
 }

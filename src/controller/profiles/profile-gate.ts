@@ -10,6 +10,7 @@ import { compileObject, summarize, type Compiled } from "../../profile/compile.j
 import type { Diagnostic } from "../../profile/diagnostics.js";
 import type { Result } from "../../profile/result.js";
 import { aggregate, type Aggregate } from "../nodes/node-aggregation.js";
+import type { ProfileHashes } from "./profile-hashes.js";
 import type { ProfileReadiness, ProfileState, ReadinessLookup } from "./readiness-index.js";
 import { installedCondition } from "./status-computation.js";
 
@@ -29,6 +30,8 @@ export interface ProfileGateOptions {
   heartbeatSeenAt: (node: string) => number | undefined;
   catalogueNamespace: string;
   staleAfterMs: number;
+  /** Expected hashes of every profile, to read the nodes' digests. */
+  hashes: ProfileHashes;
 }
 
 interface Memo {
@@ -69,7 +72,7 @@ export class ProfileGate {
       const seenAt = this.o.heartbeatSeenAt(node);
       return seenAt === undefined ? { node, report: n.status } : { node, report: n.status, seenAt };
     });
-    return aggregate(key, hash, views, now, this.o.staleAfterMs);
+    return aggregate(key, hash, views, { now, staleAfterMs: this.o.staleAfterMs, catalogueNamespace: this.o.catalogueNamespace, expect: this.o.hashes });
   }
 
   /** A name as a workload in `namespace` writes it: its own namespace first, then the catalogue. */

@@ -7,10 +7,10 @@ import { PROFILE_RESOURCE } from "../../api/resources.js";
 import type { Informer } from "../../kube/informer.js";
 import type { Logger } from "../../kube/logger.js";
 import type { Manager } from "../../kube/manager.js";
-import { objectKey, splitKey } from "../../kube/objects.js";
+import { namespaceOfKey, objectKey, splitKey } from "../../kube/objects.js";
 import type { RestClient } from "../../kube/rest-client.js";
 import type { HandlerResult } from "../../kube/work-queue.js";
-import { dependentsOf } from "../../profile/dependents.js";
+import { BaseNameIndex, dependentsOf } from "../../profile/dependents.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import { NODE_STATUSES, PROFILES } from "../controller-caches.js";
 import type { EventRecorder } from "../event-recorder.js";
@@ -20,6 +20,8 @@ import type { UsageIndex } from "../workloads/usage-index.js";
 import { workloadFindings } from "../workloads/workload-uses.js";
 import { gateState, type ProfileGate } from "./profile-gate.js";
 import type { ReadinessIndex } from "./readiness-index.js";
+import type { ProfileHashes } from "./profile-hashes.js";
+import type { ProfileRevisions } from "./profile-revisions.js";
 import { START_FAILURE_RULES, startFailureFindings } from "./start-failure-findings.js";
 import type { StartFailureIndex } from "./start-failure-index.js";
 import { computeStatus } from "./status-computation.js";
@@ -27,6 +29,9 @@ import { computeStatus } from "./status-computation.js";
 export interface ProfileReconcilerSetup {
   catalogueNamespace: string;
   gate: ProfileGate;
+  /** Expected hashes of every profile, to read the nodes' digests (shared with the gate). */
+  hashes: ProfileHashes;
+  revisions: ProfileRevisions;
   usage: UsageIndex;
   readiness: ReadinessIndex;
   liveness: NodeLiveness;
@@ -45,10 +50,13 @@ export interface ProfileReconcilerSetup {
 export function setupProfileReconciler(manager: Manager, setup: ProfileReconcilerSetup): void {
   const profiles = manager.cache(PROFILES);
   const nodeStatuses = manager.cache(NODE_STATUSES);
+  const { hashes } = setup;
   const reconciler = new ProfileReconciler({
     client: manager.client,
     profiles,
     gate: setup.gate,
+    hashes,
+    revisions: setup.revisions,
     usage: setup.usage,
     startFailures: setup.startFailures,
     readiness: setup.readiness,
@@ -56,10 +64,12 @@ export function setupProfileReconciler(manager: Manager, setup: ProfileReconcile
     logger: manager.logger,
   });
   const all = () => profiles.list().map(objectKey);
-  const queue = manager.reconciler({ name: "profiles", leaderOnly: true, reconcile: (key, signal) => reconciler.reconcile(key, signal), initialKeys: all });
-  manager.watch(profiles, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, profiles.list(), setup.catalogueNamespace).map(objectKey)]);
+  const queue = manager.reconciler({ name: "profiles", leaderOnly: true, reconcile: (key, signal) => reconciler.reconcile(key, signal), initialKeys: all, groupOf: namespaceOfKey });
+  const bases = new BaseNameIndex<SeccompProfile>();
+  profiles.addHandler({ onAdd: (p) => bases.update(undefined, p), onUpdate: (o, p) => bases.update(o, p), onDelete: (p) => bases.update(p, undefined) });
+  manager.watch(profiles, queue, ({ object }) => [objectKey(object), ...dependentsOf(object, (name) => bases.naming(name), setup.catalogueNamespace).map(objectKey)]);
   // A heartbeat alone changes nothing a profile shows; only changed entries are requeued.
-  manager.watch(nodeStatuses, queue, ({ type, object, old }) => (type === "update" ? changedKeys(old!.status, object.status) : all()));
+  manager.watch(nodeStatuses, queue, ({ type, object, old }) => (type === "update" ? changedKeys(old!.status, object.status, (b) => hashes.inBucket(b)) : all()));
   manager.watchSignal(setup.usage.changed, queue, (keys) => keys);
   manager.watchSignal(setup.startFailures.changed, queue, (keys) => keys);
   manager.watchSignal(setup.liveness.changed, queue, all);
@@ -70,6 +80,9 @@ export interface ProfileReconcilerOptions {
   profiles: Informer<SeccompProfile>;
   /** Compiles and aggregates the nodes' reports: the same answer workloads and admission get. */
   gate: ProfileGate;
+  /** Expected hashes of every profile, to read the nodes' digests. */
+  hashes: ProfileHashes;
+  revisions: ProfileRevisions;
   usage: UsageIndex;
   startFailures: StartFailureIndex;
   readiness: ReadinessIndex;
@@ -95,11 +108,14 @@ export class ProfileReconciler {
     const target = { apiVersion: API_VERSION, kind: PROFILE_KIND, namespace, name, ...(object.metadata?.uid ? { uid: object.metadata.uid } : {}) };
     const compiled = this.o.gate.compile(object);
     const hash = compiled.ok ? compiled.value.rendered.hash : undefined;
+    this.o.hashes.remember(object, hash);
+    // Kept before any workload can pin the hash: a node that joins later installs it from there.
+    if (compiled.ok) await this.o.revisions.ensure(namespace, hash!, compiled.value.rendered.json, signal);
     const nodes = this.o.gate.nodes(key, hash);
     const users = this.o.usage.usersOf(namespace, name);
-    const pods = this.o.usage.podsUsing(key);
+    const holders = this.o.usage.holdersOf(key).filter((h) => !users.some((u) => u.workload === h));
     const deleting = object.metadata?.deletionTimestamp !== undefined;
-    const blockedBy = [...users.map((u) => `${u.kind} ${u.namespace}/${u.name}`), ...pods.map((p) => `Pod ${p}`)];
+    const blockedBy = [...users.map((u) => `${u.kind} ${u.namespace}/${u.name}`), ...holders.map((h) => h.replace("/", " "))];
 
     const computed = computeStatus(
       {

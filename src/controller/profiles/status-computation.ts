@@ -1,9 +1,22 @@
 import type { Condition } from "../../api/conditions.js";
 import { stableLocalhostPath } from "../../api/node-paths.js";
-import type { Finding, ProfileStatus } from "../../api/profile-status.js";
+import {
+  MAX_CONTAINERS_LISTED,
+  MAX_FINDING_HINT,
+  MAX_FINDING_MESSAGE,
+  MAX_FINDING_PATH,
+  MAX_FINDINGS,
+  MAX_HASHES_IN_USE,
+  MAX_NODE_REASON,
+  MAX_NODES_LISTED,
+  MAX_USED_BY,
+  type Finding,
+  type ProfileStatus,
+} from "../../api/profile-status.js";
 import type { Diagnostic } from "../../profile/diagnostics.js";
 import { summarize } from "../../profile/compile.js";
 import type { Aggregate } from "../nodes/node-aggregation.js";
+import { listed } from "../short-list.js";
 import { mergeConditions, type ConditionInput } from "./condition-merge.js";
 
 export interface WorkloadUse {
@@ -36,7 +49,7 @@ export interface ComputedStatus {
   ready: boolean;
 }
 
-const MAX_LISTED = 100;
+
 
 /** The status the API conventions ask for, computed from what the controller observed. Pure. */
 export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus {
@@ -69,6 +82,14 @@ export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus 
   }
   conditions.push(ready);
 
+  const findings = [...o.failureFindings.map(capFinding), ...hashesLeftOut(o.hashesInUse.length), ...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings.map(capFinding)];
+  const omitted = {
+    findings: findings.length - MAX_FINDINGS,
+    usedBy: o.usedBy.length - MAX_USED_BY,
+    failingNodes: o.nodes.failing.length - MAX_NODES_LISTED,
+    staleNodes: o.nodes.stale.length - MAX_NODES_LISTED,
+    hashesInUse: o.hashesInUse.length - MAX_HASHES_IN_USE,
+  };
   const status: ProfileStatus = {
     observedGeneration: o.generation,
     conditions: mergeConditions(o.previous?.conditions as Condition[] | undefined, conditions, o.generation, now),
@@ -77,17 +98,38 @@ export function computeStatus(o: ProfileObservation, now: Date): ComputedStatus 
       installed: o.nodes.installed,
       total: o.nodes.total,
       summary: `${o.nodes.installed}/${o.nodes.total}`,
-      failing: o.nodes.failing.slice(0, MAX_LISTED).map((f) => ({ node: f.node, reason: f.reason.slice(0, 4096) })),
-      stale: o.nodes.stale.slice(0, MAX_LISTED),
+      failing: o.nodes.failing.slice(0, MAX_NODES_LISTED).map((f) => ({ node: f.node, reason: cut(f.reason, MAX_NODE_REASON) })),
+      stale: o.nodes.stale.slice(0, MAX_NODES_LISTED),
     },
-    hashesInUse: o.hashesInUse.slice(0, 64),
-    usedBy: o.usedBy.slice(0, 256).map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers.slice(0, 64) })),
-    findings: [...o.failureFindings, ...(o.compiled.ok ? o.compiled.findings.map(toFinding) : []), ...o.workloadFindings].slice(0, 256),
+    hashesInUse: o.hashesInUse.slice(0, MAX_HASHES_IN_USE),
+    usedBy: o.usedBy.slice(0, MAX_USED_BY).map((u) => ({
+      kind: u.kind,
+      namespace: u.namespace,
+      name: u.name,
+      containers: u.containers.slice(0, MAX_CONTAINERS_LISTED),
+      ...(u.containers.length > MAX_CONTAINERS_LISTED ? { containersOmitted: u.containers.length - MAX_CONTAINERS_LISTED } : {}),
+    })),
+    findings: findings.slice(0, MAX_FINDINGS),
   };
+  const counted = Object.fromEntries(Object.entries(omitted).filter(([, n]) => n > 0));
+  if (Object.keys(counted).length > 0) status.omitted = counted;
   // The last valid hash stays visible while an update is invalid: it is what nodes still run.
   const hash = o.compiled.ok ? o.compiled.hash : o.previous?.hash;
   if (hash !== undefined) status.hash = hash;
   return { status, ready: ready.status === "True" };
+}
+
+/** Said, never silent: nodes keep only the hashes listed, so pods of the others may fail to start on new nodes or after garbage collection. */
+function hashesLeftOut(inUse: number): Finding[] {
+  if (inUse <= MAX_HASHES_IN_USE) return [];
+  return [
+    {
+      rule: "hashes-in-use-truncated",
+      severity: "warning",
+      message: `${inUse} hashes of this profile are named by pods and templates; only the ${MAX_HASHES_IN_USE} most used and newest are listed in status.hashesInUse and kept on nodes, ${inUse - MAX_HASHES_IN_USE} are not`,
+      hint: "roll the workloads that pin old hashes onto the current one, or delete old ReplicaSets",
+    },
+  ];
 }
 
 export function installedCondition(nodes: Aggregate): ConditionInput {
@@ -102,13 +144,19 @@ export function installedCondition(nodes: Aggregate): ConditionInput {
   return { type: "Installed", status: "True", reason: "InstalledOnAllNodes", message: `${counts}${stale}` };
 }
 
-function listed(items: readonly string[], limit: number): string {
-  return items.length <= limit ? items.join(", ") : `${items.slice(0, limit).join(", ")} and ${items.length - limit} more`;
-}
 
 function toFinding(d: Diagnostic): Finding {
-  const out: Finding = { rule: d.rule, severity: d.severity, message: d.message.slice(0, 4096) };
-  if (d.hint !== undefined) out.hint = d.hint.slice(0, 1024);
-  if (d.path !== "") out.path = d.path.slice(0, 512);
+  return capFinding(d.path === "" ? { rule: d.rule, severity: d.severity, message: d.message, ...(d.hint === undefined ? {} : { hint: d.hint }) } : d);
+}
+
+function capFinding(f: Finding): Finding {
+  const out: Finding = { rule: f.rule, severity: f.severity, message: cut(f.message, MAX_FINDING_MESSAGE) };
+  if (f.hint !== undefined) out.hint = cut(f.hint, MAX_FINDING_HINT);
+  if (f.path !== undefined && f.path !== "") out.path = cut(f.path, MAX_FINDING_PATH);
   return out;
+}
+
+/** At most `max` characters, the cut marked. */
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

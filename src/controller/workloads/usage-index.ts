@@ -1,7 +1,7 @@
 // Who uses which profile: workloads by name, pods and templates by file. Kept on every
 // replica from the caches, so a profile's reconcile reads it instead of scanning the cluster.
 import { resolutionOrder, resolveName } from "../../api/name-resolution.js";
-import { parsePinnedPath, parseProfilePath } from "../../api/node-paths.js";
+import { parseProfilePath } from "../../api/node-paths.js";
 import { localhostProfilesOf } from "../../api/pod-seccomp.js";
 import { Signal, type Manager } from "../../kube/manager.js";
 import { objectKey, type KubeObject } from "../../kube/objects.js";
@@ -34,11 +34,13 @@ export class UsageIndex {
   private readonly byWorkload = new Map<string, NameUse[]>();
   /** profile name -> workloads naming it. */
   private readonly byName = new Map<string, Set<string>>();
-  private readonly podProfiles = new Map<string, Set<string>>();
-  /** `namespace/name` of a profile -> pods using one of its files. */
-  private readonly podsByProfile = new Map<string, Set<string>>();
-  /** Pinned hashes named by each pod or workload template (`kind/ns/name` or `ns/name`), by profile key. */
-  private readonly pinnedBy = new Map<string, Map<string, Set<string>>>();
+  /** Profile key -> pods and templates (`Kind/ns/name`) naming its files -> the pinned hashes they name. */
+  private readonly holders = new Map<string, Map<string, Set<string>>>();
+  /** Holder -> the profile keys it names. */
+  private readonly held = new Map<string, Set<string>>();
+  /** Profile key -> hash -> when it was first named (a counter), to keep the newest when there are too many. */
+  private readonly firstSeen = new Map<string, Map<string, number>>();
+  private seen = 0;
 
   /** The profile keys whose users, pods or hashes in use changed, after each event. */
   readonly changed = new Signal<Set<string>>();
@@ -52,7 +54,12 @@ export class UsageIndex {
   setWorkload(workload: string, uses: NameUse[]): Set<string> {
     const before = this.byWorkload.get(workload) ?? [];
     const changed = new Set<string>([...before.map((u) => u.profile), ...uses.map((u) => u.profile)]);
-    for (const use of before) this.byName.get(use.profile)?.delete(workload);
+    for (const use of before) {
+      const set = this.byName.get(use.profile);
+      set?.delete(workload);
+      // Names are chosen by tenants: an empty entry must not outlive its last user.
+      if (set?.size === 0) this.byName.delete(use.profile);
+    }
     if (uses.length === 0) this.byWorkload.delete(workload);
     else this.byWorkload.set(workload, uses);
     for (const use of uses) {
@@ -82,70 +89,71 @@ export class UsageIndex {
     return [...(this.byName.get(name) ?? [])];
   }
 
-  /** Replaces what one pod uses; returns the profile keys whose pods or hashes in use changed. */
+  /** Replaces what one pod uses; returns the profile keys whose holders or hashes in use changed. */
   setPod(pod: string, object: KubeObject | undefined): Set<string> {
-    const paths = object === undefined ? [] : localhostProfilesOf(object);
-    const changed = this.setPinned(`Pod/${pod}`, paths);
-    const keys = new Set<string>();
-    for (const path of paths) {
-      const ref = parseProfilePath(path);
-      if (ref !== undefined) keys.add(`${ref.namespace}/${ref.name}`);
-    }
-    const before = this.podProfiles.get(pod) ?? new Set<string>();
-    for (const key of before) if (!keys.has(key)) changed.add(key);
-    for (const key of keys) if (!before.has(key)) changed.add(key);
-    for (const key of before) this.podsByProfile.get(key)?.delete(pod);
-    if (keys.size === 0) this.podProfiles.delete(pod);
-    else this.podProfiles.set(pod, keys);
-    for (const key of keys) {
-      let set = this.podsByProfile.get(key);
-      if (set === undefined) this.podsByProfile.set(key, (set = new Set()));
-      set.add(pod);
-    }
-    return changed;
+    return this.setPaths(`Pod/${pod}`, object === undefined ? [] : localhostProfilesOf(object));
   }
 
   /**
-   * Records the pinned paths a pod or a workload's template names. Returns the profile keys
-   * whose set of hashes in use changed.
+   * Records the profile files (stable or pinned) a pod (`Pod/ns/name`) or a workload's template
+   * (`Kind/ns/name`) names, whatever its replica count. A path counts only when its holder may
+   * use the profile (its own namespace, or the catalogue's), so no tenant can keep another's
+   * files or block its deletion. Returns the profile keys whose holders or hashes changed.
    */
-  setPinned(holder: string, paths: readonly string[]): Set<string> {
-    const changed = new Set<string>();
+  setPaths(holder: string, paths: readonly string[]): Set<string> {
+    const namespace = holder.split("/")[1] ?? "";
     const now = new Map<string, Set<string>>();
     for (const path of paths) {
-      const ref = parsePinnedPath(path);
-      if (ref === undefined) continue;
+      const ref = parseProfilePath(path);
+      if (ref === undefined || (ref.namespace !== namespace && ref.namespace !== this.catalogueNamespace)) continue;
       const key = `${ref.namespace}/${ref.name}`;
       let hashes = now.get(key);
       if (hashes === undefined) now.set(key, (hashes = new Set()));
-      hashes.add(ref.hash);
+      if (ref.hash !== undefined) hashes.add(ref.hash);
     }
-    for (const [key, holders] of this.pinnedBy) {
-      if (holders.has(holder) && !now.has(key)) {
-        holders.delete(holder);
-        changed.add(key);
-        if (holders.size === 0) this.pinnedBy.delete(key);
-      }
+    const changed = new Set<string>();
+    for (const key of this.held.get(holder) ?? []) {
+      if (now.has(key)) continue;
+      const holders = this.holders.get(key)!;
+      holders.delete(holder);
+      if (holders.size === 0) this.holders.delete(key);
+      changed.add(key);
     }
     for (const [key, hashes] of now) {
-      let holders = this.pinnedBy.get(key);
-      if (holders === undefined) this.pinnedBy.set(key, (holders = new Map()));
+      let holders = this.holders.get(key);
+      if (holders === undefined) this.holders.set(key, (holders = new Map()));
       const before = holders.get(holder);
       if (before === undefined || before.size !== hashes.size || [...hashes].some((h) => !before.has(h))) changed.add(key);
       holders.set(holder, hashes);
+      let seen = this.firstSeen.get(key);
+      if (seen === undefined && hashes.size > 0) this.firstSeen.set(key, (seen = new Map()));
+      for (const hash of hashes) if (!seen!.has(hash)) seen!.set(hash, this.seen++);
     }
+    if (now.size === 0) this.held.delete(holder);
+    else this.held.set(holder, new Set(now.keys()));
+    for (const key of changed) this.forgetUnused(key);
     return changed;
   }
 
-  /** Hashes of a profile that templates or pods still name, sorted. */
+  /** Hashes of a profile that templates or pods still name: the most named first, then the newest. */
   hashesInUse(key: string): string[] {
-    const out = new Set<string>();
-    for (const hashes of this.pinnedBy.get(key)?.values() ?? []) for (const h of hashes) out.add(h);
-    return [...out].sort();
+    const uses = new Map<string, number>();
+    for (const hashes of this.holders.get(key)?.values() ?? []) for (const h of hashes) uses.set(h, (uses.get(h) ?? 0) + 1);
+    const seen = (h: string) => this.firstSeen.get(key)?.get(h) ?? 0;
+    return [...uses.keys()].sort((a, b) => uses.get(b)! - uses.get(a)! || seen(b) - seen(a));
   }
 
-  podsUsing(key: string): string[] {
-    return [...(this.podsByProfile.get(key) ?? [])].sort();
+  /** Pods and templates (`Kind/ns/name`) that name one of the profile's files, sorted. */
+  holdersOf(key: string): string[] {
+    return [...(this.holders.get(key)?.keys() ?? [])].sort();
+  }
+
+  private forgetUnused(key: string): void {
+    const inUse = new Set<string>();
+    for (const hashes of this.holders.get(key)?.values() ?? []) for (const h of hashes) inUse.add(h);
+    const seen = this.firstSeen.get(key);
+    for (const hash of seen?.keys() ?? []) if (!inUse.has(hash)) seen!.delete(hash);
+    if (seen?.size === 0) this.firstSeen.delete(key);
   }
 }
 
@@ -168,7 +176,7 @@ export function setupUsageIndex(manager: Manager, catalogueNamespace: string): U
       // A name's users count for the profile it resolves to, which may be either one.
       for (const name of index.setWorkload(key, gone ? [] : usesOf(kind, w))) for (const ns of resolutionOrder(namespace, catalogueNamespace)) keys.add(`${ns}/${name}`);
       // The pinned paths its template names must stay on the nodes while it does.
-      for (const profile of index.setPinned(key, gone ? [] : localhostProfilesOf({ spec: podSpecOf(kind, w) }))) keys.add(profile);
+      for (const profile of index.setPaths(key, gone ? [] : localhostProfilesOf({ spec: podSpecOf(kind, w) }))) keys.add(profile);
       index.changed.emit(keys);
     };
     informer.addHandler({ onAdd: (w) => event(w, false), onUpdate: (_o, w) => event(w, false), onDelete: (w) => event(w, true) });

@@ -74,6 +74,7 @@ export function setupWorkloadReconciler(
   const queue = manager.reconciler({
     name: "workloads",
     leaderOnly: true,
+    groupOf: (key) => parseWorkloadKey(key)?.namespace ?? "",
     reconcile: async (key, signal) => {
       await reconciler.reconcileKey(key, signal);
     },

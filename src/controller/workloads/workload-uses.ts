@@ -1,4 +1,5 @@
 import type { Finding } from "../../api/profile-status.js";
+import { listed } from "../short-list.js";
 import type { KubeObject } from "../../kube/objects.js";
 import type { NameUse } from "./usage-index.js";
 import type { WorkloadKind } from "./workload-kinds.js";
@@ -53,7 +54,7 @@ export function workloadFindings(uses: readonly NameUse[]): Finding[] {
       out.push({
         rule: "privileged-container",
         severity: "warning",
-        message: `${where}: container(s) ${use.privileged.join(", ")} are privileged, and seccomp does not confine a privileged container`,
+        message: `${where}: container(s) ${listed(use.privileged, 10)} are privileged, and seccomp does not confine a privileged container`,
         hint: "drop privileged: true, or do not reference a profile from these containers",
       });
     }
@@ -61,7 +62,7 @@ export function workloadFindings(uses: readonly NameUse[]): Finding[] {
       out.push({
         rule: "privilege-escalation-allowed",
         severity: "warning",
-        message: `${where}: container(s) ${use.escalating.join(", ")} do not set allowPrivilegeEscalation: false`,
+        message: `${where}: container(s) ${listed(use.escalating, 10)} do not set allowPrivilegeEscalation: false`,
         hint: "set allowPrivilegeEscalation: false; otherwise the profile must also allow the runtime's start-up syscalls (capset, setuid, ...)",
       });
     }
