@@ -59,6 +59,8 @@ export function workloadShape(kind: WorkloadKind, obj: KubeObject): KubeObject {
       uid: meta.uid,
       resourceVersion: meta.resourceVersion,
       generation: meta.generation,
+      // When it was created: whether the admission webhook should already have set its profile.
+      creationTimestamp: meta.creationTimestamp,
       deletionTimestamp: meta.deletionTimestamp,
       ownerReferences: meta.ownerReferences,
       annotations,

@@ -5,7 +5,7 @@
 // certificate rotation drops no request.
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
@@ -132,11 +132,15 @@ describe("admission webhook", function () {
     client = new RestClient(cp().kubeConfig());
     ns = await createNamespace(cp(), "admission");
     operatorNs = await createNamespace(cp(), "admission-operator");
-    const elsewhere = await createNamespace(cp(), "admission-elsewhere");
     port = (await freePorts(1))[0]!;
-    // The second node's agent installs only another namespace's profiles: this namespace's
-    // profiles stay pending until that agent stops and goes stale.
-    agents = await Promise.all([startAgent(cp(), { nodeName: nodes[0]! }), startAgent(cp(), { nodeName: nodes[1]!, extraArgs: [`--namespace=${elsewhere}`] })]);
+    // The second node's seccomp folder is a symlink, which its agent never writes through: every
+    // profile fails there and stays pending until that agent stops and goes stale. (An agent
+    // scoped to another namespace would not do: a node that never installs a namespace's
+    // profiles is not counted for them.)
+    const blocked = mkdtempSync(join(tmpdir(), "kubelet-blocked-"));
+    mkdirSync(join(blocked, "seccomp"));
+    symlinkSync(mkdtempSync(join(tmpdir(), "elsewhere-")), join(blocked, "seccomp", "operator"));
+    agents = await Promise.all([startAgent(cp(), { nodeName: nodes[0]! }), startAgent(cp(), { nodeName: nodes[1]!, kubeletDir: blocked })]);
   });
 
   after(async () => {
