@@ -64,8 +64,12 @@ export class ControlPlane {
     const dir = await mkdtemp(join(tmpdir(), "seccomp-operator-cp-"));
     const pidFile = join(dir, "pids");
     await writeFile(pidFile, "");
-    recordPidsIn(pidFile);
-    const stopReaper = startReaper(pidFile, options.keepDir ? join(dir, ".none") : dir);
+    const stopRecording = recordPidsIn(pidFile);
+    const reaper = startReaper(pidFile, options.keepDir ? join(dir, ".none") : dir);
+    const stopReaper = () => {
+      stopRecording();
+      reaper();
+    };
     // If start fails half-way, or the process is interrupted before stop(),
     // nothing may be left behind.
     const cleanUpDir = () => {

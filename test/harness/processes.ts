@@ -37,8 +37,13 @@ let pidFile: string | undefined;
  * Every process group started from now on is appended to `file`, which the
  * reaper (see startReaper) reads if this process dies without cleaning up.
  */
-export function recordPidsIn(file: string): void {
+/** Returns a function that records in the previous file again (a second control plane stops before the first). */
+export function recordPidsIn(file: string): () => void {
+  const previous = pidFile;
   pidFile = file;
+  return () => {
+    if (pidFile === file) pidFile = previous;
+  };
 }
 
 export function startProcess(options: SpawnOptions): ManagedProcess {
