@@ -12,13 +12,24 @@ import {
   PROFILE_PLURAL,
   PROFILE_SHORT_NAMES,
   PROFILE_SINGULAR,
+  MAX_RECORDING_NAME_LENGTH,
+  RECORDING_KIND,
+  RECORDING_PLURAL,
+  RECORDING_REPORT_KIND,
+  RECORDING_REPORT_PLURAL,
+  RECORDING_REPORT_SHORT_NAMES,
+  RECORDING_REPORT_SINGULAR,
+  RECORDING_SHORT_NAMES,
+  RECORDING_SINGULAR,
   REVISION_KIND,
   REVISION_PLURAL,
   REVISION_SHORT_NAMES,
   REVISION_SINGULAR,
   VERSION,
 } from "./names.js";
+import { RecordingSpecSchema, RecordingStatusSchema } from "./profile-recording.js";
 import { RevisionSpecSchema } from "./profile-revision.js";
+import { RecordingReportSpecSchema } from "./recording-report.js";
 import { ProfileSpecSchema } from "./profile-spec.js";
 import { ProfileStatusSchema } from "./profile-status.js";
 
@@ -254,10 +265,101 @@ export function buildRevisionCrd(): JsonSchema {
   };
 }
 
+export function buildRecordingCrd(): JsonSchema {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${RECORDING_PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: RECORDING_KIND,
+        listKind: `${RECORDING_KIND}List`,
+        plural: RECORDING_PLURAL,
+        singular: RECORDING_SINGULAR,
+        shortNames: [...RECORDING_SHORT_NAMES],
+        categories: ["seccomp"],
+      },
+      scope: "Namespaced",
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: "Recording", type: "string", jsonPath: '.status.conditions[?(@.type=="Recording")].reason', description: "Why the containers do or do not run under their audit profiles." },
+            { name: "Completed", type: "string", jsonPath: '.status.conditions[?(@.type=="Completed")].status', description: "Whether the results are written." },
+            { name: "Recorded", type: "string", jsonPath: ".status.summary", description: "Containers and distinct syscalls recorded so far." },
+            { name: "Workload", type: "string", jsonPath: ".spec.workloadRef.name", priority: 1, description: "The workload recorded." },
+            { name: "Duration", type: "string", jsonPath: ".spec.duration", priority: 1, description: "How long it records." },
+            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+          ],
+          schema: {
+            openAPIV3Schema: rootSchema(
+              "SeccompProfileRecording records what the selected containers call, under an audit-mode profile, and writes one SeccompProfile per container that allows exactly that.",
+              { spec: schemaOf(RecordingSpecSchema), status: schemaOf(RecordingStatusSchema) },
+              ["spec"],
+              [
+                {
+                  rule: `size(self.metadata.name) <= ${MAX_RECORDING_NAME_LENGTH}`,
+                  message: `metadata.name must be at most ${MAX_RECORDING_NAME_LENGTH} characters: the profiles it writes are named <recording>-<container>`,
+                },
+                { rule: "!has(oldSelf.spec.workloadRef) || self.spec.workloadRef == oldSelf.spec.workloadRef", message: "spec.workloadRef cannot change: start another recording", fieldPath: ".spec.workloadRef" },
+                { rule: "!has(oldSelf.spec.stop) || !oldSelf.spec.stop || self.spec.stop", message: "a stopped recording cannot start again: start another recording", fieldPath: ".spec.stop" },
+              ],
+            ),
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function buildRecordingReportCrd(): JsonSchema {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${RECORDING_REPORT_PLURAL}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      names: {
+        kind: RECORDING_REPORT_KIND,
+        listKind: `${RECORDING_REPORT_KIND}List`,
+        plural: RECORDING_REPORT_PLURAL,
+        singular: RECORDING_REPORT_SINGULAR,
+        shortNames: [...RECORDING_REPORT_SHORT_NAMES],
+        categories: ["seccomp"],
+      },
+      scope: "Namespaced",
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [
+            { name: "Recording", type: "string", jsonPath: ".spec.recording", description: "The recording reported on." },
+            { name: "Node", type: "string", jsonPath: ".spec.nodeName", description: "The node whose recorder wrote it." },
+            { name: "Unattributed", type: "integer", jsonPath: ".spec.unattributed", description: "Records that could not be tied to a container." },
+            { name: "Updated", type: "date", jsonPath: ".spec.updateTime", description: "Last write." },
+          ],
+          schema: {
+            openAPIV3Schema: rootSchema(
+              "SeccompRecordingReport holds what one node's recorder saw for one SeccompProfileRecording. Only that node's recorder writes it; the controller merges them.",
+              { spec: schemaOf(RecordingReportSpecSchema) },
+              ["spec"],
+            ),
+          },
+        },
+      ],
+    },
+  };
+}
+
 /** The CRD files as they are committed in crds/: file name to YAML text. */
 export function renderCrdFiles(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const crd of [buildProfileCrd(), buildNodeStatusCrd(), buildRevisionCrd()]) {
+  for (const crd of [buildProfileCrd(), buildNodeStatusCrd(), buildRevisionCrd(), buildRecordingCrd(), buildRecordingReportCrd()]) {
     const spec = crd.spec as { group: string; names: { plural: string } };
     const header = "# Generated from the zod schemas in src/api by `npm run generate`. Do not edit.\n";
     files.set(`${spec.group}_${spec.names.plural}.yaml`, header + stringify(crd, { lineWidth: 0 }));
