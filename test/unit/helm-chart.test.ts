@@ -97,7 +97,13 @@ describe("charts/seccomp-operator", function () {
 
   it("has the CRDs in crds/ (installed before the templates, never upgraded or deleted by helm)", () => {
     const files = readdirSync(join(chartDir, "crds")).sort();
-    assert.deepEqual(files, ["seccompnodestatuses.seccomp.operator.dev.yaml", "seccompprofilerevisions.seccomp.operator.dev.yaml", "seccompprofiles.seccomp.operator.dev.yaml"]);
+    assert.deepEqual(files, [
+      "seccompnodestatuses.seccomp.operator.dev.yaml",
+      "seccompprofilerecordings.seccomp.operator.dev.yaml",
+      "seccompprofilerevisions.seccomp.operator.dev.yaml",
+      "seccompprofiles.seccomp.operator.dev.yaml",
+      "seccomprecordingreports.seccomp.operator.dev.yaml",
+    ]);
     const templates = readdirSync(join(chartDir, "templates")).map((f) => readFileSync(join(chartDir, "templates", f), "utf8"));
     assert.ok(!templates.some((t) => t.includes("kind: CustomResourceDefinition")));
   });

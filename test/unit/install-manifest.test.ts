@@ -136,8 +136,10 @@ describe("dist/install.yaml and config/", function () {
         "ClusterRoleBinding seccomp-operator-controller",
         "ClusterRoleBinding seccomp-operator-webhook-configuration",
         "CustomResourceDefinition seccompnodestatuses.seccomp.operator.dev",
+        "CustomResourceDefinition seccompprofilerecordings.seccomp.operator.dev",
         "CustomResourceDefinition seccompprofilerevisions.seccomp.operator.dev",
         "CustomResourceDefinition seccompprofiles.seccomp.operator.dev",
+        "CustomResourceDefinition seccomprecordingreports.seccomp.operator.dev",
         "DaemonSet seccomp-operator-system/seccomp-operator-agent",
         "Deployment seccomp-operator-system/seccomp-operator-controller",
         "MutatingWebhookConfiguration seccomp-operator",
@@ -299,10 +301,14 @@ describe("dist/install.yaml and config/", function () {
         "core/pods: get,list,watch",
         "events.k8s.io/events: create,patch",
         "seccomp.operator.dev/seccompnodestatuses: delete,get,list,watch",
+        "seccomp.operator.dev/seccompprofilerecordings/finalizers: update",
+        "seccomp.operator.dev/seccompprofilerecordings/status: get,patch,update",
+        "seccomp.operator.dev/seccompprofilerecordings: get,list,patch,watch",
         "seccomp.operator.dev/seccompprofilerevisions: create,delete,get,list,watch",
         "seccomp.operator.dev/seccompprofiles/finalizers: update",
         "seccomp.operator.dev/seccompprofiles/status: get,patch,update",
-        "seccomp.operator.dev/seccompprofiles: get,list,patch,update,watch",
+        "seccomp.operator.dev/seccompprofiles: create,delete,get,list,patch,update,watch",
+        "seccomp.operator.dev/seccomprecordingreports: get,list,watch",
       ]);
     });
 
