@@ -45,7 +45,8 @@ export class AuditRecordProcessor {
   process(lines: readonly string[]): void {
     const tallies = this.parts.tallies();
     for (const line of lines) {
-      const serial = auditSerial(line);
+      // auditd numbers its own DAEMON_* records apart from the kernel's.
+      const serial = line.startsWith("type=DAEMON_") ? undefined : auditSerial(line);
       if (serial !== undefined) {
         // One event's records share a serial; a later event's jump past +1 means events were dropped.
         if (this.lastSerial !== undefined && serial > this.lastSerial + 1) for (const t of tallies.values()) t.addLost(serial - this.lastSerial - 1);
