@@ -129,13 +129,19 @@ describe("e2e: recording a workload on a real node", function () {
       throw new Error(`${err.message}: ${JSON.stringify(recording.status)}`);
     });
     const convergedMs = Date.now() - started;
-    const reports = (await c.custom().listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccomprecordingreports" })) as {
-      items: { spec: { nodeName: string; containers: { name: string; pods: number; records: number }[]; unattributed: number; lost: number; source: string } }[];
-    };
-    assert.equal(reports.items.length, 1, "one report: one node");
-    const report = reports.items[0]!.spec;
+    type Report = { spec: { nodeName: string; containers: { name: string; pods: number; records: number }[]; unattributed: number; lost: number; source: string } };
+    const readReports = async () => ((await c.custom().listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccomprecordingreports" })) as { items: Report[] }).items;
+    const nodeEvents = (r: Report["spec"]) => r.containers.reduce((n, x) => n + x.records, 0) + r.unattributed + r.lost;
+    const [converged] = await readReports();
+    assert.ok(converged, "a report of the node");
+    // Bounded: once every name is quiet, the recorded pods, still looping, log nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    const reports = await readReports();
+    assert.equal(reports.length, 1, "one report: one node");
+    const report = reports[0]!.spec;
     assert.equal(report.source, "kernel-log");
     assert.ok(report.containers[0]!.pods >= 2, `both replicas reported: ${JSON.stringify(report)}`);
+    assert.equal(report.containers[0]!.records, converged.spec.containers[0]!.records, "records of the recorded pods after every name went quiet");
     const audit = (await c.custom().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccompprofiles", name: "rec-app-audit" })) as { metadata: { generation: number } };
 
     await c.custom().patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccompprofilerecordings", name: "rec", body: [{ op: "add", path: "/spec/stop", value: true }] });
@@ -157,7 +163,8 @@ describe("e2e: recording a workload on a real node", function () {
     assert.ok(!allowed.has("mkdir") && !allowed.has("mkdirat"), "mkdir never ran");
     console.error(
       `recording: converged in ${Math.round(convergedMs / 1000)} s over ${audit.metadata.generation} audit profile versions; ${count} syscalls; ` +
-        `records read ${report.containers[0]!.records} (2 replicas), unattributed ${report.unattributed}, lost on the node ${report.lost}`,
+        `records read ${report.containers[0]!.records} (2 replicas), unattributed ${report.unattributed}, lost on the node ${report.lost}; ` +
+        `audit events on the node ${Math.round(nodeEvents(converged.spec) / (convergedMs / 1000))}/s while recording, ${((nodeEvents(report) - nodeEvents(converged.spec)) / 20).toFixed(1)}/s in the 20 s after, 0 of them from the recorded pods`,
     );
 
     // The workload moves to the result; with RUN_DENIED it runs mkdir, which it never ran.
