@@ -3,28 +3,13 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { CoreV1Api } from "@kubernetes/client-node";
-import { describePods, OPERATOR_NAMESPACE, useE2eCluster, type E2eCluster } from "../harness/e2e-cluster.js";
+import { describePods, OPERATOR_NAMESPACE, useE2eCluster } from "../harness/e2e-cluster.js";
 import { waitUntil } from "../harness/readiness.js";
-import { ARCH, BUSYBOX_ALLOWLIST, deploymentManifest, probeLog, probeProfileSpec, profileManifest, waitForPods } from "./helpers.js";
+import { ARCH, BUSYBOX_ALLOWLIST, deploymentManifest, newNamespace, probeLog, probeProfileSpec, profileManifest, waitForPods } from "./helpers.js";
 
 const run = promisify(execFile);
 /** uname(2) on the test's architecture: what the audit profile leaves out. */
 const UNAME = process.arch === "arm64" ? 160 : 63;
-
-async function newNamespace(cluster: E2eCluster, prefix: string): Promise<string> {
-  const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
-  const ns = await core.createNamespace({ body: { metadata: { generateName: prefix } } });
-  const name = ns.metadata!.name!;
-  await waitUntil(
-    async () => {
-      await core.readNamespacedServiceAccount({ name: "default", namespace: name });
-      return true;
-    },
-    { what: `service account default in ${name}`, timeoutMs: 30_000 },
-  );
-  return name;
-}
 
 const AUDIT_LOG = "/var/log/audit/audit.log";
 

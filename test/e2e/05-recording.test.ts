@@ -3,11 +3,11 @@
 // a command the script never ran is denied.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { repoRoot } from "../../hack/generate-install.js";
-import { BUSYBOX_IMAGE, describePods, OPERATOR_NAMESPACE, renderOverlay, useE2eCluster, type E2eCluster } from "../harness/e2e-cluster.js";
+import { BUSYBOX_IMAGE, describePods, OPERATOR_NAMESPACE, renderOverlay, useE2eCluster } from "../harness/e2e-cluster.js";
 import { waitUntil } from "../harness/readiness.js";
-import { containerProfile } from "./helpers.js";
+import { containerProfile, newNamespace } from "./helpers.js";
 
 const GROUP = "seccomp.operator.dev";
 const VERSION = "v1alpha1";
@@ -27,20 +27,6 @@ const SCRIPT = [
   "sleep 1",
   "done",
 ].join("\n");
-
-async function newNamespace(cluster: E2eCluster): Promise<string> {
-  const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
-  const ns = await core.createNamespace({ body: { metadata: { generateName: "e2e-record-" } } });
-  const name = ns.metadata!.name!;
-  await waitUntil(
-    async () => {
-      await core.readNamespacedServiceAccount({ name: "default", namespace: name });
-      return true;
-    },
-    { what: `service account default in ${name}`, timeoutMs: 30_000 },
-  );
-  return name;
-}
 
 interface Recording {
   status?: {
@@ -70,7 +56,7 @@ describe("e2e: recording a workload on a real node", function () {
       throw new Error(`${err.message}\n${describePods(recorders)}`);
     });
 
-    const namespace = await newNamespace(c);
+    const namespace = await newNamespace(c, "e2e-record-");
     const labels = { app: "recorded" };
     const deployment = (env: { name: string; value: string }[]) => ({
       apiVersion: "apps/v1",

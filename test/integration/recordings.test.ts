@@ -4,7 +4,7 @@
 // or on; the API refuses malformed recordings with the field and the reason.
 import assert from "node:assert/strict";
 import { API_VERSION, RECORDING_KIND, RECORDING_REPORT_KIND } from "../../src/api/names.js";
-import { PROFILE_RESOURCE, RECORDING_REPORT_RESOURCE, RECORDING_RESOURCE } from "../../src/api/resources.js";
+import { NODE_RESOURCE, NODE_STATUS_RESOURCE, PROFILE_RESOURCE, RECORDING_REPORT_RESOURCE, RECORDING_RESOURCE } from "../../src/api/resources.js";
 import type { RecordingReportSpec } from "../../src/api/recording-report.js";
 import type { RecordingStatus } from "../../src/api/profile-recording.js";
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
@@ -46,9 +46,12 @@ describe("profile recordings (controller and agent as processes)", function () {
     ns = await createNamespace(cp(), "recordings");
   });
 
+  // The control plane is shared: other suites count nodes and their statuses.
   after(async () => {
     await controller?.process.stop();
     await agent?.process.stop();
+    await client.delete({ ...NODE_STATUS_RESOURCE, name: node }).catch(() => undefined);
+    await client.delete({ ...NODE_RESOURCE, name: node }).catch(() => undefined);
   });
 
   const deploy = (name: string) =>

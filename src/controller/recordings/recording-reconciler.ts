@@ -42,6 +42,7 @@ import { recordingAuditSpec } from "../../profile/recording-audit-profile.js";
 import type { ResolvedSpec } from "../../profile/resolve.js";
 import { runtimeNeeds } from "../../profile/runtime-needs.js";
 import { PROFILES, workloadCaches } from "../controller-caches.js";
+import { setFinalizer } from "../finalizers.js";
 import type { ProfileGate } from "../profiles/profile-gate.js";
 import { podSpecOf, WORKLOADS, type ContainerLike, type WorkloadKind } from "../workloads/workload-kinds.js";
 import { mergeReports, nativeArchitecture, recordedNames, syscallCount, type MergedReports } from "./report-merge.js";
@@ -427,23 +428,7 @@ export class RecordingReconciler {
     }
   }
 
-  private async setFinalizer(recording: SeccompProfileRecording, present: boolean, signal: AbortSignal): Promise<void> {
-    const finalizers = recording.metadata.finalizers ?? [];
-    const index = finalizers.indexOf(RECORDING_FINALIZER);
-    if ((index >= 0) === present) return;
-    const { namespace, name, uid } = recording.metadata;
-    const ref = { ...RECORDING_RESOURCE, namespace: namespace!, name: name! };
-    if (present) {
-      await this.manager.client.apply(ref, { apiVersion: API_VERSION, kind: RECORDING_KIND, metadata: { name, namespace, uid, finalizers: [RECORDING_FINALIZER] } }, { fieldManager: FIELD_MANAGER, signal });
-      return;
-    }
-    await this.manager.client.jsonPatch(
-      ref,
-      [
-        { op: "test", path: `/metadata/finalizers/${index}`, value: RECORDING_FINALIZER },
-        { op: "remove", path: `/metadata/finalizers/${index}` },
-      ],
-      { signal },
-    );
+  private setFinalizer(recording: SeccompProfileRecording, present: boolean, signal: AbortSignal): Promise<void> {
+    return setFinalizer(this.manager.client, { resource: RECORDING_RESOURCE, apiVersion: API_VERSION, kind: RECORDING_KIND, fieldManager: FIELD_MANAGER }, recording as KubeObject, RECORDING_FINALIZER, present, signal);
   }
 }
