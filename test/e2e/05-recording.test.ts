@@ -96,10 +96,20 @@ describe("e2e: recording a workload on a real node", function () {
     const read = async () => (await c.custom().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccompprofilerecordings", name: "rec" })) as Recording;
     const condition = (r: Recording, type: string) => r.status?.conditions?.find((x) => x.type === type);
 
-    // Recording until nothing new comes for 25 s (five rate-limit intervals of the kernel log).
+    type Report = {
+      spec: { nodeName: string; containers: { name: string; pods: number; records: number; unknown?: number; syscalls: { architecture: string; names: string[] }[] }[]; unattributed: number; lost: number; source: string };
+    };
+    type Profile = { metadata: { generation: number }; spec: { syscalls?: { names: string[]; action: string; args?: unknown[] }[] } };
+    const readReports = async () => ((await c.custom().listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccomprecordingreports" })) as { items: Report[] }).items;
+    const readAudit = async () => (await c.custom().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccompprofiles", name: "rec-app-audit" })) as Profile;
+    const nodeEvents = (r: Report["spec"]) => r.containers.reduce((n, x) => n + x.records, 0) + r.unattributed + r.lost;
+
+    // Recording until every name recorded is quiet in the audit profile, the workload has rolled
+    // onto that version, and nothing new came for 25 s (five rate-limit intervals of the kernel log).
     let recording: Recording = {};
     let count = -1;
     let stableSince = Date.now();
+    let unquiet: string[] = [];
     await waitUntil(
       async () => {
         recording = await read();
@@ -108,18 +118,22 @@ describe("e2e: recording a workload on a real node", function () {
           count = now;
           stableSince = Date.now();
         }
-        return condition(recording, "Recording")?.reason === "Recording" && count > 0 && Date.now() - stableSince > 25_000;
+        const [report] = await readReports();
+        const quiet = new Set((await readAudit()).spec.syscalls?.filter((r) => r.action === "SCMP_ACT_ALLOW" && r.args === undefined).flatMap((r) => r.names));
+        unquiet = (report?.spec.containers[0]?.syscalls ?? []).flatMap((x) => x.names).filter((n) => !quiet.has(n));
+        const deployment = await c.apps().readNamespacedDeployment({ namespace, name: "recorded" });
+        const rolled =
+          deployment.status?.observedGeneration === deployment.metadata?.generation && deployment.status?.updatedReplicas === 2 && deployment.status?.replicas === 2 && deployment.status?.availableReplicas === 2;
+        return condition(recording, "Recording")?.reason === "Recording" && count > 0 && unquiet.length === 0 && rolled && Date.now() - stableSince > 25_000;
       },
-      { what: "the recording to stop finding new syscalls", timeoutMs: 300_000, intervalMs: 1000 },
+      { what: "the recording to stop finding new syscalls, all of them quiet", timeoutMs: 300_000, intervalMs: 1000 },
     ).catch((err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify(recording.status)}`);
+      throw new Error(`${err.message}: not quiet yet: ${unquiet.join(" ")}; ${JSON.stringify(recording.status)}`);
     });
     const convergedMs = Date.now() - started;
-    type Report = { spec: { nodeName: string; containers: { name: string; pods: number; records: number }[]; unattributed: number; lost: number; source: string } };
-    const readReports = async () => ((await c.custom().listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccomprecordingreports" })) as { items: Report[] }).items;
-    const nodeEvents = (r: Report["spec"]) => r.containers.reduce((n, x) => n + x.records, 0) + r.unattributed + r.lost;
     const [converged] = await readReports();
     assert.ok(converged, "a report of the node");
+    const quietVersion = (await readAudit()).metadata.generation;
     // Bounded: once every name is quiet, the recorded pods, still looping, log nothing more.
     await new Promise((resolve) => setTimeout(resolve, 20_000));
     const reports = await readReports();
@@ -127,7 +141,8 @@ describe("e2e: recording a workload on a real node", function () {
     const report = reports[0]!.spec;
     assert.equal(report.source, "kernel-log");
     assert.ok(report.containers[0]!.pods >= 2, `both replicas reported: ${JSON.stringify(report)}`);
-    assert.equal(report.containers[0]!.records, converged.spec.containers[0]!.records, "records of the recorded pods after every name went quiet");
+    assert.equal((await readAudit()).metadata.generation, quietVersion, "no quiet round after convergence");
+    assert.equal(report.containers[0]!.records, converged.spec.containers[0]!.records, `records of the recorded pods after every name went quiet: ${JSON.stringify(report)}`);
     const audit = (await c.custom().getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccompprofiles", name: "rec-app-audit" })) as { metadata: { generation: number } };
 
     await c.custom().patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "seccompprofilerecordings", name: "rec", body: [{ op: "add", path: "/spec/stop", value: true }] });
