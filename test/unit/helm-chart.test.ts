@@ -171,7 +171,12 @@ describe("charts/seccomp-operator", function () {
     const policyObjects = (objects: Obj[]) => objects.filter((o) => o.kind.startsWith("ValidatingAdmissionPolicy")).map((o) => `${o.kind} ${o.metadata.name}`).sort();
     const tenancy = ["ValidatingAdmissionPolicy seccomp-operator-profile-tenancy", "ValidatingAdmissionPolicyBinding seccomp-operator-profile-tenancy"];
     const requireProfile = ["ValidatingAdmissionPolicy seccomp-operator-require-profile", ...["audit", "deny", "warn"].map((m) => `ValidatingAdmissionPolicyBinding seccomp-operator-require-profile-${m}`)];
-    const agent = ["ValidatingAdmissionPolicy seccomp-operator-agent-own-node-status", "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status"];
+    const agent = [
+      "ValidatingAdmissionPolicy seccomp-operator-agent-own-node-status",
+      "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status",
+      "ValidatingAdmissionPolicy seccomp-operator-controller-recording-profiles",
+      "ValidatingAdmissionPolicyBinding seccomp-operator-controller-recording-profiles",
+    ];
     assert.deepEqual(policyObjects(await template()), [...agent, ...tenancy, ...requireProfile].sort());
     assert.deepEqual(policyObjects(await template(["--set", "policies.tenancy.enabled=false"])), [...agent, ...requireProfile].sort());
     assert.deepEqual(policyObjects(await template(["--set", "policies.requireProfile.enabled=false"])), [...agent, ...tenancy].sort());
