@@ -84,10 +84,11 @@ export function setupRecordingReconciler(manager: Manager, setup: RecordingRecon
   });
   manager.watch(recordings, queue, ({ object }) => [`${object.metadata.namespace}/${object.metadata.name}`]);
   manager.watch(reports, queue, ({ object }) => [`${object.metadata.namespace}/${object.spec.recording}`]);
+  // A completed recording is done with its namespace's profiles and workloads (unless it is being deleted).
   const inNamespace = (namespace: string | undefined) =>
     recordings
       .list()
-      .filter((r) => r.metadata.namespace === namespace)
+      .filter((r) => r.metadata.namespace === namespace && (r.metadata.deletionTimestamp !== undefined || !r.status?.conditions?.some((c) => c.type === "Completed" && c.status === "True")))
       .map((r) => `${r.metadata.namespace}/${r.metadata.name}`);
   manager.watch(profiles, queue, ({ object }) => inNamespace(object.metadata?.namespace));
   for (const informer of workloads.values()) manager.watch(informer, queue, ({ object }) => inNamespace(object.metadata?.namespace));
@@ -231,7 +232,7 @@ export class RecordingReconciler {
     const switching = recording.spec.switchToResult === true;
     for (const s of selection) {
       const annotations = switching ? Object.fromEntries(s.containers.filter((c) => results.has(c.name)).map((c) => [c.name, results.get(c.name)!])) : {};
-      await this.annotate(s, annotations, signal);
+      await this.annotate(s, annotations, signal, listed.map(auditName));
     }
     for (const container of listed) await this.deleteProfile(namespace, auditName(container), name, signal);
     status.completionTime ??= now.toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -393,12 +394,16 @@ export class RecordingReconciler {
     return path === undefined ? undefined : parsePinnedPath(path)?.name;
   }
 
-  /** The recording's own annotations on a workload, exactly these (none releases them). */
-  private async annotate(s: Selected, byContainer: Record<string, string>, signal: AbortSignal): Promise<void> {
+  /**
+   * The recording's own annotations on a workload, exactly these; none releases them, and
+   * `released` (its audit profiles) tells whether that is already done, so a replay writes nothing.
+   */
+  private async annotate(s: Selected, byContainer: Record<string, string>, signal: AbortSignal, released: readonly string[] = []): Promise<void> {
     const annotations = Object.fromEntries(Object.entries(byContainer).map(([c, p]) => [`${CONTAINER_ANNOTATION_PREFIX}${c}`, p]));
     const current = s.object.metadata?.annotations ?? {};
     const unchanged = Object.entries(annotations).every(([k, v]) => current[k] === v);
-    if (unchanged && Object.keys(annotations).length > 0) return;
+    const stale = Object.entries(current).some(([k, v]) => k.startsWith(CONTAINER_ANNOTATION_PREFIX) && released.includes(v));
+    if (unchanged && (Object.keys(annotations).length > 0 || !stale)) return;
     const { name, namespace, uid } = s.object.metadata ?? {};
     const info = WORKLOADS[s.kind];
     try {
