@@ -16,7 +16,7 @@ import { RecordingTally } from "../../src/recorder/recording-tally.js";
 import type { SeccompProfileRecording } from "../../src/api/profile-recording.js";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "audit");
-const auditdLines = readFileSync(join(FIXTURES, "auditd-enriched.log"), "utf8").split("\n").filter(Boolean);
+const auditdLines = readFileSync(join(FIXTURES, "auditd-enriched.txt"), "utf8").split("\n").filter(Boolean);
 const kmsgLines = readFileSync(join(FIXTURES, "kmsg.raw"), "utf8").split("\n").filter(Boolean);
 const ID = "3f5c0a0e6f1d4b2a9c8e7d6c5b4a39281706f5e4d3c2b1a0918273645546372a";
 
