@@ -4,7 +4,8 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { describePods, OPERATOR_NAMESPACE, useE2eCluster, type E2eCluster } from "../harness/e2e-cluster.js";
+import { bucketOf, contribution, CONTRIBUTION_BYTES, InstallDigest, xorInto } from "../../src/api/install-digest.js";
+import { describePods, OPERATOR_NAMESPACE, useE2eCluster, type E2eCluster, type ProfileObject } from "../harness/e2e-cluster.js";
 import { waitUntil } from "../harness/readiness.js";
 import { ARCH, BUSYBOX_ALLOWLIST, deploymentManifest, probeLog, probeProfileSpec, profileManifest, waitForPods } from "./helpers.js";
 
@@ -127,14 +128,26 @@ describe("e2e: audit mode and agent loss on a real node", function () {
 
     const profile = await c.waitForProfileReady(namespace, "late", 60_000);
     assert.ok(c.nodeFile(`seccomp/operator/${namespace}/late/${profile.status!.hash}.json`), "the new agent did not install the profile");
-    // The node's status is the new agent's.
+    // The node's status is the new agent's: the bucket of `late` in its digest is what the profiles of
+    // that bucket, at their current hashes, add up to.
+    const key = `${namespace}/late`;
     const status = (await c.custom().getClusterCustomObject({
       group: "seccomp.operator.dev",
       version: "v1alpha1",
       plural: "seccompnodestatuses",
       name: c.node.nodeName,
-    })) as { status?: { profiles?: Record<string, unknown> } } & Record<string, unknown>;
-    assert.ok(JSON.stringify(status).includes(`${namespace}/late`), `the SeccompNodeStatus does not list ${namespace}/late: ${JSON.stringify(status)}`);
+    })) as { status?: { installed?: { digests?: string } } };
+    const profiles = (await c.custom().listClusterCustomObject({ group: "seccomp.operator.dev", version: "v1alpha1", plural: "seccompprofiles" })) as {
+      items: ProfileObject[];
+    };
+    const expected = Buffer.alloc(CONTRIBUTION_BYTES);
+    for (const p of profiles.items) {
+      const other = `${p.metadata.namespace}/${p.metadata.name}`;
+      if (bucketOf(other) === bucketOf(key) && p.status?.hash) xorInto(expected, contribution(other, p.status.hash));
+    }
+    const installed = InstallDigest.decode(status.status?.installed?.digests);
+    assert.ok(installed, `the SeccompNodeStatus has no digest: ${JSON.stringify(status.status)}`);
+    assert.deepEqual(installed.bucket(bucketOf(key)), expected, `the SeccompNodeStatus does not have ${key} at ${profile.status!.hash}`);
 
     // The controller went on, neither replaced nor restarted.
     const controllersAfter = await c.pods(OPERATOR_NAMESPACE, controllerSelector);
