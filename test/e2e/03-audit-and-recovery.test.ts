@@ -3,29 +3,15 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { CoreV1Api } from "@kubernetes/client-node";
 import { bucketOf, contribution, CONTRIBUTION_BYTES, InstallDigest, xorInto } from "../../src/api/install-digest.js";
-import { describePods, OPERATOR_NAMESPACE, useE2eCluster, type E2eCluster, type ProfileObject } from "../harness/e2e-cluster.js";
+import { describePods, OPERATOR_NAMESPACE, useE2eCluster, type ProfileObject } from "../harness/e2e-cluster.js";
+import { createNamespaceIn } from "../harness/namespaces.js";
 import { waitUntil } from "../harness/readiness.js";
 import { ARCH, BUSYBOX_ALLOWLIST, deploymentManifest, probeLog, probeProfileSpec, profileManifest, waitForPods } from "./helpers.js";
 
 const run = promisify(execFile);
 /** uname(2) on the test's architecture: what the audit profile leaves out. */
 const UNAME = process.arch === "arm64" ? 160 : 63;
-
-async function newNamespace(cluster: E2eCluster, prefix: string): Promise<string> {
-  const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
-  const ns = await core.createNamespace({ body: { metadata: { generateName: prefix } } });
-  const name = ns.metadata!.name!;
-  await waitUntil(
-    async () => {
-      await core.readNamespacedServiceAccount({ name: "default", namespace: name });
-      return true;
-    },
-    { what: `service account default in ${name}`, timeoutMs: 30_000 },
-  );
-  return name;
-}
 
 const AUDIT_LOG = "/var/log/audit/audit.log";
 
@@ -46,7 +32,7 @@ describe("e2e: audit mode and agent loss on a real node", function () {
 
   it("logs a call the audit profile's allowlist misses, and the pod keeps running", async function () {
     const c = cluster();
-    const namespace = await newNamespace(c, "e2e-audit-");
+    const namespace = await createNamespaceIn(c.kubeConfig(), "e2e-audit-");
     // A uid of its own tells this pod's records from any other process's.
     const uid = 20_000 + Math.floor(Math.random() * 10_000);
     await c.applier.apply(
@@ -90,7 +76,7 @@ describe("e2e: audit mode and agent loss on a real node", function () {
 
   it("survives the loss of its agent pod: a new one comes back and installs what changed meanwhile", async function () {
     const c = cluster();
-    const namespace = await newNamespace(c, "e2e-agent-loss-");
+    const namespace = await createNamespaceIn(c.kubeConfig(), "e2e-agent-loss-");
     const agentSelector = "app.kubernetes.io/component=agent";
     const controllerSelector = "app.kubernetes.io/component=controller";
     const [agent] = await c.pods(OPERATOR_NAMESPACE, agentSelector);
