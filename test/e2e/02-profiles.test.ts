@@ -6,8 +6,9 @@
 //
 // The tests of this file are one story on shared objects, in order.
 import assert from "node:assert/strict";
-import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { describePods, useE2eCluster } from "../harness/e2e-cluster.js";
+import { createNamespaceIn } from "../harness/namespaces.js";
 import { waitUntil } from "../harness/readiness.js";
 import {
   containerProfile,
@@ -33,16 +34,7 @@ describe("e2e: workloads confined by their SeccompProfile on a real node", funct
   const pinned = (hash: string) => `operator/${namespace}/probe/${hash}.json`;
 
   before(async function () {
-    const core = cluster().kubeConfig().makeApiClient(CoreV1Api);
-    const ns = await core.createNamespace({ body: { metadata: { generateName: "e2e-profiles-" } } });
-    namespace = ns.metadata!.name!;
-    await waitUntil(
-      async () => {
-        await core.readNamespacedServiceAccount({ name: "default", namespace });
-        return true;
-      },
-      { what: `service account default in ${namespace}`, timeoutMs: 30_000 },
-    );
+    namespace = await createNamespaceIn(cluster().kubeConfig(), "e2e-profiles-");
   });
 
   it("runs an annotated Deployment's pods with Seccomp: 2, and the denied call fails with the profile's errno", async function () {

@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { describePods, OPERATOR_NAMESPACE, useE2eCluster } from "../harness/e2e-cluster.js";
+import { bucketOf, contribution, CONTRIBUTION_BYTES, InstallDigest, xorInto } from "../../src/api/install-digest.js";
+import { describePods, OPERATOR_NAMESPACE, useE2eCluster, type ProfileObject } from "../harness/e2e-cluster.js";
+import { createNamespaceIn } from "../harness/namespaces.js";
 import { waitUntil } from "../harness/readiness.js";
-import { ARCH, BUSYBOX_ALLOWLIST, deploymentManifest, newNamespace, probeLog, probeProfileSpec, profileManifest, waitForPods } from "./helpers.js";
+import { ARCH, BUSYBOX_ALLOWLIST, deploymentManifest, probeLog, probeProfileSpec, profileManifest, waitForPods } from "./helpers.js";
 
 const run = promisify(execFile);
 /** uname(2) on the test's architecture: what the audit profile leaves out. */
@@ -30,7 +32,7 @@ describe("e2e: audit mode and agent loss on a real node", function () {
 
   it("logs a call the audit profile's allowlist misses, and the pod keeps running", async function () {
     const c = cluster();
-    const namespace = await newNamespace(c, "e2e-audit-");
+    const namespace = await createNamespaceIn(c.kubeConfig(), "e2e-audit-");
     // A uid of its own tells this pod's records from any other process's.
     const uid = 20_000 + Math.floor(Math.random() * 10_000);
     await c.applier.apply(
@@ -74,7 +76,7 @@ describe("e2e: audit mode and agent loss on a real node", function () {
 
   it("survives the loss of its agent pod: a new one comes back and installs what changed meanwhile", async function () {
     const c = cluster();
-    const namespace = await newNamespace(c, "e2e-agent-loss-");
+    const namespace = await createNamespaceIn(c.kubeConfig(), "e2e-agent-loss-");
     const agentSelector = "app.kubernetes.io/component=agent";
     const controllerSelector = "app.kubernetes.io/component=controller";
     const [agent] = await c.pods(OPERATOR_NAMESPACE, agentSelector);
@@ -112,14 +114,26 @@ describe("e2e: audit mode and agent loss on a real node", function () {
 
     const profile = await c.waitForProfileReady(namespace, "late", 60_000);
     assert.ok(c.nodeFile(`seccomp/operator/${namespace}/late/${profile.status!.hash}.json`), "the new agent did not install the profile");
-    // The node's status is the new agent's.
+    // The node's status is the new agent's: the bucket of `late` in its digest is what the profiles of
+    // that bucket, at their current hashes, add up to.
+    const key = `${namespace}/late`;
     const status = (await c.custom().getClusterCustomObject({
       group: "seccomp.operator.dev",
       version: "v1alpha1",
       plural: "seccompnodestatuses",
       name: c.node.nodeName,
-    })) as { status?: { profiles?: Record<string, unknown> } } & Record<string, unknown>;
-    assert.ok(JSON.stringify(status).includes(`${namespace}/late`), `the SeccompNodeStatus does not list ${namespace}/late: ${JSON.stringify(status)}`);
+    })) as { status?: { installed?: { digests?: string } } };
+    const profiles = (await c.custom().listClusterCustomObject({ group: "seccomp.operator.dev", version: "v1alpha1", plural: "seccompprofiles" })) as {
+      items: ProfileObject[];
+    };
+    const expected = Buffer.alloc(CONTRIBUTION_BYTES);
+    for (const p of profiles.items) {
+      const other = `${p.metadata.namespace}/${p.metadata.name}`;
+      if (bucketOf(other) === bucketOf(key) && p.status?.hash) xorInto(expected, contribution(other, p.status.hash));
+    }
+    const installed = InstallDigest.decode(status.status?.installed?.digests);
+    assert.ok(installed, `the SeccompNodeStatus has no digest: ${JSON.stringify(status.status)}`);
+    assert.deepEqual(installed.bucket(bucketOf(key)), expected, `the SeccompNodeStatus does not have ${key} at ${profile.status!.hash}`);
 
     // The controller went on, neither replaced nor restarted.
     const controllersAfter = await c.pods(OPERATOR_NAMESPACE, controllerSelector);

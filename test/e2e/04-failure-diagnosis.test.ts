@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { describePods, useE2eCluster, type ProfileObject } from "../harness/e2e-cluster.js";
+import { createNamespaceIn } from "../harness/namespaces.js";
 import { waitUntil } from "../harness/readiness.js";
 import { ARCH, BUSYBOX_ALLOWLIST, deploymentManifest, profileManifest } from "./helpers.js";
 
@@ -18,15 +19,7 @@ describe("e2e: a profile that stops its containers from starting is diagnosed on
   it("names the pod, the container and the calls runc needed, in status.findings and a Warning event", async function () {
     const c = cluster();
     const core = c.kubeConfig().makeApiClient(CoreV1Api);
-    const ns = await core.createNamespace({ body: { metadata: { generateName: "e2e-diagnosis-" } } });
-    const namespace = ns.metadata!.name!;
-    await waitUntil(
-      async () => {
-        await core.readNamespacedServiceAccount({ name: "default", namespace });
-        return true;
-      },
-      { what: `service account default in ${namespace}`, timeoutMs: 30_000 },
-    );
+    const namespace = await createNamespaceIn(c.kubeConfig(), "e2e-diagnosis-");
 
     await c.applier.apply(
       profileManifest(namespace, "starved", {

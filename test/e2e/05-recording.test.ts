@@ -7,7 +7,8 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { repoRoot } from "../../hack/generate-install.js";
 import { BUSYBOX_IMAGE, describePods, OPERATOR_NAMESPACE, renderOverlay, useE2eCluster } from "../harness/e2e-cluster.js";
 import { waitUntil } from "../harness/readiness.js";
-import { containerProfile, newNamespace } from "./helpers.js";
+import { createNamespaceIn } from "../harness/namespaces.js";
+import { containerProfile } from "./helpers.js";
 
 const GROUP = "seccomp.operator.dev";
 const VERSION = "v1alpha1";
@@ -56,7 +57,7 @@ describe("e2e: recording a workload on a real node", function () {
       throw new Error(`${err.message}\n${describePods(recorders)}`);
     });
 
-    const namespace = await newNamespace(c, "e2e-record-");
+    const namespace = await createNamespaceIn(c.kubeConfig(), "e2e-record-");
     const labels = { app: "recorded" };
     const deployment = (env: { name: string; value: string }[]) => ({
       apiVersion: "apps/v1",

@@ -1,6 +1,6 @@
 // Objects and waits shared by the end-to-end tests: busybox workloads that
 // print what the kernel applies to them, and a profile made for them.
-import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { BUSYBOX_IMAGE, describePods, type E2eCluster } from "../harness/e2e-cluster.js";
 import { waitUntil } from "../harness/readiness.js";
 
@@ -147,19 +147,4 @@ export async function probeLog(cluster: E2eCluster, namespace: string, pod: stri
     throw new Error(`${err.message}; log so far: ${JSON.stringify(log)}`);
   });
   return log;
-}
-
-/** A namespace of its own, once its default ServiceAccount exists (pods need it). */
-export async function newNamespace(cluster: E2eCluster, prefix: string): Promise<string> {
-  const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
-  const ns = await core.createNamespace({ body: { metadata: { generateName: prefix } } });
-  const name = ns.metadata!.name!;
-  await waitUntil(
-    async () => {
-      await core.readNamespacedServiceAccount({ name: "default", namespace: name });
-      return true;
-    },
-    { what: `service account default in ${name}`, timeoutMs: 30_000 },
-  );
-  return name;
 }

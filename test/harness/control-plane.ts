@@ -148,15 +148,7 @@ export class ControlPlane {
    * certificate from the cluster CA; what it may do is up to RBAC.
    */
   async userKubeconfig(user: string, groups: string[] = []): Promise<string> {
-    const name = `user-${user.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
-    const credentials = await clientCertificate(this.dir, this.ca, user, groups, name);
-    return writeKubeconfig({
-      file: join(this.dir, `${name}.kubeconfig`),
-      server: this.url,
-      caFile: this.ca.certFile,
-      user,
-      credentials,
-    });
+    return this.kubeconfigOf(user, groups, `user-${user.replace(/[^A-Za-z0-9_.-]/g, "_")}`);
   }
 
   /** kube-controller-manager, started once, on first use. */
@@ -251,8 +243,12 @@ export class ControlPlane {
     return started;
   }
 
-  private async componentKubeconfig(user: string, groups: string[]): Promise<string> {
-    const name = user.replace(/^system:/, "").replace(/[^A-Za-z0-9_.-]/g, "_");
+  private componentKubeconfig(user: string, groups: string[]): Promise<string> {
+    return this.kubeconfigOf(user, groups, user.replace(/^system:/, "").replace(/[^A-Za-z0-9_.-]/g, "_"));
+  }
+
+  /** A kubeconfig for `user` in `groups`, by a client certificate the cluster CA issues; files named `name`. */
+  private async kubeconfigOf(user: string, groups: string[], name: string): Promise<string> {
     const credentials = await clientCertificate(this.dir, this.ca, user, groups, name);
     return writeKubeconfig({
       file: join(this.dir, `${name}.kubeconfig`),

@@ -1,6 +1,6 @@
 // A namespace per test: tests share one control plane but not their objects,
 // so they cannot see each other's leftovers and need no cleanup of their own.
-import { CoreV1Api } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { ControlPlane } from "./control-plane.js";
 import { waitUntil } from "./readiness.js";
 
@@ -16,14 +16,24 @@ export function namespacePrefix(title = "test"): string {
 }
 
 export async function createNamespace(cp: ControlPlane, title?: string): Promise<string> {
-  const core = cp.kubeConfig().makeApiClient(CoreV1Api);
-  const ns = await core.createNamespace({
-    body: { metadata: { generateName: namespacePrefix(title), labels: { "seccomp.operator.dev/test": "true" } } },
-  });
-  const name = ns.metadata!.name!;
-  if (cp.workloadComponentsRunning) {
+  return createNamespaceIn(cp.kubeConfig(), namespacePrefix(title), {
+    labels: { "seccomp.operator.dev/test": "true" },
     // Pods are admitted only once the namespace's "default" service account
     // exists, which the controller manager creates shortly after the namespace.
+    waitForServiceAccount: cp.workloadComponentsRunning,
+  });
+}
+
+/** Creates a namespace named `prefix` and a random suffix; by default waits until pods can be created in it. */
+export async function createNamespaceIn(
+  kubeConfig: KubeConfig,
+  prefix: string,
+  { labels, waitForServiceAccount = true }: { labels?: Record<string, string>; waitForServiceAccount?: boolean } = {},
+): Promise<string> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const ns = await core.createNamespace({ body: { metadata: { generateName: prefix, labels } } });
+  const name = ns.metadata!.name!;
+  if (waitForServiceAccount) {
     await waitUntil(
       async () => {
         await core.readNamespacedServiceAccount({ name: "default", namespace: name });

@@ -26,6 +26,7 @@ import {
   type CertificateAuthority,
   type KeyPair,
 } from "./certs.js";
+import { awaitKubeComponent, controllerManagerArgs, kubeComponentArgs } from "./kube-component.js";
 import { loadKubeConfig, writeKubeconfig } from "./kubeconfig.js";
 import { onExit, startProcess, tailLog, type ManagedProcess } from "./processes.js";
 import { awaitReady, probe, waitUntil } from "./readiness.js";
@@ -192,43 +193,13 @@ export class RealNode {
         { what: "kube-apiserver", timeoutMs: 90_000, intervalMs: 200 },
       );
 
+      const at = (kubeconfig: string, port: number) => ({ kubeconfig, dir, address: NODE_IP, port });
       const kcm = this.spawn("kube-controller-manager", bins["kube-controller-manager"]!, [
-        `--kubeconfig=${certs.kubeconfigs.controllerManager}`,
-        `--authentication-kubeconfig=${certs.kubeconfigs.controllerManager}`,
-        `--authorization-kubeconfig=${certs.kubeconfigs.controllerManager}`,
-        `--bind-address=${NODE_IP}`,
-        "--secure-port=10257",
-        `--cert-dir=${join(dir, "controller-manager-certs")}`,
-        "--leader-elect=false",
-        "--use-service-account-credentials=true",
-        `--service-account-private-key-file=${certs.serviceAccountKey.privateKeyFile}`,
-        `--root-ca-file=${certs.ca.certFile}`,
-        `--cluster-signing-cert-file=${certs.ca.certFile}`,
-        `--cluster-signing-key-file=${certs.ca.keyFile}`,
-        "--profiling=false",
+        ...kubeComponentArgs("kube-controller-manager", at(certs.kubeconfigs.controllerManager, 10257)),
+        ...controllerManagerArgs(certs.ca, certs.serviceAccountKey.privateKeyFile),
       ]);
-      const scheduler = this.spawn("kube-scheduler", bins["kube-scheduler"]!, [
-        `--kubeconfig=${certs.kubeconfigs.scheduler}`,
-        `--authentication-kubeconfig=${certs.kubeconfigs.scheduler}`,
-        `--authorization-kubeconfig=${certs.kubeconfigs.scheduler}`,
-        `--bind-address=${NODE_IP}`,
-        "--secure-port=10259",
-        `--cert-dir=${join(dir, "scheduler-certs")}`,
-        "--leader-elect=false",
-        "--profiling=false",
-      ]);
-      await Promise.all([
-        awaitReady(kcm, () => probe(`https://${NODE_IP}:10257/healthz`, { insecure: true }), {
-          what: "kube-controller-manager",
-          timeoutMs: 60_000,
-          intervalMs: 200,
-        }),
-        awaitReady(scheduler, () => probe(`https://${NODE_IP}:10259/healthz`, { insecure: true }), {
-          what: "kube-scheduler",
-          timeoutMs: 60_000,
-          intervalMs: 200,
-        }),
-      ]);
+      const scheduler = this.spawn("kube-scheduler", bins["kube-scheduler"]!, kubeComponentArgs("kube-scheduler", at(certs.kubeconfigs.scheduler, 10259)));
+      await Promise.all([awaitKubeComponent(kcm, "kube-controller-manager", NODE_IP, 10257), awaitKubeComponent(scheduler, "kube-scheduler", NODE_IP, 10259)]);
     });
 
     const runtime = this.step("containerd and images", async () => {
