@@ -34,3 +34,26 @@ export const NODE_PROFILE_ROOT = "operator";
 
 /** Namespace of the admin-owned catalogue of shared profiles, readable by every tenant. */
 export const DEFAULT_CATALOGUE_NAMESPACE = "seccomp-catalogue";
+
+export const RECORDING_KIND = "SeccompProfileRecording";
+export const RECORDING_PLURAL = "seccompprofilerecordings";
+export const RECORDING_SINGULAR = "seccompprofilerecording";
+export const RECORDING_SHORT_NAMES = ["scprec"] as const;
+/** Recording names stay short, so `<recording>-<container>-audit` is a valid profile name. */
+export const MAX_RECORDING_NAME_LENGTH = 63;
+
+export const RECORDING_REPORT_KIND = "SeccompRecordingReport";
+export const RECORDING_REPORT_PLURAL = "seccomprecordingreports";
+export const RECORDING_REPORT_SINGULAR = "seccomprecordingreport";
+export const RECORDING_REPORT_SHORT_NAMES = ["scprecrep"] as const;
+
+/** On profiles a recording made (its audit-mode profiles and its results), and on its reports: the recording's name. */
+export const RECORDING_LABEL = `${GROUP}/recording`;
+/** On those profiles and reports: which container of the recording. */
+export const RECORDING_CONTAINER_LABEL = `${GROUP}/recording-container`;
+/** On a recording's profiles: `audit` (what the containers run while recording) or `result`. */
+export const RECORDING_ROLE_LABEL = `${GROUP}/recording-role`;
+/** The recording's own finalizer: its result is written before it goes. */
+export const RECORDING_FINALIZER = `${GROUP}/recording-result`;
+/** Field manager of the container annotations a recording sets on its workloads. */
+export const RECORDING_FIELD_MANAGER = "seccomp-operator-recording";

@@ -11,7 +11,7 @@ import { parseListenAddress } from "./flags.js";
  * agent can run on one host (a laptop, a single-node cluster with host networking). The admission
  * webhook takes a third (--webhook-addr, :9443 in the manifests).
  */
-export const DEFAULT_HEALTH_ADDR = { controller: ":8081", agent: ":8082" } as const;
+export const DEFAULT_HEALTH_ADDR = { controller: ":8081", agent: ":8082", recorder: ":8083" } as const;
 
 /** Flags every long-running command takes. */
 export function daemonOptions(healthAddr: string) {

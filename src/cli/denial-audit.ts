@@ -4,7 +4,7 @@ import { auditTwin } from "../profile/audit-twin.js";
 import type { ResolvedSpec } from "../profile/resolve.js";
 import { permission } from "../profile/permissions.js";
 import { parseSeccompAuditRecord, type SeccompAuditRecord } from "../profile/seccomp-audit-record.js";
-import { monotonicUs, printkRateLimit, readKernelLog } from "./kernel-log.js";
+import { monotonicUs, printkRateLimit, readKernelLog } from "../recorder/kernel-log.js";
 import type { RunResult } from "./runc-run.js";
 
 /** A syscall the profile refused (or would have), with how often. */

@@ -15,7 +15,8 @@ Commands:
   verify     run a command in a runc container under a profile; report what it denied
   report     list every container of a cluster's pods with its effective seccomp profile
   agent      the node agent: install profiles in this node's kubelet folder (runs until stopped)
-  controller the controller: profile status, finalizers, workload patching (runs until stopped)
+  controller the controller: profile status, finalizers, workload patching, recordings (runs until stopped)
+  recorder   the node recorder: seccomp audit records of recorded containers (runs until stopped)
   version    print the version
 
 Paths are files or folders (.json, .yaml, .yml, searched recursively); '-' or none reads stdin.

@@ -16,6 +16,9 @@ if (command === "agent") {
 } else if (command === "controller") {
   const { controllerCommand } = await import("./controller-command.js");
   process.exit(await daemon(() => controllerCommand(rest, stdout)));
+} else if (command === "recorder") {
+  const { recorderCommand } = await import("./recorder-command.js");
+  process.exit(await daemon(() => recorderCommand(rest, stdout)));
 } else if (command === "record") {
   const { recordCommand } = await import("./record-command.js");
   process.exitCode = await daemon(() => recordCommand(rest, { stdout, stderr, stdin: readStdin }));

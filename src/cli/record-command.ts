@@ -106,7 +106,7 @@ export async function recordCommand(argv: readonly string[], io: ToolIo): Promis
       }
     }
     const needs = runtime === undefined ? [] : runtimeNeeds(runtime as Runtime, noNewPrivileges ?? false);
-    const spec = recordedSpec({ syscalls: new Map([...recorded].map(([arch, counts]) => [arch, counts.keys()])), native, runtimeNeeds: needs, command });
+    const spec = recordedSpec({ syscalls: new Map([...recorded].map(([arch, counts]) => [arch, counts.keys()])), native, runtimeNeeds: needs, description: `Recorded with strace from: ${command.join(" ")}` });
     const name = values.name ?? nameFromFile(basename(command[0]!));
     const manifest = toManifest(spec, values.namespace === undefined ? { name } : { name, namespace: values.namespace });
     for (const [arch, counts] of recorded) {

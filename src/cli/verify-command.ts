@@ -9,7 +9,7 @@ import { AuditLogUnavailable, auditDenials, type Denial } from "./denial-audit.j
 import { EXIT, UsageError } from "./exit-codes.js";
 import { parseBoolean, parseSeconds } from "./flags.js";
 import { COMMAND_HELP } from "./help.js";
-import { kernelLogProblem } from "./kernel-log.js";
+import { kernelLogProblem } from "../recorder/kernel-log.js";
 import { containerRunner, runcProblem } from "./runc-container.js";
 import { pickOne, resolveInputs } from "./resolved-inputs.js";
 

@@ -18,6 +18,7 @@ import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
 import { ProfileHashes } from "./profiles/profile-hashes.js";
 import { setupProfileRevisions } from "./profiles/profile-revisions.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
+import { setupRecordingReconciler } from "./recordings/recording-reconciler.js";
 import { setupStartFailureIndex } from "./profiles/start-failure-index.js";
 import { setupUsageIndex } from "./workloads/usage-index.js";
 import { setupWorkloadReconciler } from "./workloads/workload-reconciler.js";
@@ -95,6 +96,7 @@ export function createController(options: ControllerOptions): Manager {
   setupWorkloadReconciler(manager, { usage, readiness, lookup: gate.lookup, events, ...(onApplied === undefined ? {} : { onApplied }) });
   if (options.webhook !== undefined) setupAdmissionWebhook(manager, { ...options.webhook, lookup: gate.lookup });
   setupSeccompContainersMetric(manager);
+  setupRecordingReconciler(manager, { gate, catalogueNamespace });
 
   new Gauge({
     name: "seccomp_controller_leader",

@@ -14,6 +14,16 @@ export interface SeccompAuditRecord {
   syscall?: string;
   /** The filter's decision, from `code=`. */
   action?: Action;
+  /** The audit event's serial number (`audit(<time>:<serial>)`), when the line has one. */
+  serial?: number;
+}
+
+const SERIAL = /\baudit\(\d+\.\d+:(\d+)\)/;
+
+/** The serial number of any audit line (every audit event has one, whatever its type). */
+export function auditSerial(line: string): number | undefined {
+  const match = SERIAL.exec(line);
+  return match === null ? undefined : Number(match[1]);
 }
 
 // SECCOMP_RET_ACTION_FULL values of linux/seccomp.h, as `code=` shows them.
@@ -49,6 +59,8 @@ export function parseSeccompAuditRecord(line: string): SeccompAuditRecord | unde
     const name = syscallName(architecture, number);
     if (name !== undefined) record.syscall = name;
   }
+  const serial = auditSerial(line);
+  if (serial !== undefined) record.serial = serial;
   const code = fields.get("code");
   if (code !== undefined) {
     // The low 16 bits are the action's data (an errno, a trace message), not the action.

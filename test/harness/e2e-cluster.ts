@@ -63,11 +63,11 @@ export async function ensureImages(log: (m: string) => void): Promise<number | u
   return imageMs;
 }
 
-/** dist/install.yaml through the test overlay. */
-export async function renderOverlay(): Promise<Manifest[]> {
+/** dist/install.yaml through the test overlay, or another kustomization (the recorder's). */
+export async function renderOverlay(dir = OVERLAY_DIR): Promise<Manifest[]> {
   const { command, args } = kustomizeCommand();
-  const text = await run(command, [...args, "--load-restrictor", "LoadRestrictionsNone", OVERLAY_DIR], "kustomize");
-  return parseManifests(text, OVERLAY_DIR);
+  const text = await run(command, [...args, "--load-restrictor", "LoadRestrictionsNone", dir], "kustomize");
+  return parseManifests(text, dir);
 }
 
 export function sampleManifests(): Manifest[] {

@@ -36,7 +36,7 @@ describe("CustomResourceDefinitions in crds/", function () {
 
   it("contain one CRD for each kind of the API", async function () {
     const names = (await loadCrds()).map((c) => c.metadata?.name).sort();
-    assert.deepEqual(names, [NODE_STATUS_CRD, PROFILE_CRD, "seccompprofilerevisions.seccomp.operator.dev"].sort());
+    assert.deepEqual(names, [NODE_STATUS_CRD, PROFILE_CRD, "seccompprofilerevisions.seccomp.operator.dev", "seccompprofilerecordings.seccomp.operator.dev", "seccomprecordingreports.seccomp.operator.dev"].sort());
   });
 
   it("install and become Established with their names accepted", function () {

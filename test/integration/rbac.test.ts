@@ -126,8 +126,8 @@ function operatorRbac(namespace: string): Obj[] {
   const chosen = all.filter(
     (o) =>
       o.kind === "ServiceAccount" ||
-      // The policy that concerns the agent's account; the tenants' policies have their own suite.
-      (o.kind.startsWith("ValidatingAdmissionPolicy") && o.metadata.name.startsWith("seccomp-operator-agent-")) ||
+      // The policies that concern the agent's and the controller's accounts; the tenants' policies have their own suite.
+      (o.kind.startsWith("ValidatingAdmissionPolicy") && (o.metadata.name.startsWith("seccomp-operator-agent-") || o.metadata.name.startsWith("seccomp-operator-controller-"))) ||
       bindings.includes(o) ||
       roles.has(`${o.kind}/${o.metadata.name}`),
   );
@@ -198,6 +198,8 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         "ServiceAccount",
         "ServiceAccount",
         "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
         "ValidatingAdmissionPolicyBinding",
       ],
     );
@@ -486,7 +488,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
       expectForbiddenByRbac(await call(kc, controller, { path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations" }), "list validating webhook configurations");
     });
 
-    it("may not read other Secrets or ConfigMaps, write node statuses, create profiles or create and delete workloads", async function () {
+    it("may not read other Secrets or ConfigMaps, write node statuses, or create and delete workloads", async function () {
       const refused: [Call, string][] = [
         [{ path: `/api/v1/namespaces/${ns}/secrets/token` }, "get a Secret"],
         [{ path: `/api/v1/secrets` }, "list Secrets"],
@@ -497,13 +499,27 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         [{ path: `/api/v1/configmaps` }, "list ConfigMaps"],
         [{ method: "POST", path: nodeStatuses, body: nodeStatus(`${ns}-node-e`) }, "create a SeccompNodeStatus"],
         [{ method: "PATCH", path: `${nodeStatuses}/${nodeB}`, contentType: MERGE, body: { status: { agentVersion: "forged" } } }, "patch a SeccompNodeStatus"],
-        [{ method: "POST", path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles`, body: { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "x" }, spec: { defaultAction: "SCMP_ACT_LOG" } } }, "create a profile"],
-        [{ method: "DELETE", path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles/web` }, "delete a profile"],
         [{ method: "DELETE", path: `/apis/apps/v1/namespaces/${ns}/deployments/web` }, "delete a Deployment"],
         [{ method: "POST", path: `/apis/apps/v1/namespaces/${ns}/deployments`, body: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" } } }, "create a Deployment"],
         [{ method: "POST", path: `/api/v1/namespaces/${ns}/pods`, body: { apiVersion: "v1", kind: "Pod", metadata: { name: "x" } } }, "create a Pod"],
       ];
       for (const [req, what] of refused) expectForbiddenByRbac(await call(kc, controller, req), what);
+    });
+
+    it("creates, changes and deletes only the profiles of recordings (admission policy); a tenant's profile it can neither delete nor rewrite", async function () {
+      const collection = `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles`;
+      const denied = (res: Response, what: string) => {
+        expectStatus(res, 403, what);
+        assert.match(res.body?.message ?? "", /may create, change and delete only the profiles of recordings/, `${what}: ${show(res)}`);
+      };
+      const body = (name: string, labels?: Record<string, string>) => ({ apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name, ...(labels ? { labels } : {}) }, spec: { defaultAction: "SCMP_ACT_LOG" } });
+      denied(await call(kc, controller, { method: "POST", path: collection, body: body("x") }), "create an unlabelled profile");
+      denied(await call(kc, controller, { method: "DELETE", path: `${collection}/web` }), "delete a tenant's profile");
+      denied(await call(kc, controller, { method: "PATCH", path: `${collection}/web`, contentType: MERGE, body: { spec: { defaultAction: "SCMP_ACT_ALLOW" } } }), "rewrite a tenant's profile");
+      const labels = { "seccomp.operator.dev/recording": "rec" };
+      expectStatus(await call(kc, controller, { method: "POST", path: collection, body: body("rec-app-audit", labels) }), 201, "create a recording's profile");
+      expectStatus(await call(kc, controller, { method: "PATCH", path: `${collection}/rec-app-audit`, contentType: MERGE, body: { spec: { defaultAction: "SCMP_ACT_ERRNO" } } }), 200, "change a recording's profile");
+      expectStatus(await call(kc, controller, { method: "DELETE", path: `${collection}/rec-app-audit` }), 200, "delete a recording's profile");
     });
 
     it("records Events", async function () {

@@ -97,7 +97,13 @@ describe("charts/seccomp-operator", function () {
 
   it("has the CRDs in crds/ (installed before the templates, never upgraded or deleted by helm)", () => {
     const files = readdirSync(join(chartDir, "crds")).sort();
-    assert.deepEqual(files, ["seccompnodestatuses.seccomp.operator.dev.yaml", "seccompprofilerevisions.seccomp.operator.dev.yaml", "seccompprofiles.seccomp.operator.dev.yaml"]);
+    assert.deepEqual(files, [
+      "seccompnodestatuses.seccomp.operator.dev.yaml",
+      "seccompprofilerecordings.seccomp.operator.dev.yaml",
+      "seccompprofilerevisions.seccomp.operator.dev.yaml",
+      "seccompprofiles.seccomp.operator.dev.yaml",
+      "seccomprecordingreports.seccomp.operator.dev.yaml",
+    ]);
     const templates = readdirSync(join(chartDir, "templates")).map((f) => readFileSync(join(chartDir, "templates", f), "utf8"));
     assert.ok(!templates.some((t) => t.includes("kind: CustomResourceDefinition")));
   });
@@ -165,7 +171,12 @@ describe("charts/seccomp-operator", function () {
     const policyObjects = (objects: Obj[]) => objects.filter((o) => o.kind.startsWith("ValidatingAdmissionPolicy")).map((o) => `${o.kind} ${o.metadata.name}`).sort();
     const tenancy = ["ValidatingAdmissionPolicy seccomp-operator-profile-tenancy", "ValidatingAdmissionPolicyBinding seccomp-operator-profile-tenancy"];
     const requireProfile = ["ValidatingAdmissionPolicy seccomp-operator-require-profile", ...["audit", "deny", "warn"].map((m) => `ValidatingAdmissionPolicyBinding seccomp-operator-require-profile-${m}`)];
-    const agent = ["ValidatingAdmissionPolicy seccomp-operator-agent-own-node-status", "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status"];
+    const agent = [
+      "ValidatingAdmissionPolicy seccomp-operator-agent-own-node-status",
+      "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status",
+      "ValidatingAdmissionPolicy seccomp-operator-controller-recording-profiles",
+      "ValidatingAdmissionPolicyBinding seccomp-operator-controller-recording-profiles",
+    ];
     assert.deepEqual(policyObjects(await template()), [...agent, ...tenancy, ...requireProfile].sort());
     assert.deepEqual(policyObjects(await template(["--set", "policies.tenancy.enabled=false"])), [...agent, ...requireProfile].sort());
     assert.deepEqual(policyObjects(await template(["--set", "policies.requireProfile.enabled=false"])), [...agent, ...tenancy].sort());

@@ -14,6 +14,7 @@ describe("seccomp audit records", () => {
       architecture: "SCMP_ARCH_X86_64",
       syscall: "openat",
       action: "SCMP_ACT_LOG",
+      serial: 4,
     });
   });
 

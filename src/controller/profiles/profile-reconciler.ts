@@ -7,13 +7,14 @@ import { PROFILE_RESOURCE } from "../../api/resources.js";
 import type { Informer } from "../../kube/informer.js";
 import type { Logger } from "../../kube/logger.js";
 import type { Manager } from "../../kube/manager.js";
-import { namespaceOfKey, objectKey, splitKey } from "../../kube/objects.js";
+import { namespaceOfKey, objectKey, splitKey, type KubeObject } from "../../kube/objects.js";
 import type { RestClient } from "../../kube/rest-client.js";
 import type { HandlerResult } from "../../kube/work-queue.js";
 import { BaseNameIndex, dependentsOf } from "../../profile/dependents.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import { NODE_STATUSES, PROFILES } from "../controller-caches.js";
 import type { EventRecorder } from "../event-recorder.js";
+import { setFinalizer } from "../finalizers.js";
 import { changedKeys } from "../nodes/node-aggregation.js";
 import type { NodeLiveness } from "../nodes/node-liveness.js";
 import type { UsageIndex } from "../workloads/usage-index.js";
@@ -160,29 +161,8 @@ export class ProfileReconciler {
     );
   }
 
-  /**
-   * Adds the finalizer by server-side apply (a set, so it never conflicts with other writers)
-   * and removes it by a JSON patch that first tests it is still where it was seen.
-   */
-  private async setFinalizer(object: SeccompProfile, present: boolean, signal: AbortSignal): Promise<void> {
-    const finalizers = object.metadata?.finalizers ?? [];
-    const index = finalizers.indexOf(FINALIZER);
-    if ((index >= 0) === present) return;
-    const { namespace, name, uid } = object.metadata!;
-    const ref = { ...PROFILE_RESOURCE, namespace: namespace!, name: name! };
-    if (present) {
-      // The uid makes the apply fail, rather than create an empty object, if the profile is gone.
-      await this.o.client.apply(ref, { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name, namespace, uid, finalizers: [FINALIZER] } }, { fieldManager: FIELD_MANAGER, signal });
-      return;
-    }
-    await this.o.client.jsonPatch(
-      ref,
-      [
-        { op: "test", path: `/metadata/finalizers/${index}`, value: FINALIZER },
-        { op: "remove", path: `/metadata/finalizers/${index}` },
-      ],
-      { signal },
-    );
+  private setFinalizer(object: SeccompProfile, present: boolean, signal: AbortSignal): Promise<void> {
+    return setFinalizer(this.o.client, { resource: PROFILE_RESOURCE, apiVersion: API_VERSION, kind: PROFILE_KIND, fieldManager: FIELD_MANAGER }, object as KubeObject, FINALIZER, present, signal);
   }
 
   /** Events on transitions only, so `kubectl describe` tells the story without noise. */

@@ -29,16 +29,19 @@ export function readKernelLog(): KernelLogEntry[] {
         if (code === "EPIPE") continue;
         throw error;
       }
-      // `priority,seq,timestamp,flags[,...];message`, then continuation lines.
-      const text = buffer.toString("utf8", 0, n);
-      const semicolon = text.indexOf(";");
-      const [, seq, timestamp] = text.slice(0, semicolon).split(",");
-      out.push({ seq: Number(seq), timestampUs: Number(timestamp), message: text.slice(semicolon + 1).split("\n")[0]! });
+      out.push(parseKernelLogRecord(buffer.toString("utf8", 0, n)));
     }
   } finally {
     closeSync(fd);
   }
   return out;
+}
+
+/** One /dev/kmsg record: `priority,seq,timestamp,flags[,...];message`, then continuation lines. */
+export function parseKernelLogRecord(text: string): KernelLogEntry {
+  const semicolon = text.indexOf(";");
+  const [, seq, timestamp] = text.slice(0, semicolon).split(",");
+  return { seq: Number(seq), timestampUs: Number(timestamp), message: text.slice(semicolon + 1).split("\n")[0]! };
 }
 
 /** Whether this process may read the kernel log; the reason when not. */
@@ -69,4 +72,44 @@ export function printkRateLimit(): { intervalMs: number; burst: number } {
 /** Microseconds since boot on the clock the kernel log uses. */
 export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
+ * The kernel log as a stream: opened once, positioned after what is already in the buffer,
+ * then `read()` returns what was logged since. Closing it is the caller's.
+ */
+export class KernelLogStream {
+  private readonly fd: number;
+  private readonly buffer = Buffer.alloc(16384);
+  /** Records overwritten in the ring buffer before they were read (EPIPE). */
+  overwritten = 0;
+
+  constructor(path = KMSG) {
+    this.fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    this.read();
+  }
+
+  read(): KernelLogEntry[] {
+    const out: KernelLogEntry[] = [];
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.fd, this.buffer, 0, this.buffer.length, null);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EAGAIN") break;
+        if (code === "EPIPE") {
+          this.overwritten++;
+          continue;
+        }
+        throw error;
+      }
+      out.push(parseKernelLogRecord(this.buffer.toString("utf8", 0, n)));
+    }
+    return out;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }

@@ -1,0 +1,222 @@
+// Recordings against a real API server, with the controller and an agent as processes: the
+// audit profile is made, installed and gated, the workload annotated and patched; node reports
+// (written here as a recorder writes them) are merged into the result; the workload moves back
+// or on; the API refuses malformed recordings with the field and the reason.
+import assert from "node:assert/strict";
+import { API_VERSION, RECORDING_KIND, RECORDING_REPORT_KIND } from "../../src/api/names.js";
+import { NODE_RESOURCE, NODE_STATUS_RESOURCE, PROFILE_RESOURCE, RECORDING_REPORT_RESOURCE, RECORDING_RESOURCE } from "../../src/api/resources.js";
+import type { RecordingReportSpec } from "../../src/api/recording-report.js";
+import type { RecordingStatus } from "../../src/api/profile-recording.js";
+import type { ProfileSpec } from "../../src/api/profile-spec.js";
+import type { KubeObject } from "../../src/kube/objects.js";
+import { RestClient } from "../../src/kube/rest-client.js";
+import { lintSpec } from "../../src/profile/lint.js";
+import { startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
+import { eventually } from "../harness/eventually.js";
+import { createNamespace } from "../harness/namespaces.js";
+import { useControlPlane } from "../harness/shared.js";
+import { prepareWorkloadCluster } from "../harness/workload-cluster.js";
+
+const DEPLOYMENTS = { group: "apps", version: "v1", plural: "deployments" };
+
+interface Recording extends KubeObject {
+  status?: RecordingStatus;
+}
+interface Profile extends KubeObject {
+  spec: ProfileSpec;
+}
+interface Workload extends KubeObject {
+  spec: { template: { spec: { containers: { name: string; securityContext?: { seccompProfile?: { type: string; localhostProfile?: string } } }[] } } };
+}
+
+describe("profile recordings (controller and agent as processes)", function () {
+  this.timeout(180_000);
+  const cp = useControlPlane();
+  const node = "rec-node-1";
+  let client: RestClient;
+  let ns: string;
+  let agent: AgentProcess;
+  let controller: ControllerProcess;
+
+  before(async function () {
+    await prepareWorkloadCluster(cp(), [node]);
+    client = new RestClient(cp().kubeConfig());
+    agent = await startAgent(cp(), { nodeName: node });
+    controller = await startController(cp(), { identity: "rec-controller", extraArgs: ["--agent-timeout=6"] });
+    ns = await createNamespace(cp(), "recordings");
+  });
+
+  // The control plane is shared: other suites count nodes and their statuses.
+  after(async () => {
+    await controller?.process.stop();
+    await agent?.process.stop();
+    await client.delete({ ...NODE_STATUS_RESOURCE, name: node }).catch(() => undefined);
+    await client.delete({ ...NODE_RESOURCE, name: node }).catch(() => undefined);
+  });
+
+  const deploy = (name: string) =>
+    client.apply(
+      { ...DEPLOYMENTS, namespace: ns, name },
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name, namespace: ns },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: name } },
+          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "busybox", securityContext: { allowPrivilegeEscalation: false } }] } },
+        },
+      },
+      { fieldManager: "test", force: true },
+    );
+  const record = (name: string, spec: object) =>
+    client.apply({ ...RECORDING_RESOURCE, namespace: ns, name }, { apiVersion: API_VERSION, kind: RECORDING_KIND, metadata: { name, namespace: ns }, spec }, { fieldManager: "test", force: true });
+  const recording = (name: string) => client.get<Recording>({ ...RECORDING_RESOURCE, namespace: ns, name });
+  const condition = (r: Recording, type: string) => r.status?.conditions?.find((c) => c.type === type);
+  const report = (recordingName: string, uid: string, nodeName: string, names: string[], extra: Partial<RecordingReportSpec> = {}) =>
+    client.apply(
+      { ...RECORDING_REPORT_RESOURCE, namespace: ns, name: `${recordingName}.${nodeName}` },
+      {
+        apiVersion: API_VERSION,
+        kind: RECORDING_REPORT_KIND,
+        metadata: { name: `${recordingName}.${nodeName}`, namespace: ns },
+        spec: {
+          recording: recordingName,
+          recordingUID: uid,
+          nodeName,
+          source: "audit-log",
+          containers: [{ name: "app", pods: 1, records: names.length * 10, syscalls: [{ architecture: "SCMP_ARCH_X86_64", names }] }],
+          unattributed: 2,
+          lost: 0,
+          updateTime: "2026-01-01T00:00:00Z",
+          ...extra,
+        },
+      },
+      { fieldManager: "test", force: true },
+    );
+
+  it("runs the container under its audit profile, merges the nodes' reports into one lint-clean allowlist, and moves the workload back", async () => {
+    await deploy("web");
+    await record("rec", { workloadRef: { kind: "Deployment", name: "web" }, quietAfterSeconds: 0 });
+    const audit = await eventually(() => client.get<Profile>({ ...PROFILE_RESOURCE, namespace: ns, name: "rec-app-audit" }), { timeoutMs: 30_000 });
+    assert.equal(audit.spec.defaultAction, "SCMP_ACT_LOG");
+    assert.equal(audit.metadata?.labels?.["seccomp.operator.dev/recording"], "rec");
+    const running = await eventually(
+      async () => {
+        const r = await recording("rec");
+        assert.equal(condition(r, "Recording")?.reason, "Recording", JSON.stringify(r.status));
+        return r;
+      },
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(condition(running, "Recording")?.observedGeneration, running.metadata?.generation);
+    assert.deepEqual(running.metadata?.finalizers, ["seccomp.operator.dev/recording-result"]);
+    const web = await client.get<Workload>({ ...DEPLOYMENTS, namespace: ns, name: "web" });
+    assert.equal(web.metadata?.annotations?.["container.seccomp.operator.dev/app"], "rec-app-audit");
+    assert.match(web.spec.template.spec.containers[0]!.securityContext?.seccompProfile?.localhostProfile ?? "", new RegExp(`^operator/${ns}/rec-app-audit/[a-f0-9]{64}\\.json$`));
+
+    const uid = running.metadata!.uid!;
+    await report("rec", uid, node, ["read", "uname", "write"]);
+    await report("rec", uid, "rec-node-2", ["getdents64", "read"], { unattributed: 1, lost: 3 });
+    // An earlier recording of the same name: left out.
+    await report("rec", "another-uid", "rec-node-3", ["ptrace"]);
+    const counted = await eventually(
+      async () => {
+        const r = await recording("rec");
+        assert.equal(r.status?.containers?.[0]?.syscalls, 4, JSON.stringify(r.status));
+        return r;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(counted.status?.containers?.[0], { name: "app", syscalls: 4, pods: 2, nodes: 2, auditProfile: "rec-app-audit" });
+    assert.equal(counted.status?.unattributed, 3);
+    assert.equal(counted.status?.lost, 3);
+
+    await client.mergePatch({ ...RECORDING_RESOURCE, namespace: ns, name: "rec" }, { spec: { stop: true } });
+    const done = await eventually(
+      async () => {
+        const r = await recording("rec");
+        assert.equal(condition(r, "Completed")?.status, "True", JSON.stringify(r.status));
+        return r;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(done.status?.resultProfiles, ["rec-app"]);
+    const result = await client.get<Profile>({ ...PROFILE_RESOURCE, namespace: ns, name: "rec-app" });
+    const allowed = result.spec.syscalls!.flatMap((r) => r.names);
+    for (const name of ["read", "uname", "write", "getdents64", "exit_group", "rt_sigreturn", "execve"]) assert.ok(allowed.includes(name), name);
+    assert.ok(!allowed.includes("ptrace"), "a report of another recording counts for nothing");
+    assert.equal(result.spec.defaultAction, "SCMP_ACT_ERRNO");
+    assert.deepEqual(lintSpec(result.spec).filter((d) => d.severity === "error"), []);
+    assert.equal(result.metadata?.labels?.["seccomp.operator.dev/recording-role"], "result");
+
+    // No switch: the annotation and the operator's fields go; the audit profile is deleted, and
+    // stays (DeletionBlocked) while the ReplicaSet the Deployment keeps for rollback names it.
+    await eventually(
+      async () => {
+        const w = await client.get<Workload>({ ...DEPLOYMENTS, namespace: ns, name: "web" });
+        assert.equal(w.metadata?.annotations?.["container.seccomp.operator.dev/app"], undefined);
+        assert.equal(w.spec.template.spec.containers[0]!.securityContext?.seccompProfile, undefined);
+      },
+      { timeoutMs: 30_000 },
+    );
+    await eventually(
+      async () => {
+        const left = await client.find<Profile & { status?: { conditions?: { type: string; reason: string; message: string }[] } }>({ ...PROFILE_RESOURCE, namespace: ns, name: "rec-app-audit" });
+        if (left === undefined) return;
+        assert.ok(left.metadata?.deletionTimestamp, "the audit profile's deletion was asked for");
+        const ready = left.status?.conditions?.find((c) => c.type === "Ready");
+        assert.equal(ready?.reason, "DeletionBlocked", JSON.stringify(left.status?.conditions));
+        assert.match(ready!.message, /ReplicaSet/);
+      },
+      { timeoutMs: 60_000 },
+    );
+  });
+
+  it("with the result as base records only what it lacks, and switches the workload to the new result", async () => {
+    await deploy("web2");
+    await record("again", { workloadRef: { kind: "Deployment", name: "web2" }, baseProfileName: "rec-app", switchToResult: true, quietAfterSeconds: 0 });
+    const audit = await eventually(() => client.get<Profile>({ ...PROFILE_RESOURCE, namespace: ns, name: "again-app-audit" }), { timeoutMs: 30_000 });
+    const quiet = audit.spec.syscalls!.filter((r) => r.action === "SCMP_ACT_ALLOW").flatMap((r) => r.names);
+    assert.ok(quiet.includes("uname") && quiet.includes("getdents64"), "what the base allows is not logged");
+    const r = await eventually(
+      async () => {
+        const x = await recording("again");
+        assert.equal(condition(x, "Recording")?.status, "True", JSON.stringify(x.status));
+        return x;
+      },
+      { timeoutMs: 60_000 },
+    );
+    await report("again", r.metadata!.uid!, node, ["mkdirat"]);
+    await eventually(async () => assert.equal((await recording("again")).status?.containers?.[0]?.syscalls, 1), { timeoutMs: 30_000 });
+    await client.mergePatch({ ...RECORDING_RESOURCE, namespace: ns, name: "again" }, { spec: { stop: true } });
+    await eventually(async () => assert.equal(condition(await recording("again"), "Completed")?.status, "True"), { timeoutMs: 30_000 });
+    const result = await client.get<Profile>({ ...PROFILE_RESOURCE, namespace: ns, name: "again-app" });
+    assert.equal(result.spec.baseProfileName, "rec-app");
+    assert.deepEqual(result.spec.syscalls, [{ names: ["mkdirat"], action: "SCMP_ACT_ALLOW" }]);
+    await eventually(
+      async () => {
+        const w = await client.get<Workload>({ ...DEPLOYMENTS, namespace: ns, name: "web2" });
+        assert.equal(w.metadata?.annotations?.["container.seccomp.operator.dev/app"], "again-app");
+        assert.match(w.spec.template.spec.containers[0]!.securityContext?.seccompProfile?.localhostProfile ?? "", new RegExp(`^operator/${ns}/again-app/[a-f0-9]{64}\\.json$`));
+      },
+      { timeoutMs: 60_000 },
+    );
+  });
+
+  it("the API refuses a recording of both a workload and a selector, a bad duration, a restart, naming the field", async () => {
+    const refused = async (spec: object, pattern: RegExp) => {
+      await assert.rejects(record(`bad-${Math.random().toString(36).slice(2, 8)}`, spec), (err: Error) => {
+        assert.match(err.message, pattern);
+        return true;
+      });
+    };
+    await refused({ workloadRef: { kind: "Deployment", name: "web" }, podSelector: { matchLabels: { app: "web" } } }, /exactly one of workloadRef and podSelector/);
+    await refused({ workloadRef: { kind: "Deployment", name: "web" }, duration: "ten minutes" }, /spec\.duration/);
+    await refused({ workloadRef: { kind: "Job", name: "web" } }, /spec\.workloadRef\.kind/);
+    await assert.rejects(
+      client.mergePatch({ ...RECORDING_RESOURCE, namespace: ns, name: "rec" }, { spec: { stop: false } }),
+      /a stopped recording cannot start again/,
+    );
+  });
+});
