@@ -105,11 +105,21 @@ function outcome(rule: ConditionalRule): string {
 
 /** The conjunctions a rule matches: one per choice among its repeated arguments. */
 function alternatives(args: readonly SyscallArg[]): SyscallArg[][] {
+  if (distinctIndexes(args)) return [[...args]];
   const byIndex = new Map<number, SyscallArg[]>();
   for (const arg of args) byIndex.set(arg.index, [...(byIndex.get(arg.index) ?? []), arg]);
   let out: SyscallArg[][] = [[]];
   for (const group of byIndex.values()) out = out.flatMap((conj) => group.map((arg) => [...conj, arg]));
   return out;
+}
+
+function distinctIndexes(args: readonly SyscallArg[]): boolean {
+  let seen = 0;
+  for (const arg of args) {
+    if (seen & (1 << arg.index)) return false;
+    seen |= 1 << arg.index;
+  }
+  return true;
 }
 
 function satisfyAll(conditions: readonly SyscallArg[]): Map<number, bigint> | undefined {

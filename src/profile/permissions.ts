@@ -15,15 +15,28 @@ export type Permission = "always" | "sometimes" | "never";
  * a rule with argument conditions decides.
  */
 export function permission(spec: ProfileSpec, name: string): Permission {
-  let conditional = false;
+  return permissions(spec, [name]).get(name)!;
+}
+
+/**
+ * permission() of each of `names`, in one pass over the rules: the first unconditional rule
+ * naming a syscall decides it; before it, a conditional rule that departs from the default
+ * makes it `sometimes`, unless an unconditional rule follows.
+ */
+export function permissions(spec: ProfileSpec, names: readonly string[]): Map<string, Permission> {
+  const wanted = new Set(names);
+  const decided = new Map<string, Permission>();
+  const conditional = new Set<string>();
+  const byDefault = isPermissive(spec.defaultAction);
   for (const rule of spec.syscalls ?? []) {
-    if (!rule.names.includes(name)) continue;
-    if (rule.args !== undefined && rule.args.length > 0) {
-      if (isPermissive(rule.action) !== isPermissive(spec.defaultAction)) conditional = true;
-      continue;
+    const hasArgs = rule.args !== undefined && rule.args.length > 0;
+    const permissive = isPermissive(rule.action);
+    for (const name of rule.names) {
+      if (!wanted.has(name) || decided.has(name)) continue;
+      if (!hasArgs) decided.set(name, permissive ? "always" : "never");
+      else if (permissive !== byDefault) conditional.add(name);
     }
-    return isPermissive(rule.action) ? "always" : "never";
   }
-  if (conditional) return "sometimes";
-  return isPermissive(spec.defaultAction) ? "always" : "never";
+  for (const name of wanted) if (!decided.has(name)) decided.set(name, conditional.has(name) ? "sometimes" : byDefault ? "always" : "never");
+  return decided;
 }
