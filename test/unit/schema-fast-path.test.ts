@@ -28,8 +28,17 @@ function mutate(value: unknown, next: () => number): unknown {
   const copy = structuredClone(value);
   const places: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (node: unknown) => {
-    if (Array.isArray(node)) node.forEach((child, i) => (places.push({ parent: node, key: i }), walk(child)));
-    else if (node !== null && typeof node === "object") for (const [key, child] of Object.entries(node)) places.push({ parent: node as Record<string, unknown>, key }), walk(child);
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => {
+        places.push({ parent: node, key: i });
+        walk(child);
+      });
+    } else if (node !== null && typeof node === "object") {
+      for (const [key, child] of Object.entries(node)) {
+        places.push({ parent: node as Record<string, unknown>, key });
+        walk(child);
+      }
+    }
   };
   walk(copy);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
