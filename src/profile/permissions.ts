@@ -1,4 +1,4 @@
-import type { ProfileSpec } from "../api/profile-spec.js";
+import type { ProfileSpec, SyscallRule } from "../api/profile-spec.js";
 import type { Action } from "../api/seccomp-vocabulary.js";
 
 /** Actions that let the syscall run (LOG runs it and records it). */
@@ -15,28 +15,34 @@ export type Permission = "always" | "sometimes" | "never";
  * a rule with argument conditions decides.
  */
 export function permission(spec: ProfileSpec, name: string): Permission {
-  return permissions(spec, [name]).get(name)!;
+  return permissionBy(spec, rulesNaming(spec, [name]).get(name)!);
 }
 
 /**
- * permission() of each of `names`, in one pass over the rules: the first unconditional rule
- * naming a syscall decides it; before it, a conditional rule that departs from the default
- * makes it `sometimes`, unless an unconditional rule follows.
+ * permission() given the rules that name the syscall, in order: the first unconditional one
+ * decides; before it, a conditional rule that departs from the default makes it `sometimes`.
  */
-export function permissions(spec: ProfileSpec, names: readonly string[]): Map<string, Permission> {
-  const wanted = new Set(names);
-  const decided = new Map<string, Permission>();
-  const conditional = new Set<string>();
-  const byDefault = isPermissive(spec.defaultAction);
+export function permissionBy(spec: ProfileSpec, rules: readonly SyscallRule[]): Permission {
+  let conditional = false;
+  for (const rule of rules) {
+    if (rule.args !== undefined && rule.args.length > 0) {
+      if (isPermissive(rule.action) !== isPermissive(spec.defaultAction)) conditional = true;
+      continue;
+    }
+    return isPermissive(rule.action) ? "always" : "never";
+  }
+  if (conditional) return "sometimes";
+  return isPermissive(spec.defaultAction) ? "always" : "never";
+}
+
+/** For each of `names`, the rules that name it, in order: one pass over the rules, for many names. */
+export function rulesNaming(spec: ProfileSpec, names: readonly string[]): Map<string, SyscallRule[]> {
+  const out = new Map<string, SyscallRule[]>(names.map((name) => [name, []]));
   for (const rule of spec.syscalls ?? []) {
-    const hasArgs = rule.args !== undefined && rule.args.length > 0;
-    const permissive = isPermissive(rule.action);
     for (const name of rule.names) {
-      if (!wanted.has(name) || decided.has(name)) continue;
-      if (!hasArgs) decided.set(name, permissive ? "always" : "never");
-      else if (permissive !== byDefault) conditional.add(name);
+      const rules = out.get(name);
+      if (rules !== undefined && rules[rules.length - 1] !== rule) rules.push(rule);
     }
   }
-  for (const name of wanted) if (!decided.has(name)) decided.set(name, conditional.has(name) ? "sometimes" : byDefault ? "always" : "never");
-  return decided;
+  return out;
 }
