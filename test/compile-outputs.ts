@@ -93,6 +93,29 @@ const MADE: { title: string; text: string; options?: ConvertOptions }[] = [
   { title: "a YAML List of manifests, one invalid", text: `kind: List\nitems:\n- ${manifest("a", { defaultAction: "SCMP_ACT_LOG" })}\n- ${manifest("b", { defaultAction: "SCMP_ACT_LOG", syscalls: [allow(["opnat"])] })}\n` },
 ];
 
+/** Profiles of conditional rules made from a fixed seed: overlaps found and not, witnesses of every operator, masks, large values. */
+function conditionalProfiles(count: number, seed: number): { title: string; text: string; options?: ConvertOptions }[] {
+  let state = seed;
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  const ops = ["SCMP_CMP_EQ", "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_GT", "SCMP_CMP_GE", "SCMP_CMP_MASKED_EQ"];
+  const actions = ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_LOG", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRACE"];
+  const values = [0, 1, 2, 3, 7, 8, 15, 16, 0x30, 0x101, 0xf0f, 255, 256, 4096, 65535, 2 ** 29, 2 ** 30 - 1, 2 ** 30, 2 ** 30 + 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 2, 2 ** 53 - 1];
+  return Array.from({ length: count }, (_, n) => {
+    const rules = Array.from({ length: 2 + Math.floor(next() * (n % 5 === 0 ? 24 : 8)) }, () => {
+      const action = pick(actions);
+      const rule: Record<string, unknown> = { names: [...new Set([pick(["read", "ioctl", "socket"]), pick(["ioctl", "clone", "personality"])])], action };
+      if ((action === "SCMP_ACT_ERRNO" || action === "SCMP_ACT_TRACE") && next() < 0.5) rule.errnoRet = pick([1, 13, 22]);
+      rule.args = Array.from({ length: 1 + Math.floor(next() * 4) }, () => {
+        const op = pick(ops);
+        return op === "SCMP_CMP_MASKED_EQ" ? { index: Math.floor(next() * 3), value: pick(values), valueTwo: next() < 0.4 ? 0 : pick(values), op } : { index: Math.floor(next() * 3), value: pick(values), op };
+      });
+      return rule;
+    });
+    return { title: `conditional rules, seed ${seed}, profile ${n}`, text: oci({ architectures: ["SCMP_ARCH_X86_64"], syscalls: [allow(["exit", "exit_group", "rt_sigreturn"]), ...rules] }) };
+  });
+}
+
 /** Cluster objects, compiled as the agent and the controller do (compileObject: capped diagnostics). */
 const OBJECTS: { namespace: string; name: string; spec: object }[] = [
   { namespace: CATALOGUE, name: "base", spec: { defaultAction: "SCMP_ACT_ERRNO", syscalls: [allow(["exit", "exit_group", "rt_sigreturn"])] } },
@@ -143,7 +166,7 @@ export function compileOutputs(): CompileOutput[] {
   return [
     ...corpusProfiles().map((file) => outputOf(`corpus ${file}`, readCorpus(file))),
     ...formats.map((file) => outputOf(`formats ${file}`, readFileSync(join(FORMATS, file), "utf8"))),
-    ...MADE.map((made) => outputOf(made.title, made.text, made.options)),
+    ...[...MADE, ...conditionalProfiles(40, 7)].map((made) => outputOf(made.title, made.text, made.options)),
     ...objects.map((object) => ({ input: `object ${object.metadata.namespace}/${object.metadata.name}`, documents: [described(compileObject(object, find, CATALOGUE))] })),
   ];
 }
