@@ -55,7 +55,7 @@ export function orderDependentPairs(rules: readonly ConditionalRule[]): OrderPai
   const conjunctions = rules.map((r) => (conditional(r) ? alternatives(r.args!, conditions) : []));
   // Per rule once, not per pair: hundreds of rules make tens of thousands of pairs.
   const outcomes = rules.map((r) => (conditional(r) ? outcome(r) : undefined));
-  const nameSets = rules.map((r) => new Set(r.names));
+  const nameSets = rules.map((r, k) => (outcomes[k] === undefined ? undefined : new Set(r.names)));
   let checks = 0;
   for (let j = 0; j < rules.length; j++) {
     if (outcomes[j] === undefined) continue;
@@ -110,18 +110,27 @@ function outcome(rule: ConditionalRule): string {
   return errno === undefined ? rule.action : `${rule.action} (errno ${errno})`;
 }
 
-/** A condition with its values as the kernel compares them (64 bits), converted once. */
+/** A condition on one argument, shared by the rules that repeat it. */
 interface Condition {
   index: number;
   op: SyscallArg["op"];
-  value: bigint;
-  valueTwo: bigint;
-  /** Both values below SMALL (see smallestSatisfyingSmall), and as numbers. */
-  small: boolean;
   number: number;
   numberTwo: number;
+  /** Both values below SMALL: smallestSatisfyingSmall decides in numbers. */
+  small: boolean;
+  /** The values as the kernel compares them (64 bits), converted when first needed (see wide). */
+  value?: bigint;
+  valueTwo?: bigint;
   /** What smallestSatisfying found for this and another condition (undefined: this one alone). */
-  solved: Map<Condition | undefined, bigint | null>;
+  solved?: Map<Condition | undefined, bigint | null>;
+}
+
+type WideCondition = Condition & { value: bigint; valueTwo: bigint };
+
+function wide(c: Condition): WideCondition {
+  c.value ??= BigInt(c.number);
+  c.valueTwo ??= BigInt(c.numberTwo);
+  return c as WideCondition;
 }
 
 /** Below 2^30, every candidate but those near 2^64 is below 2^32, where bit operations on numbers are exact. */
@@ -134,18 +143,20 @@ type Conjunction = readonly Condition[];
 
 /** The conjunctions a rule matches: one per choice among its repeated arguments. */
 function alternatives(args: readonly SyscallArg[], conditions: Map<string, Condition>): Conjunction[] {
-  const byIndex = new Map<number, Condition[]>();
-  for (const arg of args) {
+  const own = args.map((arg) => {
     const valueTwo = arg.valueTwo ?? 0;
     const key = `${arg.index} ${arg.op} ${arg.value} ${valueTwo}`;
     let condition = conditions.get(key);
     if (condition === undefined) {
-      const small = isSmall(arg.value) && isSmall(valueTwo);
-      condition = { index: arg.index, op: arg.op, value: BigInt(arg.value), valueTwo: BigInt(valueTwo), small, number: arg.value, numberTwo: valueTwo, solved: new Map() };
+      condition = { index: arg.index, op: arg.op, number: arg.value, numberTwo: valueTwo, small: isSmall(arg.value) && isSmall(valueTwo) };
       conditions.set(key, condition);
     }
-    byIndex.set(arg.index, [...(byIndex.get(arg.index) ?? []), condition]);
-  }
+    return condition;
+  });
+  const byIndex = new Map<number, Condition[]>();
+  for (const condition of own) byIndex.set(condition.index, [...(byIndex.get(condition.index) ?? []), condition]);
+  // Each argument compared once, the common case: one conjunction.
+  if (byIndex.size === own.length) return [own.sort((x, y) => x.index - y.index)];
   let out: Condition[][] = [[]];
   for (const group of byIndex.values()) out = out.flatMap((conj) => group.map((condition) => [...conj, condition]));
   return out.map((conj) => conj.sort((x, y) => x.index - y.index));
@@ -183,7 +194,7 @@ function satisfyBoth(l: Conjunction, r: Conjunction): Map<number, bigint> | unde
   return witness;
 }
 
-function holds(x: bigint, c: Condition): boolean {
+function holds(x: bigint, c: WideCondition): boolean {
   switch (c.op) {
     case "SCMP_CMP_EQ":
       return x === c.value;
@@ -204,6 +215,7 @@ function holds(x: bigint, c: Condition): boolean {
 
 /** smallestSatisfying, kept on the first condition for the second (null: none holds). */
 function remembered(a: Condition, b: Condition | undefined): bigint | undefined {
+  a.solved ??= new Map();
   let value = a.solved.get(b);
   if (value === undefined) a.solved.set(b, (value = smallestSatisfying(a, b) ?? null));
   return value ?? undefined;
@@ -214,8 +226,10 @@ function remembered(a: Condition, b: Condition | undefined): bigint | undefined 
  * boundaries of the comparisons (0, the maximum, each value and its neighbours) and, for each,
  * the nearest values with the masked bits set as the masks require.
  */
-function smallestSatisfying(a: Condition, b: Condition | undefined): bigint | undefined {
-  if (a.small && (b === undefined || b.small)) return smallestSatisfyingSmall(a, b);
+function smallestSatisfying(first: Condition, second: Condition | undefined): bigint | undefined {
+  if (first.small && (second === undefined || second.small)) return smallestSatisfyingSmall(first, second);
+  const a = wide(first);
+  const b = second === undefined ? undefined : wide(second);
   let best: bigint | undefined;
   const consider = (x: bigint) => {
     if ((best === undefined || x < best) && holds(x, a) && (b === undefined || holds(x, b))) best = x;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { SyscallArg, SyscallRule } from "../api/profile-spec.js";
 import { ACTIONS, type Action, type Flag, type Operator } from "../api/seccomp-vocabulary.js";
 import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
@@ -56,7 +56,7 @@ export function renderProfile(spec: ResolvedSpec): RenderedProfile {
 }
 
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text);
 }
 
 function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
