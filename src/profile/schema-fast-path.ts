@@ -73,7 +73,10 @@ function compileType(def: Def): Acceptor | undefined {
       return (value) => (typeof value === "string" && values.has(value) ? value : UNDECIDED);
     }
     case "array": {
-      const element = def.element === undefined ? undefined : compile(def.element);
+      if (def.element === undefined) return undefined;
+      const strings = compileStrings(def.element);
+      if (strings !== undefined) return strings;
+      const element = compile(def.element);
       if (element === undefined) return undefined;
       return (value) => {
         if (!Array.isArray(value)) return UNDECIDED;
@@ -91,6 +94,28 @@ function compileType(def: Def): Acceptor | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * An array of strings (a profile's syscall names: most of what it holds) in one loop, each string
+ * checked in place rather than through an acceptor per element.
+ */
+function compileStrings(schema: z.core.$ZodType): Acceptor | undefined {
+  const def = defOf(schema);
+  if (def.type !== "string" || def.coerce === true) return undefined;
+  const checks = compileChecks(def);
+  if (checks === undefined || checks.after !== undefined) return undefined;
+  const check = checks.before ?? (() => true);
+  return (value) => {
+    if (!Array.isArray(value)) return UNDECIDED;
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item !== "string" || !check(item)) return UNDECIDED;
+      out[i] = item;
+    }
+    return out;
+  };
 }
 
 /** A strict object: no key outside the shape; an optional one may be absent (present as undefined is left to zod). */
@@ -145,7 +170,7 @@ function compileChecks(def: Def): { before?: Predicate; after?: Predicate } | un
 }
 
 function all(predicates: Predicate[]): Predicate | undefined {
-  if (predicates.length === 0) return undefined;
+  if (predicates.length <= 1) return predicates[0];
   return (value) => {
     for (const predicate of predicates) if (!predicate(value)) return false;
     return true;
