@@ -24,8 +24,17 @@ const CASES = {
   "512 rules, 8 names each, alternating actions": { defaultAction: "SCMP_ACT_ERRNO", syscalls: Array.from({ length: 512 }, (_, k) => ({ names: some.slice(k % 12, (k % 12) + 8), action: alternate(k) })) },
   "512 conditional rules on one syscall": { defaultAction: "SCMP_ACT_ERRNO", syscalls: Array.from({ length: 512 }, (_, k) => ({ names: ["ioctl"], action: alternate(k), args: [{ index: 1, value: k, op: "SCMP_CMP_GE" }] })) },
   "70 conditional rules, 6 comparisons each": { defaultAction: "SCMP_ACT_ERRNO", syscalls: Array.from({ length: 70 }, (_, k) => ({ names: ["ioctl"], action: alternate(k), args: [0, 1, 2, 3, 4, 5].map((i) => ({ index: i, value: k + i, op: "SCMP_CMP_GE" })) })) },
-  // Masks against comparisons on every argument, no two alike: the costliest overlap checks
-  // (each needs the values near 2^64, and none repeats an earlier one).
+  // Masks against comparisons on every argument, no two alike: the costliest overlap checks (each
+  // needs the values near 2^64, and none repeats an earlier one), as many as the bound lets through.
+  "140 conditional rules, masks against comparisons": {
+    defaultAction: "SCMP_ACT_ERRNO",
+    syscalls: Array.from({ length: 140 }, (_, k) => ({
+      names: ["ioctl"],
+      action: alternate(k),
+      args: [0, 1, 2, 3, 4, 5].map((i) => (k % 2 === 0 ? { index: i, value: 0xf0f + (k << 12), valueTwo: 0x101, op: "SCMP_CMP_MASKED_EQ" } : { index: i, value: 1000 + k + i, op: "SCMP_CMP_GT" })),
+    })),
+  },
+  // The same past the bound: the pairs are counted, and none compared.
   "512 conditional rules, masks against comparisons": {
     defaultAction: "SCMP_ACT_ERRNO",
     syscalls: Array.from({ length: 512 }, (_, k) => ({

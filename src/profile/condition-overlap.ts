@@ -56,6 +56,8 @@ export function orderDependentPairs(rules: readonly ConditionalRule[]): OrderPai
   // Per rule once, not per pair: hundreds of rules make tens of thousands of pairs.
   const outcomes = rules.map((r) => (conditional(r) ? outcome(r) : undefined));
   const nameSets = rules.map((r, k) => (outcomes[k] === undefined ? undefined : new Set(r.names)));
+  // The pairs to compare, counted before any is: past the bound, none is compared at all.
+  const compared: { earlier: number; later: number; name: string }[] = [];
   let checks = 0;
   for (let j = 0; j < rules.length; j++) {
     if (outcomes[j] === undefined) continue;
@@ -66,9 +68,12 @@ export function orderDependentPairs(rules: readonly ConditionalRule[]): OrderPai
       if (name === undefined) continue;
       checks += conjunctions[i]!.length * conjunctions[j]!.length;
       if (checks > MAX_OVERLAP_CHECKS) return undefined;
-      const witness = witnessOf(conjunctions[i]!, conjunctions[j]!);
-      if (witness !== undefined) out.push({ earlier: i, later: j, name, witness });
+      compared.push({ earlier: i, later: j, name });
     }
+  }
+  for (const { earlier, later, name } of compared) {
+    const witness = witnessOf(conjunctions[earlier]!, conjunctions[later]!);
+    if (witness !== undefined) out.push({ earlier, later, name, witness });
   }
   return out;
 }
@@ -279,25 +284,34 @@ function smallestSatisfyingSmall(a: Condition, b: Condition | undefined): bigint
     fixedBits |= c.number;
     fixedValue |= c.numberTwo;
   }
-  const step = (~fixedBits & (fixedBits + 1)) >>> 0; // lowest free bit
-  const boundaries = [0, a.number - 1, a.number, a.number + 1];
-  if (b !== undefined) boundaries.push(b.number - 1, b.number, b.number + 1);
-  let best = Infinity;
-  for (const x of boundaries) {
-    // None below fixedValue has the masked bits as required.
-    if (best === fixedValue) break;
-    if (x < 0) continue;
-    best = better(x, best, a, b);
-    const base = fit(x, fixedBits, fixedValue);
-    best = better(base, best, a, b);
-    best = better(fit(base + step, fixedBits, fixedValue), best, a, b);
-    if (base - step >= 0) best = better(fit(base - step, fixedBits, fixedValue), best, a, b);
+  const mask = { fixedBits, fixedValue, step: (~fixedBits & (fixedBits + 1)) >>> 0 /* lowest free bit */ };
+  // Boundaries: 0, each value and its neighbours. None below fixedValue has the masked bits as
+  // required, so the search stops there.
+  let best = nearest(0, Infinity, a, b, mask);
+  for (const c of b === undefined ? [a] : [a, b]) {
+    for (let d = -1; d <= 1 && best !== fixedValue; d++) best = nearest(c.number + d, best, a, b, mask);
   }
-  return best !== Infinity ? BigInt(best) : smallestNearMaximum(a, b, fixedBits, fixedValue, step);
+  return best !== Infinity ? BigInt(best) : smallestNearMaximum(a, b, mask);
+}
+
+interface Mask {
+  fixedBits: number;
+  fixedValue: number;
+  step: number;
+}
+
+/** best, or the smallest of the candidates a boundary x gives that satisfies both conditions. */
+function nearest(x: number, best: number, a: Condition, b: Condition | undefined, mask: Mask): number {
+  if (x < 0) return best;
+  best = better(x, best, a, b);
+  const base = fit(x, mask);
+  best = better(base, best, a, b);
+  best = better(fit(base + mask.step, mask), best, a, b);
+  return base - mask.step >= 0 ? better(fit(base - mask.step, mask), best, a, b) : best;
 }
 
 /** The nearest value to x with the masked bits as required; below 2^32, `>>> 0` reads the bits as unsigned. */
-function fit(x: number, fixedBits: number, fixedValue: number): number {
+function fit(x: number, { fixedBits, fixedValue }: Mask): number {
   return fixedBits === 0 && fixedValue === 0 ? x : ((x & ~fixedBits) | fixedValue) >>> 0;
 }
 
@@ -306,29 +320,32 @@ function better(x: number, best: number, a: Condition, b: Condition | undefined)
   return x < best && holdsSmall(x, a) && (b === undefined || holdsSmall(x, b)) ? x : best;
 }
 
+/** The values near 2^64 below are 2^64 - 2^31 + (bit 30, and the low 30 bits), written as that number. */
+const BELOW_NEAR_MAXIMUM = MAX + 1n - 2n * BigInt(SMALL);
 const LOW = SMALL - 1;
-/** 2^64 - 2^30: the bits above the low 30 all set. */
-const HIGH = MAX - BigInt(LOW);
 
 /**
- * The candidates smallestSatisfying derives from the maximum, for values below SMALL: above the
- * low 30 bits all are set but, after a borrow, bit 30; below, the mask decides. So each is its
- * low bits and whether bit 30 is set, and it holds as the low bits do, above every value.
+ * The candidates smallestSatisfying derives from the maximum, for values below SMALL: above bit
+ * 30 all bits are set; bit 30 is, but after a borrow; below, the mask decides. Each is written as
+ * bit 30 and the low bits, a number below 2^31 that orders them, and holds as its low bits do,
+ * above every value of the conditions.
  */
-function smallestNearMaximum(a: Condition, b: Condition | undefined, fixedBits: number, fixedValue: number, step: number): bigint | undefined {
-  const fit = (low: number) => ((low & ~fixedBits) | fixedValue) >>> 0;
-  const base = fit(LOW);
-  // [bit 30 set, low bits]: the maximum, its fit, and the fits of its neighbours by the free step
-  // (one above only without a carry past 2^64; one below borrowing bit 30 when the low bits lack it).
-  const candidates: [boolean, number][] = [[true, LOW], [true, base]];
-  if (step > 0 && base + step < SMALL) candidates.push([true, fit(base + step)]);
-  if (step > 0) candidates.push(base >= step ? [true, fit(base - step)] : [false, fit(base - step + SMALL)]);
-  let best: [boolean, number] | undefined;
-  for (const x of candidates) {
-    if (best !== undefined && (x[0] > best[0] || (x[0] === best[0] && x[1] >= best[1]))) continue;
-    if (holdsNearMaximum(x[1], a) && (b === undefined || holdsNearMaximum(x[1], b))) best = x;
-  }
-  return best === undefined ? undefined : (best[0] ? HIGH : HIGH - BigInt(SMALL)) + BigInt(best[1]);
+function smallestNearMaximum(a: Condition, b: Condition | undefined, mask: Mask): bigint | undefined {
+  const base = fit(LOW, mask);
+  const { step } = mask;
+  // The maximum, its fit, and the fits of its neighbours by the free step: one above only
+  // without a carry past 2^64, one below borrowing bit 30 when the low bits are too few.
+  let best = Infinity;
+  best = betterNearMaximum(SMALL + LOW, best, a, b);
+  best = betterNearMaximum(SMALL + base, best, a, b);
+  if (step > 0 && base + step < SMALL) best = betterNearMaximum(SMALL + fit(base + step, mask), best, a, b);
+  if (step > 0) best = betterNearMaximum(base >= step ? SMALL + fit(base - step, mask) : fit(base - step + SMALL, mask), best, a, b);
+  return best === Infinity ? undefined : BELOW_NEAR_MAXIMUM + BigInt(best);
+}
+
+function betterNearMaximum(x: number, best: number, a: Condition, b: Condition | undefined): number {
+  const low = x % SMALL;
+  return x < best && holdsNearMaximum(low, a) && (b === undefined || holdsNearMaximum(low, b)) ? x : best;
 }
 
 /** Whether a value near 2^64 with these low bits satisfies a condition whose values are below SMALL. */
