@@ -10,6 +10,7 @@ import type { SeccompNodeStatus } from "../src/api/node-status.js";
 import type { SeccompProfile } from "../src/api/seccomp-profile.js";
 import { mutateProfiles } from "../src/controller/admission/profile-mutation.js";
 import { InstallDigest } from "../src/api/install-digest.js";
+import { ProfileCompiles } from "../src/controller/profiles/profile-compiles.js";
 import { ProfileGate } from "../src/controller/profiles/profile-gate.js";
 import { ProfileHashes } from "../src/controller/profiles/profile-hashes.js";
 import { admissionResponse, type AdmissionRequest } from "../src/kube/admission-review.js";
@@ -24,7 +25,8 @@ const profiles = new Map<string, SeccompProfile>();
 const added: ((p: SeccompProfile) => void)[] = [];
 // The profile cache as the informer shows it: objects by key, and an add event for each new one.
 const cache = { get: (k: string) => profiles.get(k), addHandler: (h: { onAdd?: (p: SeccompProfile) => void }) => void (h.onAdd && added.push(h.onAdd)) } as unknown as ConstructorParameters<typeof ProfileHashes>[0];
-const hashes = new ProfileHashes(cache, "seccomp-catalogue");
+const compiles = new ProfileCompiles({ profiles: cache, catalogueNamespace: "seccomp-catalogue" });
+const hashes = new ProfileHashes(cache, compiles);
 const put = (namespace: string, name: string, rv: string, spec: object) => {
   const object = { apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { namespace, name, resourceVersion: rv }, spec } as SeccompProfile;
   profiles.set(`${namespace}/${name}`, object);
@@ -35,7 +37,7 @@ put("seccomp-catalogue", "base", "1", { defaultAction: "SCMP_ACT_ERRNO", archite
 put("shop", "web", "1", { defaultAction: "SCMP_ACT_ERRNO", baseProfileName: "base", syscalls: [{ names: ["sendto", "recvfrom"], action: "SCMP_ACT_ALLOW" }] });
 
 const statuses: SeccompNodeStatus[] = [];
-const gate = new ProfileGate({ profiles: cache, hashes, nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "seccomp-catalogue", staleAfterMs: 90_000 });
+const gate = new ProfileGate({ profiles: cache, hashes, compiles, nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "seccomp-catalogue", staleAfterMs: 90_000 });
 const compiled = gate.compile(profiles.get("shop/web")!);
 if (!compiled.ok) throw new Error("bench profile does not compile");
 const digest = new InstallDigest();

@@ -13,6 +13,7 @@ import { NODE_STATUSES, PROFILES } from "./controller-caches.js";
 import { EventRecorder } from "./event-recorder.js";
 import { setupNodeLiveness } from "./nodes/node-liveness.js";
 import { setupSeccompContainersMetric } from "./pods/seccomp-containers-metric.js";
+import { ProfileCompiles } from "./profiles/profile-compiles.js";
 import { ProfileGate } from "./profiles/profile-gate.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
 import { ProfileHashes } from "./profiles/profile-hashes.js";
@@ -80,11 +81,13 @@ export function createController(options: ControllerOptions): Manager {
   const usage = setupUsageIndex(manager, catalogueNamespace);
   const liveness = setupNodeLiveness(manager, { staleAfterMs });
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
-  const hashes = new ProfileHashes(profiles, catalogueNamespace);
+  const compiles = new ProfileCompiles({ profiles, catalogueNamespace, registry: manager.registry });
+  const hashes = new ProfileHashes(profiles, compiles);
   const revisions = setupProfileRevisions(manager);
   const gate = new ProfileGate({
     profiles,
     hashes,
+    compiles,
     nodeStatuses: manager.cache(NODE_STATUSES),
     heartbeatSeenAt: (node) => liveness.heartbeatSeenAt(node),
     catalogueNamespace,

@@ -124,7 +124,13 @@ export function fromDockerProfile(raw: Record<string, unknown>, options: Convert
       // Deciding includes/excludes can leave a syscall under two rules, which the author meant
       // for different containers; runtimes apply the first: say so, and keep only that one.
       // Contradictions without conditions stay errors (semantic check).
-      const shadowed = shadowedByEarlierRules(rules, candidate.defaultAction, candidate.defaultErrnoRet).filter(
+      // Only the names of conditioned rules can be reported, so only they are followed.
+      const ofConditioned = new Set<string>();
+      for (const k of conditioned) {
+        const names = (rules[k] as { names?: unknown }).names;
+        if (Array.isArray(names)) for (const name of names) if (typeof name === "string") ofConditioned.add(name);
+      }
+      const shadowed = shadowedByEarlierRules(rules, candidate.defaultAction, candidate.defaultErrnoRet, ofConditioned).filter(
         (s) => conditioned.has(s.rule) || conditioned.has(s.winner),
       );
       const emptied = new Set<number>();
@@ -191,47 +197,48 @@ function keepRule(
   }
   const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
   if (rule.includes === undefined && rule.excludes === undefined) return true;
-  const names = Array.isArray(rule.names) ? rule.names.join(", ") : String(rule.name ?? "");
+  // Joined only for a message: the rule may name hundreds (Docker's first rule has empty conditions).
+  const names = () => (Array.isArray(rule.names) ? rule.names.join(", ") : String(rule.name ?? ""));
 
   const needs = list(includes.caps).filter((cap) => !capabilities.has(cap));
   if (needs.length > 0) {
     out.push(
-      diagnostic("info", "rule-dropped-capabilities", `${path}.includes.caps`, `rule for ${names} dropped: it applies only with ${needs.join(", ")}, which containers are assumed not to have`, "pass the capabilities your containers add to keep it"),
+      diagnostic("info", "rule-dropped-capabilities", `${path}.includes.caps`, `rule for ${names()} dropped: it applies only with ${needs.join(", ")}, which containers are assumed not to have`, "pass the capabilities your containers add to keep it"),
     );
     return false;
   }
   const has = list(excludes.caps).filter((cap) => capabilities.has(cap));
   if (has.length > 0) {
-    out.push(diagnostic("info", "rule-dropped-capabilities", `${path}.excludes.caps`, `rule for ${names} dropped: it does not apply with ${has.join(", ")}, which containers are assumed to have`));
+    out.push(diagnostic("info", "rule-dropped-capabilities", `${path}.excludes.caps`, `rule for ${names()} dropped: it does not apply with ${has.join(", ")}, which containers are assumed to have`));
     return false;
   }
   const included = list(includes.arches);
   if (included.length > 0) {
     const tokens = included.map((a) => dockerArchToken(a));
     if (!arches.some((a) => tokens.includes(a))) {
-      out.push(diagnostic("info", "rule-dropped-architecture", `${path}.includes.arches`, `rule for ${names} dropped: it is only for ${included.join(", ")}, none of this profile's architectures`));
+      out.push(diagnostic("info", "rule-dropped-architecture", `${path}.includes.arches`, `rule for ${names()} dropped: it is only for ${included.join(", ")}, none of this profile's architectures`));
       return false;
     }
     out.push(
-      diagnostic("info", "rule-widened-architecture", `${path}.includes.arches`, `rule for ${names} is only for ${included.join(", ")} in Docker; here it applies on every architecture of the profile (an OCI profile cannot scope a rule)`),
+      diagnostic("info", "rule-widened-architecture", `${path}.includes.arches`, `rule for ${names()} is only for ${included.join(", ")} in Docker; here it applies on every architecture of the profile (an OCI profile cannot scope a rule)`),
     );
   }
   const excluded = list(excludes.arches);
   if (excluded.length > 0) {
     const tokens = excluded.map((a) => dockerArchToken(a));
     if (arches.every((a) => tokens.includes(a))) {
-      out.push(diagnostic("info", "rule-dropped-architecture", `${path}.excludes.arches`, `rule for ${names} dropped: it excludes every architecture of this profile`));
+      out.push(diagnostic("info", "rule-dropped-architecture", `${path}.excludes.arches`, `rule for ${names()} dropped: it excludes every architecture of this profile`));
       return false;
     }
     out.push(
-      diagnostic("warning", "rule-widened-architecture", `${path}.excludes.arches`, `rule for ${names} excludes ${excluded.join(", ")} in Docker; here it applies on every architecture of the profile`),
+      diagnostic("warning", "rule-widened-architecture", `${path}.excludes.arches`, `rule for ${names()} excludes ${excluded.join(", ")} in Docker; here it applies on every architecture of the profile`),
     );
   }
   if (includes.minKernel !== undefined || excludes.minKernel !== undefined) {
     const field = includes.minKernel !== undefined ? "includes" : "excludes";
     const version = String(includes.minKernel ?? excludes.minKernel);
     out.push(
-      diagnostic("info", "min-kernel-ignored", `${path}.${field}.minKernel`, `rule for ${names} ${field === "includes" ? "applies" : "is skipped"} only from kernel ${version} in Docker; here it ${field === "includes" ? "applies on every kernel" : "always applies"}`),
+      diagnostic("info", "min-kernel-ignored", `${path}.${field}.minKernel`, `rule for ${names()} ${field === "includes" ? "applies" : "is skipped"} only from kernel ${version} in Docker; here it ${field === "includes" ? "applies on every kernel" : "always applies"}`),
     );
   }
   return true;

@@ -45,7 +45,7 @@ export function splitDocuments(text: string): SourceDocument[] {
 function parseJson(text: string): SourceDocument {
   try {
     const value = JSON.parse(text) as unknown;
-    const duplicates = findDuplicateKeys(text);
+    const duplicates = findDuplicateKeys(text, value);
     if (duplicates.length === 0) return { label: "1", value, diagnostics: [] };
     // As in YAML: which of two values counts differs between parsers, so neither is taken.
     const diagnostics = duplicates.map((d) =>

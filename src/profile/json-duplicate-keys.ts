@@ -22,10 +22,14 @@ const BACKSLASH = 0x5c;
 
 /**
  * Duplicate keys of the objects in a JSON text that JSON.parse has accepted (which silently
- * keeps the last value of each, where other parsers keep the first). One pass over the text;
- * keys are compared after unescaping, so `"a"` and `"\u0061"` are the same key.
+ * keeps the last value of each, where other parsers keep the first), given what it returned.
+ * Keys are compared after unescaping, so `"a"` and `"\u0061"` are the same key.
  */
-export function findDuplicateKeys(text: string): DuplicateKey[] {
+export function findDuplicateKeys(text: string, parsed: unknown): DuplicateKey[] {
+  // Every key is followed by a colon, and the parsed value has fewer keys than the text exactly
+  // when some object repeats one: as many colons as parsed keys means no key is repeated. The two
+  // counts are a fraction of the scan that says where (colons in strings only send a text there).
+  if (colonsIn(text) === keysIn(parsed)) return [];
   const found: DuplicateKey[] = [];
   const stack: Frame[] = [];
   const n = text.length;
@@ -64,6 +68,33 @@ export function findDuplicateKeys(text: string): DuplicateKey[] {
     i++;
   }
   return found;
+}
+
+function colonsIn(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf(":"); i !== -1; i = text.indexOf(":", i + 1)) count++;
+  return count;
+}
+
+/** Own keys of every object in a parsed value; a stack, not recursion, as JSON.parse takes any depth. */
+function keysIn(value: unknown): number {
+  let count = 0;
+  const stack: unknown[] = value !== null && typeof value === "object" ? [value] : [];
+  const visit = (child: unknown) => {
+    if (child !== null && typeof child === "object") stack.push(child);
+  };
+  while (stack.length > 0) {
+    const node = stack.pop() as object;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) visit(node[i]);
+      continue;
+    }
+    for (const key in node) {
+      count++;
+      visit((node as Record<string, unknown>)[key]);
+    }
+  }
+  return count;
 }
 
 function closingQuote(text: string, open: number): number {

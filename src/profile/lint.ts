@@ -2,7 +2,7 @@ import type { ProfileSpec } from "../api/profile-spec.js";
 import type { Action } from "../api/seccomp-vocabulary.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { LINT_RULES, type LintRule } from "./lint-rules.js";
-import { isPermissive, permission } from "./permissions.js";
+import { isPermissive, permissionBy, rulesNaming } from "./permissions.js";
 
 /** What every process needs to end and to return from signal handlers. */
 export const ESSENTIAL_SYSCALLS = ["exit", "exit_group", "rt_sigreturn"] as const;
@@ -77,16 +77,19 @@ export function lintSpec(spec: ProfileSpec, prefix = "spec"): Diagnostic[] {
   }
 
   const rules = spec.syscalls ?? [];
+  // The few syscalls lint asks about, looked up in one pass over the rules.
+  const naming = rulesNaming(spec, [...ESSENTIAL_SYSCALLS, ...RUNTIME_STARTUP_SYSCALLS, ...DANGEROUS_SYSCALLS]);
+  const permissionOf = (name: string) => permissionBy(spec, naming.get(name)!);
   if (allowlist) {
     if (!rules.some((rule) => isPermissive(rule.action))) {
       add(LINT_RULES.blocksEverything, `${prefix}.syscalls`, `no syscall is allowed and the default is ${spec.defaultAction}: no process can even start`);
     } else {
-      const blocked = ESSENTIAL_SYSCALLS.filter((name) => permission(spec, name) !== "always");
+      const blocked = ESSENTIAL_SYSCALLS.filter((name) => permissionOf(name) !== "always");
       if (blocked.length > 0) {
         add(LINT_RULES.exitBlocked, `${prefix}.syscalls`, `not always allowed: ${blocked.join(", ")}`);
       }
     }
-    const startup = RUNTIME_STARTUP_SYSCALLS.filter((name) => permission(spec, name) === "always");
+    const startup = RUNTIME_STARTUP_SYSCALLS.filter((name) => permissionOf(name) === "always");
     if (startup.length > 0) {
       add(
         LINT_RULES.runtimeStartup,
@@ -100,7 +103,7 @@ export function lintSpec(spec: ProfileSpec, prefix = "spec"): Diagnostic[] {
   }
 
   const dangerous = DANGEROUS_SYSCALLS.filter((name) =>
-    spec.defaultAction === "SCMP_ACT_ALLOW" ? permission(spec, name) !== "never" : explicitlyPermitted(spec, name),
+    spec.defaultAction === "SCMP_ACT_ALLOW" ? permissionOf(name) !== "never" : naming.get(name)!.some((rule) => isPermissive(rule.action)),
   );
   if (dangerous.length > 0) {
     add(LINT_RULES.dangerousAllowed, `${prefix}.syscalls`, `allows ${dangerous.join(", ")}`);
@@ -126,8 +129,4 @@ export function lintSpec(spec: ProfileSpec, prefix = "spec"): Diagnostic[] {
 
 function isKillThread(action: Action): boolean {
   return action === "SCMP_ACT_KILL" || action === "SCMP_ACT_KILL_THREAD";
-}
-
-function explicitlyPermitted(spec: ProfileSpec, name: string): boolean {
-  return (spec.syscalls ?? []).some((rule) => isPermissive(rule.action) && rule.names.includes(name));
 }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { SyscallArg, SyscallRule } from "../api/profile-spec.js";
 import { ACTIONS, type Action, type Flag, type Operator } from "../api/seccomp-vocabulary.js";
 import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
@@ -56,29 +56,37 @@ export function renderProfile(spec: ResolvedSpec): RenderedProfile {
 }
 
 export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text);
 }
 
 function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
-  const grouped = new Map<string, { action: Action; errnoRet: number | undefined; names: Set<string> }>();
+  const grouped = new Map<string, { action: Action; errnoRet: number | undefined; names: string[] }>();
   const conditional = new Map<string, OciSyscall>();
   for (const rule of rules) {
     if (rule.args === undefined || rule.args.length === 0) {
       const key = `${rule.action}/${rule.errnoRet ?? ""}`;
       let group = grouped.get(key);
       if (group === undefined) {
-        group = { action: rule.action, errnoRet: rule.errnoRet, names: new Set() };
+        group = { action: rule.action, errnoRet: rule.errnoRet, names: [] };
         grouped.set(key, group);
       }
-      for (const name of rule.names) group.names.add(name);
+      for (const name of rule.names) group.names.push(name);
     } else {
-      const out = ociRule([...new Set(rule.names)].sort(), rule.action, rule.errnoRet);
+      const out = ociRule(sortedUnique(rule.names), rule.action, rule.errnoRet);
       out.args = rule.args.map(canonicalArg).sort(compareArgs);
       conditional.set(JSON.stringify(out), out);
     }
   }
-  const unconditional = [...grouped.values()].map((g) => ociRule([...g.names].sort(), g.action, g.errnoRet));
+  const unconditional = [...grouped.values()].map((g) => ociRule(sortedUnique(g.names), g.action, g.errnoRet));
   return keepPrecedence(unconditional, [...conditional.values()]);
+}
+
+/** Sorted, then each name once: cheaper than a set of hundreds of names before the sort. */
+function sortedUnique(names: readonly string[]): string[] {
+  const sorted = [...names].sort();
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(sorted[i]!);
+  return out;
 }
 
 /**
@@ -90,15 +98,15 @@ function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
 function keepPrecedence(unconditional: OciSyscall[], conditional: OciSyscall[]): OciSyscall[] {
   const pairs = orderDependentPairs(conditional);
   // Too many to check: the written order of the conditional rules is kept (an unconditional rule wins whatever the order).
-  if (pairs === undefined) return [...[...unconditional].sort(compareRules), ...conditional];
-  if (pairs.length === 0) return [...unconditional, ...conditional].sort(compareRules);
+  if (pairs === undefined) return [...sortRules([...unconditional]), ...conditional];
+  if (pairs.length === 0) return sortRules([...unconditional, ...conditional]);
   const before = new Map<OciSyscall, Set<OciSyscall>>();
   for (const { earlier, later } of pairs) {
     const set = before.get(conditional[later]!) ?? new Set();
     set.add(conditional[earlier]!);
     before.set(conditional[later]!, set);
   }
-  const pending = [...unconditional, ...conditional].sort(compareRules);
+  const pending = sortRules([...unconditional, ...conditional]);
   const out: OciSyscall[] = [];
   while (pending.length > 0) {
     // The first rule in canonical order whose earlier rules are all out already.
@@ -127,13 +135,21 @@ export function compareArgs(a: OciArg, b: OciArg): number {
   return a.index - b.index || a.op.localeCompare(b.op) || a.value - b.value || (a.valueTwo ?? 0) - (b.valueTwo ?? 0);
 }
 
-function compareRules(a: OciSyscall, b: OciSyscall): number {
-  return (
-    ACTION_ORDER.get(a.action)! - ACTION_ORDER.get(b.action)! ||
-    (a.errnoRet ?? -1) - (b.errnoRet ?? -1) ||
-    (a.args?.length ?? 0) - (b.args?.length ?? 0) ||
-    compareNames(a.names, b.names) ||
-    compareText(JSON.stringify(a.args ?? []), JSON.stringify(b.args ?? []))
+/** Sorts rules in canonical order, in place; a rule's arguments are written out once, when first needed to break a tie. */
+function sortRules(rules: OciSyscall[]): OciSyscall[] {
+  const argsText = new Map<OciSyscall, string>();
+  const textOf = (rule: OciSyscall): string => {
+    let text = argsText.get(rule);
+    if (text === undefined) argsText.set(rule, (text = JSON.stringify(rule.args ?? [])));
+    return text;
+  };
+  return rules.sort(
+    (a, b) =>
+      ACTION_ORDER.get(a.action)! - ACTION_ORDER.get(b.action)! ||
+      (a.errnoRet ?? -1) - (b.errnoRet ?? -1) ||
+      (a.args?.length ?? 0) - (b.args?.length ?? 0) ||
+      compareNames(a.names, b.names) ||
+      compareText(textOf(a), textOf(b)),
   );
 }
 

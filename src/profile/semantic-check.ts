@@ -5,7 +5,7 @@ import { ACTIONS_WITH_RETURN } from "../api/seccomp-vocabulary.js";
 import { checkOverlappingConditions } from "./condition-overlap.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 import { effectiveArchitectures } from "./effective-architectures.js";
-import { architectureMask, suggestSyscall, syscallMask } from "./syscall-table.js";
+import { architectureMask, maskAt, suggestSyscall, syscallCount, syscallMask, syscallPosition } from "./syscall-table.js";
 
 /** Unknown names reported one by one, and those given "did you mean" (a scan of the whole table each): bounded work and output whatever a profile holds. */
 export const MAX_UNKNOWN_REPORTED = 64;
@@ -53,9 +53,14 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
     );
   }
 
-  // name -> index of the first unconditional rule that names it, to find contradictions.
-  // Plain loops and paths built only for a finding: hundreds of names per profile are the hot path.
-  const unconditional = new Map<string, number>();
+  // The first unconditional rule naming each syscall, to find contradictions, and the last rule
+  // naming it, to find names listed twice in one rule: arrays by table position (plus one, 0 for
+  // none), maps for names the table lacks. Hundreds of names per profile are the hot path, so
+  // plain loops, one map lookup per name, and paths built only for a finding.
+  const firstRule = new Int32Array(syscallCount());
+  const lastRule = new Int32Array(syscallCount());
+  const firstRuleOfUnknown = new Map<string, number>();
+  const firstUnconditional = (name: string, position: number): number => (position >= 0 ? firstRule[position]! - 1 : (firstRuleOfUnknown.get(name) ?? -1));
   const unknown: UnknownNames = { count: 0 };
   const rules = spec.syscalls ?? [];
   for (let i = 0; i < rules.length; i++) {
@@ -63,19 +68,23 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
     const rulePath = `${prefix}.syscalls[${i}]`;
     checkRule(rule, rulePath, out);
     const conditional = rule.args !== undefined && rule.args.length > 0;
-    const seen = new Set<string>();
+    let unknownSeen: Set<string> | undefined;
     for (let j = 0; j < rule.names.length; j++) {
       const name = rule.names[j]!;
-      if (seen.has(name)) {
+      const position = syscallPosition(name);
+      const twice = position >= 0 ? lastRule[position] === i + 1 : (unknownSeen ??= new Set()).has(name);
+      if (twice) {
         out.push(diagnostic("error", "duplicate-syscall", `${rulePath}.names[${j}]`, `${name} is listed twice in this rule`));
         continue;
       }
-      seen.add(name);
-      checkName(name, rulePath, j, arches, archMask, out, unknown);
+      if (position >= 0) lastRule[position] = i + 1;
+      else unknownSeen!.add(name);
+      checkName(name, position < 0 ? 0 : maskAt(position), rulePath, j, arches, archMask, out, unknown);
       if (conditional) continue;
-      const firstIndex = unconditional.get(name);
-      if (firstIndex === undefined) {
-        unconditional.set(name, i);
+      const firstIndex = firstUnconditional(name, position);
+      if (firstIndex < 0) {
+        if (position >= 0) firstRule[position] = i + 1;
+        else firstRuleOfUnknown.set(name, i);
         continue;
       }
       const first = rules[firstIndex]!;
@@ -99,11 +108,13 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
   out.push(...checkOverlappingConditions(spec, prefix));
 
   // runc lets an unconditional rule win over conditional rules for the same syscall, whatever the order.
-  (spec.syscalls ?? []).forEach((rule, i) => {
-    if (rule.args === undefined || rule.args.length === 0) return;
-    rule.names.forEach((name, j) => {
-      const firstIndex = unconditional.get(name);
-      const first = firstIndex === undefined ? undefined : rules[firstIndex]!;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (rule.args === undefined || rule.args.length === 0) continue;
+    for (let j = 0; j < rule.names.length; j++) {
+      const name = rule.names[j]!;
+      const firstIndex = firstUnconditional(name, syscallPosition(name));
+      const first = firstIndex < 0 ? undefined : rules[firstIndex]!;
       if (first !== undefined && first.action !== rule.action) {
         out.push(
           diagnostic(
@@ -115,8 +126,8 @@ export function checkSemantics(spec: ProfileSpec, prefix = "spec"): Diagnostic[]
           ),
         );
       }
-    });
-  });
+    }
+  }
   return out;
 }
 
@@ -168,8 +179,8 @@ function checkRule(rule: SyscallRule, path: string, out: Diagnostic[]): void {
   });
 }
 
-function checkName(name: string, rulePath: string, index: number, arches: readonly ArchitectureToken[], archMask: number, out: Diagnostic[], unknown: UnknownNames): void {
-  const mask = syscallMask(name);
+/** `mask`: the architectures that have `name` (syscallMask), 0 for an unknown name. */
+function checkName(name: string, mask: number, rulePath: string, index: number, arches: readonly ArchitectureToken[], archMask: number, out: Diagnostic[], unknown: UnknownNames): void {
   if (mask === 0) {
     if (++unknown.count > MAX_UNKNOWN_REPORTED) return;
     const suggestions = unknown.count <= MAX_SUGGESTED ? suggestSyscall(name, arches) : [];
@@ -221,7 +232,7 @@ export function checkNamesLoosely(candidate: unknown, prefix = "spec"): Diagnost
     const names = rule !== null && typeof rule === "object" ? (rule as { names?: unknown }).names : undefined;
     if (!Array.isArray(names)) return;
     names.forEach((name: unknown, j) => {
-      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, `${prefix}.syscalls[${i}]`, j, arches, archMask, out, unknown);
+      if (typeof name === "string" && SYSCALL_NAME_PATTERN.test(name)) checkName(name, syscallMask(name), `${prefix}.syscalls[${i}]`, j, arches, archMask, out, unknown);
     });
   });
   unreported(unknown, `${prefix}.syscalls`, out);

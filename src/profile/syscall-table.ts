@@ -135,19 +135,42 @@ export function suggestSyscall(name: string, arches?: readonly ArchitectureToken
   return pool.slice(0, MAX_SUGGESTIONS).map((c) => c.name);
 }
 
-// One bit per architecture token, for validating hundreds of names per profile in a few
-// map lookups instead of one lookup per name and architecture.
-let nameMasks: ReadonlyMap<string, number> | undefined;
+// Each known name's position in allSyscallNames() and, per position, the architectures that have
+// it as a bit set: the paths that visit every name of a profile do one map lookup per name and
+// index arrays after that.
+let positions: ReadonlyMap<string, number> | undefined;
+let positionMasks: Int32Array | undefined;
 
-function masks(): ReadonlyMap<string, number> {
-  if (nameMasks === undefined) {
-    const built = new Map<string, number>();
+function positionIndex(): ReadonlyMap<string, number> {
+  if (positions === undefined) {
+    const all = allSyscallNames();
+    const masks = new Int32Array(all.length);
     ARCHITECTURE_TOKENS.forEach((token, bit) => {
-      for (const name of columnIndex(token).byName.keys()) built.set(name, (built.get(name) ?? 0) | (1 << bit));
+      const { byName } = columnIndex(token);
+      all.forEach((name, i) => {
+        if (byName.has(name)) masks[i]! |= 1 << bit;
+      });
     });
-    nameMasks = built;
+    positionMasks = masks;
+    positions = new Map(all.map((name, i) => [name, i]));
   }
-  return nameMasks;
+  return positions;
+}
+
+/** How many names the table knows: positions are 0 to this, exclusive. */
+export function syscallCount(): number {
+  return allSyscallNames().length;
+}
+
+/** `name`'s position in allSyscallNames(), or -1 for an unknown name. Positions sort as the names do. */
+export function syscallPosition(name: string): number {
+  return positionIndex().get(name) ?? -1;
+}
+
+/** The architectures of the name at `position` (see syscallPosition), as a bit set (see architectureMask). */
+export function maskAt(position: number): number {
+  positionIndex();
+  return positionMasks![position]!;
 }
 
 /** A bit set of architectures, for `syscallMask` comparisons. */
@@ -159,5 +182,6 @@ export function architectureMask(arches: readonly ArchitectureToken[]): number {
 
 /** The architectures `name` exists on, as a bit set (see architectureMask); 0 for an unknown name. */
 export function syscallMask(name: string): number {
-  return masks().get(name) ?? 0;
+  const position = syscallPosition(name);
+  return position < 0 ? 0 : maskAt(position);
 }

@@ -92,4 +92,38 @@ describe("one tenant's costly profiles", function () {
     }
     assert.ok(latency < 5000, `the other namespace's profile took ${latency} ms`);
   });
+
+  it("the controller compiles each costly profile once per change of its spec, not on its status writes, metadata changes or the nodes' reports", async () => {
+    const metrics = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${controller.healthPort}/metrics`)).text();
+      const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+      return { compiles: value(/^seccomp_controller_profile_compiles_total (\d+)$/m), completed: value(/^workqueue_completed_total\{name="profiles"\} (\d+)$/m), depth: value(/^workqueue_depth\{name="profiles"\} (\d+)$/m) };
+    };
+    // Quiet first: the earlier test's reconciles and status writes have run their course.
+    let before = await metrics();
+    await eventually(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const now = await metrics();
+      const settled = now.compiles === before.compiles && now.completed === before.completed && now.depth === 0;
+      before = now;
+      assert.ok(settled, "the profile queue is idle");
+    }, { timeoutMs: 60_000 });
+    assert.ok(before.compiles >= 41, `${before.compiles} compiles so far`);
+    // A label on each: a new resourceVersion, the same generation. Every one is reconciled again.
+    for (let i = 0; i < 40; i++) await client.mergePatch({ ...PROFILE_RESOURCE, namespace: flood, name: `hostile-${i}` }, { metadata: { labels: { touched: "yes" } } });
+    await eventually(async () => {
+      const now = await metrics();
+      assert.ok(now.completed >= before.completed + 40 && now.depth === 0, `${now.completed - before.completed} reconciles`);
+    }, { timeoutMs: 60_000 });
+    assert.equal((await metrics()).compiles, before.compiles, "no compile for a change that leaves the spec alone");
+    // A change of one spec: compiled once, and its status says so.
+    await client.mergePatch({ ...PROFILE_RESOURCE, namespace: flood, name: "hostile-0" }, { spec: hostile(2, 100) });
+    await eventually(async () => {
+      const p = await client.get<KubeObject & { metadata: { generation?: number }; status?: ProfileStatus }>({ ...PROFILE_RESOURCE, namespace: flood, name: "hostile-0" });
+      const valid = p.status?.conditions?.find((c) => c.type === "Valid");
+      assert.equal(valid?.observedGeneration, p.metadata.generation);
+      assert.match(valid?.message ?? "", /\(and \d+ more\)/);
+    }, { timeoutMs: 30_000 });
+    assert.equal((await metrics()).compiles, before.compiles + 1);
+  });
 });

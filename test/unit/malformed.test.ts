@@ -90,6 +90,13 @@ const CASES: { title: string; text: string; rule: string; path: string; says: Re
     path: "metadata.name",
     says: /duplicate key/,
   },
+  {
+    title: "a duplicate JSON key in a manifest whose strings hold colons",
+    text: JSON.stringify({ apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { name: "web", annotations: { a: "x: y", b: '":"' } }, spec: { defaultAction: "SCMP_ACT_LOG" } }).replace('"a":"x: y"', '"a":"x: y","a":"z"'),
+    rule: "duplicate-key",
+    path: "metadata.annotations.a",
+    says: /duplicate key/,
+  },
 ];
 
 describe("malformed profiles", () => {
@@ -109,6 +116,13 @@ describe("malformed profiles", () => {
       assert.match(match.message, c.says);
     });
   }
+
+  it("reads JSON whose strings hold colons and quotes, without a repeated key", () => {
+    const text = JSON.stringify({ apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { name: "web", annotations: { a: "x: y", b: '":"', "c:": "::" } }, spec: { defaultAction: "SCMP_ACT_LOG" } });
+    const [profile] = loadProfiles(text);
+    assert.deepEqual(profile!.diagnostics.filter((d) => d.severity === "error"), []);
+    assert.ok(profile!.spec !== undefined);
+  });
 
   it("suggests the syscall that was meant", () => {
     const [profile] = loadProfiles(oci({ syscalls: [allow(["exit_grup", "opnat"])] }));

@@ -6,15 +6,12 @@ import { resolutionOrder } from "../../api/name-resolution.js";
 import type { SeccompNodeStatus } from "../../api/node-status.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import type { Informer } from "../../kube/informer.js";
-import { compileObject, summarize, type Compiled } from "../../profile/compile.js";
-import type { Diagnostic } from "../../profile/diagnostics.js";
-import type { Result } from "../../profile/result.js";
+import { summarize } from "../../profile/compile.js";
 import { aggregate, type Aggregate } from "../nodes/node-aggregation.js";
+import type { CompileResult, ProfileCompiles } from "./profile-compiles.js";
 import type { ProfileHashes } from "./profile-hashes.js";
 import type { ProfileReadiness, ProfileState, ReadinessLookup } from "./readiness-index.js";
 import { installedCondition } from "./status-computation.js";
-
-export type CompileResult = Result<Compiled, Diagnostic[]>;
 
 /** The readiness a compile and the nodes' reports give one profile (`namespace/name`). */
 export function gateState(key: string, compiled: CompileResult, nodes: Aggregate): ProfileState {
@@ -32,37 +29,15 @@ export interface ProfileGateOptions {
   staleAfterMs: number;
   /** Expected hashes of every profile, to read the nodes' digests. */
   hashes: ProfileHashes;
-}
-
-interface Memo {
-  /** The resourceVersion of every profile the compile read (undefined: it was absent). */
-  read: Map<string, string | undefined>;
-  result: CompileResult;
+  compiles: ProfileCompiles;
 }
 
 export class ProfileGate {
-  /** Compiles by profile key, reused while none of the objects it read changed. */
-  private readonly memo = new Map<string, Memo>();
-
   constructor(private readonly o: ProfileGateOptions) {}
 
-  /** compileObject with bases from the cache, memoized: admission asks on every request. */
+  /** The profile's compile, shared with the expected hashes: admission asks on every request. */
   compile(object: SeccompProfile): CompileResult {
-    const key = `${object.metadata.namespace ?? ""}/${object.metadata.name ?? ""}`;
-    const known = this.memo.get(key);
-    if (known !== undefined && known.read.get(key) === object.metadata.resourceVersion && this.unchanged(known.read)) return known.result;
-    const read = new Map<string, string | undefined>([[key, object.metadata.resourceVersion]]);
-    const result = compileObject(
-      object,
-      (ns, n) => {
-        const found = this.o.profiles.get(`${ns}/${n}`);
-        read.set(`${ns}/${n}`, found?.metadata.resourceVersion);
-        return found;
-      },
-      this.o.catalogueNamespace,
-    );
-    this.memo.set(key, { read, result });
-    return result;
+    return this.o.compiles.compile(object);
   }
 
   /** Where `hash` of profile `key` is installed, now. */
@@ -80,18 +55,10 @@ export class ProfileGate {
     for (const ns of resolutionOrder(namespace, this.o.catalogueNamespace)) {
       const key = `${ns}/${name}`;
       const object = this.o.profiles.get(key);
-      if (object === undefined) {
-        this.memo.delete(key);
-        continue;
-      }
+      if (object === undefined) continue;
       const compiled = this.compile(object);
       return gateState(key, compiled, this.nodes(key, compiled.ok ? compiled.value.rendered.hash : undefined));
     }
     return { state: "missing" };
   };
-
-  private unchanged(read: ReadonlyMap<string, string | undefined>): boolean {
-    for (const [key, version] of read) if (this.o.profiles.get(key)?.metadata.resourceVersion !== version) return false;
-    return true;
-  }
 }
