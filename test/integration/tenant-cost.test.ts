@@ -117,7 +117,7 @@ describe("one tenant's costly profiles", function () {
     }, { timeoutMs: 60_000 });
     assert.equal((await metrics()).compiles, before.compiles, "no compile for a change that leaves the spec alone");
     // A change of one spec: compiled once, and its status says so.
-    await client.mergePatch({ ...PROFILE_RESOURCE, namespace: flood, name: "hostile-0" }, { spec: hostile(2, 100) });
+    await client.mergePatch({ ...PROFILE_RESOURCE, namespace: flood, name: "hostile-0" }, { spec: costlySpec(2, 100) });
     await eventually(async () => {
       const p = await client.get<KubeObject & { metadata: { generation?: number }; status?: ProfileStatus }>({ ...PROFILE_RESOURCE, namespace: flood, name: "hostile-0" });
       const valid = p.status?.conditions?.find((c) => c.type === "Valid");
