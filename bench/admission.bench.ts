@@ -39,7 +39,7 @@ const gate = new ProfileGate({ profiles: cache, hashes, nodeStatuses: { list: ()
 const compiled = gate.compile(profiles.get("shop/web")!);
 if (!compiled.ok) throw new Error("bench profile does not compile");
 const digest = new InstallDigest();
-digest.toggle("shop/web", compiled.value.rendered.hash);
+digest.toggle("shop/web", compiled.value.hash);
 for (let i = 0; i < NODES; i++) {
   statuses.push({ metadata: { name: `node-${i}` }, status: { heartbeatTime: new Date().toISOString(), installed: { count: 1, digests: digest.encode() } } } as unknown as SeccompNodeStatus);
 }

@@ -6,7 +6,7 @@ import type { SeccompProfile } from "../api/seccomp-profile.js";
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../kube/logger.js";
 import type { Manager } from "../kube/manager.js";
-import { namespaceOfKey, objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
+import { namespaceOfKey, objectKey, splitKey } from "../kube/objects.js";
 import { isNotFound } from "../kube/api-error.js";
 import { compileObject, compileProfile, summarize, type ObjectLookup } from "../profile/compile.js";
 import { loadProfiles } from "../profile/load.js";
@@ -40,12 +40,14 @@ export function profileCaches(manager: Manager, scope: ProfileScope): Informer<S
 }
 
 /**
- * What an agent keeps of a profile: its spec, and of the controller's status only the hashes
- * still in use (conditions, nodes, users and findings are for people, and can be kilobytes).
+ * What an agent keeps of a profile: its identity, its spec, and of the controller's status only
+ * the hashes still in use (conditions, nodes, users and findings are for people, and can be
+ * kilobytes; so can annotations, such as kubectl's last-applied-configuration).
  */
 export function agentProfileShape(profile: SeccompProfile): SeccompProfile {
-  const { status, ...rest } = withoutManagedFields(profile);
-  return status?.hashesInUse === undefined ? rest : { ...rest, status: { hashesInUse: status.hashesInUse } };
+  const { name, namespace, resourceVersion } = profile.metadata ?? {};
+  const hashesInUse = profile.status?.hashesInUse;
+  return { apiVersion: profile.apiVersion, kind: profile.kind, metadata: { name, namespace, resourceVersion }, spec: profile.spec, ...(hashesInUse === undefined ? {} : { status: { hashesInUse } }) };
 }
 
 /** A profile from whichever cache holds it. */

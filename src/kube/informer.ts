@@ -10,6 +10,7 @@ import { createLogger, errorMessage, type Logger } from "./logger.js";
 import { objectKey, type KubeObject } from "./objects.js";
 import type { Resource } from "./resource.js";
 import type { RestClient, WatchEvent } from "./rest-client.js";
+import { shareStrings } from "./shared-strings.js";
 
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(obj: T): void;
@@ -40,6 +41,8 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   /**
    * Shrinks each object before it is cached (e.g. drops managedFields), as client-go's
    * transform does: the cache holds every object of the resource for the process's life.
+   * Its result's strings are then shared (kube/shared-strings.ts), so it must be a new object
+   * or the one parsed for the cache, never one held elsewhere.
    */
   transform?: (obj: T) => T;
 }
@@ -288,8 +291,9 @@ export class Informer<T extends KubeObject> {
     if (rv) this.resourceVersion = rv;
   }
 
+  /** What the cache keeps: the transform's result, its strings shared with every other cached object's. */
   private shrink(obj: T): T {
-    return this.options.transform === undefined ? obj : this.options.transform(obj);
+    return shareStrings(this.options.transform === undefined ? obj : this.options.transform(obj));
   }
 
   private upsert(key: string, obj: T): void {

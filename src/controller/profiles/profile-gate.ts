@@ -6,20 +6,25 @@ import { resolutionOrder } from "../../api/name-resolution.js";
 import type { SeccompNodeStatus } from "../../api/node-status.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import type { Informer } from "../../kube/informer.js";
-import { compileObject, summarize, type Compiled } from "../../profile/compile.js";
+import { compileObject, summarize } from "../../profile/compile.js";
 import type { Diagnostic } from "../../profile/diagnostics.js";
-import type { Result } from "../../profile/result.js";
+import type { RenderedProfile } from "../../profile/render.js";
+import { err, ok, type Result } from "../../profile/result.js";
 import { aggregate, type Aggregate } from "../nodes/node-aggregation.js";
 import type { ProfileHashes } from "./profile-hashes.js";
 import type { ProfileReadiness, ProfileState, ReadinessLookup } from "./readiness-index.js";
 import { installedCondition } from "./status-computation.js";
 
-export type CompileResult = Result<Compiled, Diagnostic[]>;
+/**
+ * What the gate keeps of a compile: the hash and the findings. The rendered bytes are left out
+ * (at 10,000 profiles they were most of the memo): the few callers that need them render again.
+ */
+export type CompileResult = Result<{ hash: string; findings: Diagnostic[] }, Diagnostic[]>;
 
 /** The readiness a compile and the nodes' reports give one profile (`namespace/name`). */
 export function gateState(key: string, compiled: CompileResult, nodes: Aggregate): ProfileState {
   if (!compiled.ok) return { state: "invalid", key, reason: summarize(compiled.error) };
-  if (nodes.total > 0 && nodes.installed === nodes.total) return { state: "ready", key, hash: compiled.value.rendered.hash };
+  if (nodes.total > 0 && nodes.installed === nodes.total) return { state: "ready", key, hash: compiled.value.hash };
   return { state: "pending", key, reason: installedCondition(nodes).message };
 }
 
@@ -52,7 +57,7 @@ export class ProfileGate {
     const known = this.memo.get(key);
     if (known !== undefined && known.read.get(key) === object.metadata.resourceVersion && this.unchanged(known.read)) return known.result;
     const read = new Map<string, string | undefined>([[key, object.metadata.resourceVersion]]);
-    const result = compileObject(
+    const compiled = compileObject(
       object,
       (ns, n) => {
         const found = this.o.profiles.get(`${ns}/${n}`);
@@ -61,8 +66,15 @@ export class ProfileGate {
       },
       this.o.catalogueNamespace,
     );
+    const result: CompileResult = compiled.ok ? ok({ hash: compiled.value.rendered.hash, findings: compiled.value.findings }) : err(compiled.error);
     this.memo.set(key, { read, result });
     return result;
+  }
+
+  /** The bytes nodes write for the profile now (not memoized); undefined when it is invalid. */
+  render(object: SeccompProfile): RenderedProfile | undefined {
+    const compiled = compileObject(object, (ns, n) => this.o.profiles.get(`${ns}/${n}`), this.o.catalogueNamespace);
+    return compiled.ok ? compiled.value.rendered : undefined;
   }
 
   /** Where `hash` of profile `key` is installed, now. */
@@ -85,7 +97,7 @@ export class ProfileGate {
         continue;
       }
       const compiled = this.compile(object);
-      return gateState(key, compiled, this.nodes(key, compiled.ok ? compiled.value.rendered.hash : undefined));
+      return gateState(key, compiled, this.nodes(key, compiled.ok ? compiled.value.hash : undefined));
     }
     return { state: "missing" };
   };
