@@ -110,7 +110,7 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
     reconcile: async (key) => {
       const end = metrics.reconcileSeconds.startTimer();
       try {
-        installer.reconcile(key);
+        await installer.reconcile(key);
         await installer.installPinnedInUse(key);
       } finally {
         end();
@@ -184,7 +184,7 @@ export class ProfileInstaller {
     private readonly options: InstallerOptions,
   ) {}
 
-  reconcile(key: string): void {
+  async reconcile(key: string): Promise<void> {
     const { namespace = "", name } = splitKey(key);
     const object = this.options.lookup(namespace, name);
     if (object === undefined) {
@@ -208,7 +208,7 @@ export class ProfileInstaller {
       return;
     }
     const { hash, json } = compiled.value.rendered;
-    const result = this.store.install(namespace, name, hash, Buffer.from(json));
+    const result = await this.store.install(namespace, name, hash, Buffer.from(json));
     if (!result.ok) {
       this.state.setFailed(key, { hash, reason: describe(result.error), write: true });
       this.options.onInstall?.("failed");
@@ -236,7 +236,7 @@ export class ProfileInstaller {
         this.options.logger.warn("a hash in use has no usable revision, not installed", { key, hash, found: content !== undefined });
         continue;
       }
-      const result = this.store.installPinned(namespace, name, hash, Buffer.from(content));
+      const result = await this.store.installPinned(namespace, name, hash, Buffer.from(content));
       if (!result.ok) throw new InstallError(result.error);
       this.options.logger.info("older profile version installed for the workloads that pin it", { key, hash });
     }

@@ -16,7 +16,7 @@ export interface InformerHandlers<T extends KubeObject> {
   onAdd?(obj: T): void;
   /** On a change of resourceVersion; on a periodic resync with `oldObj === newObj`. */
   onUpdate?(oldObj: T, newObj: T): void;
-  /** With the last state seen; after a relist, the cached one. */
+  /** With the last state the cache held (as the transform shrank it). */
   onDelete?(obj: T): void;
 }
 
@@ -281,8 +281,10 @@ export class Informer<T extends KubeObject> {
       case "DELETED": {
         this.counters.events++;
         const key = objectKey(event.object);
+        // The state handlers saw last, so that what they counted in they can count out.
+        const last = this.cache.get(key) ?? this.shrink(event.object);
         this.cache.delete(key);
-        this.emit("onDelete", event.object);
+        this.emit("onDelete", last);
         break;
       }
       default:
