@@ -85,7 +85,7 @@ export function createController(options: ControllerOptions): Manager {
     profiles,
     hashes,
     nodeStatuses: manager.cache(NODE_STATUSES),
-    heartbeatSeenAt: (node) => liveness.heartbeatSeenAt(node),
+    heartbeatAge: (node) => liveness.heartbeatAge(node),
     catalogueNamespace,
     staleAfterMs,
   });

@@ -59,6 +59,8 @@ export interface InformerStats {
   resyncs: number;
   /** Epoch ms of the last list, event or bookmark; 0 before any. */
   lastContactAt: number;
+  /** Milliseconds since then by the monotonic clock (a wall-clock step does not change it); undefined before any. */
+  silentForMs: number | undefined;
 }
 
 export const DEFAULT_INFORMER_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 30_000, jitter: 0.2 };
@@ -76,6 +78,7 @@ export class Informer<T extends KubeObject> {
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly counters = { lists: 0, watches: 0, relists: 0, events: 0, errors: 0, watchdogRestarts: 0, resyncs: 0 };
   private lastContactAt = 0;
+  private lastContactMonotonic: number | undefined;
   /** 410s since the last event; more than one means relisting did not help. */
   private expiredInARow = 0;
 
@@ -148,7 +151,8 @@ export class Informer<T extends KubeObject> {
   }
 
   stats(): InformerStats {
-    return { objects: this.cache.size, ...this.counters, lastContactAt: this.lastContactAt };
+    const silentForMs = this.lastContactMonotonic === undefined ? undefined : performance.now() - this.lastContactMonotonic;
+    return { objects: this.cache.size, ...this.counters, lastContactAt: this.lastContactAt, silentForMs };
   }
 
   private async run(): Promise<void> {
@@ -160,10 +164,10 @@ export class Informer<T extends KubeObject> {
           await this.relist(this.expiredInARow === 0);
           needList = false;
         }
-        const started = Date.now();
+        const started = performance.now();
         const delivered = await this.watchOnce();
         // A watch the server ends at once, over and over, is not hammered.
-        if (delivered === 0 && Date.now() - started < 1000) await sleep(this.backoff.next(), stopped);
+        if (delivered === 0 && performance.now() - started < 1000) await sleep(this.backoff.next(), stopped);
       } catch (err) {
         if (stopped.aborted) break;
         this.counters.errors++;
@@ -210,11 +214,11 @@ export class Informer<T extends KubeObject> {
         this.emit("onDelete", old);
       }
     }
-    let upserted = 0;
+    const turn = new EventLoopTurn();
     for (const [key, obj] of fresh) {
       this.upsert(key, obj);
       // Handlers run for every object of a large list: let probes and timers in between.
-      if (++upserted % 512 === 0) await new Promise((resolve) => setImmediate(resolve));
+      await turn.yieldIfLong();
     }
     this.resourceVersion = list.metadata.resourceVersion ?? "";
     if (!this.synced) {
@@ -236,6 +240,7 @@ export class Informer<T extends KubeObject> {
       watchdog = setTimeout(() => silence.abort(), watchdogMs);
     };
     let delivered = 0;
+    const turn = new EventLoopTurn();
     try {
       arm();
       this.counters.watches++;
@@ -255,7 +260,7 @@ export class Informer<T extends KubeObject> {
         this.backoff.reset();
         // One chunk of the stream can hold thousands of events (a namespace's profiles deleted at
         // once), read without waiting on I/O: health probes must not wait for all of them.
-        if (delivered % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+        await turn.yieldIfLong();
       }
     } finally {
       clearTimeout(watchdog);
@@ -340,6 +345,7 @@ export class Informer<T extends KubeObject> {
 
   private touch(): void {
     this.lastContactAt = Date.now();
+    this.lastContactMonotonic = performance.now();
   }
 }
 
@@ -347,4 +353,19 @@ function describeResource(options: Pick<InformerOptions, "resource" | "namespace
   const { group, version, plural } = options.resource;
   const gvr = group ? `${plural}.${version}.${group}` : `${plural}.${version}`;
   return options.namespace ? `${gvr} in ${options.namespace}` : gvr;
+}
+
+/**
+ * Gives the event loop a turn once the work since the last one took a few milliseconds: by time,
+ * not by count, for one object can cost far more than another (a profile of 4,096 names to
+ * shrink and share, its handlers), and /healthz must answer within 100 ms.
+ */
+class EventLoopTurn {
+  private since = performance.now();
+
+  async yieldIfLong(): Promise<void> {
+    if (performance.now() - this.since < 10) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.since = performance.now();
+  }
 }

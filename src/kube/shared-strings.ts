@@ -5,11 +5,24 @@
 // through it needs no table of our own to clean up.
 
 /** Strings longer than this are rarely repeated, and hashing them costs more than they would save. */
-const MAX_SHARED_LENGTH = 512;
+const MAX_SHARED_LENGTH = 256;
+
+/**
+ * A property of this object in dictionary mode (as it is once it has had many properties) is a
+ * string table entry without a hidden class of its own: a literal `{ [s]: 0 }` would make one for
+ * every string.
+ */
+const probe: Record<string, number> = Object.create(null);
+for (let i = 0; i < 64; i++) probe[`p${i}`] = 0;
+for (let i = 0; i < 64; i++) delete probe[`p${i}`];
 
 /** The one copy of `s` that every other user of an equal string gets too. */
 export function sharedString(s: string): string {
-  return s.length > MAX_SHARED_LENGTH ? s : Object.keys({ [s]: 0 })[0]!;
+  if (s.length > MAX_SHARED_LENGTH) return s;
+  probe[s] = 0;
+  const shared = Object.keys(probe)[0]!;
+  delete probe[s];
+  return shared;
 }
 
 /** Replaces, in place, every string in a JSON value (objects and arrays, as parsed) by its shared copy. */

@@ -19,7 +19,7 @@ describe("profile gate", () => {
     profiles.set(`${ns}/${name}`, object);
     if (isNew) for (const onAdd of added) onAdd(object);
   };
-  const gate = new ProfileGate({ profiles: cache, hashes: new ProfileHashes(cache, "cat"), nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "cat", staleAfterMs: 60_000 });
+  const gate = new ProfileGate({ profiles: cache, hashes: new ProfileHashes(cache, "cat"), nodeStatuses: { list: () => statuses }, heartbeatAge: () => 0, catalogueNamespace: "cat", staleAfterMs: 60_000 });
   const report = (node: string, installed: Record<string, string>) => {
     const digest = new InstallDigest();
     for (const [key, hash] of Object.entries(installed)) digest.toggle(key, hash);

@@ -31,8 +31,8 @@ export function gateState(key: string, compiled: CompileResult, nodes: Aggregate
 export interface ProfileGateOptions {
   profiles: Pick<Informer<SeccompProfile>, "get">;
   nodeStatuses: Pick<Informer<SeccompNodeStatus>, "list">;
-  /** When this process saw a node's heartbeat change; the report's own time otherwise. */
-  heartbeatSeenAt: (node: string) => number | undefined;
+  /** How long ago this process saw a node's heartbeat change (monotonic); the report's own time otherwise. */
+  heartbeatAge: (node: string) => number | undefined;
   catalogueNamespace: string;
   staleAfterMs: number;
   /** Expected hashes of every profile, to read the nodes' digests. */
@@ -81,8 +81,8 @@ export class ProfileGate {
   nodes(key: string, hash: string | undefined, now = Date.now()): Aggregate {
     const views = this.o.nodeStatuses.list().map((n) => {
       const node = n.metadata?.name ?? "";
-      const seenAt = this.o.heartbeatSeenAt(node);
-      return seenAt === undefined ? { node, report: n.status } : { node, report: n.status, seenAt };
+      const ageMs = this.o.heartbeatAge(node);
+      return ageMs === undefined ? { node, report: n.status } : { node, report: n.status, ageMs };
     });
     return aggregate(key, hash, views, { now, staleAfterMs: this.o.staleAfterMs, catalogueNamespace: this.o.catalogueNamespace, expect: this.o.hashes });
   }
