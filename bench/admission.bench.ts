@@ -37,7 +37,7 @@ put("seccomp-catalogue", "base", "1", { defaultAction: "SCMP_ACT_ERRNO", archite
 put("shop", "web", "1", { defaultAction: "SCMP_ACT_ERRNO", baseProfileName: "base", syscalls: [{ names: ["sendto", "recvfrom"], action: "SCMP_ACT_ALLOW" }] });
 
 const statuses: SeccompNodeStatus[] = [];
-const gate = new ProfileGate({ profiles: cache, hashes, compiles, nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "seccomp-catalogue", staleAfterMs: 90_000 });
+const gate = new ProfileGate({ profiles: cache, hashes, compiles, nodeStatuses: { list: () => statuses }, heartbeatAge: () => 0, catalogueNamespace: "seccomp-catalogue", staleAfterMs: 90_000 });
 const compiled = gate.compile(profiles.get("shop/web")!);
 if (!compiled.ok) throw new Error("bench profile does not compile");
 const digest = new InstallDigest();

@@ -89,11 +89,11 @@ export function createAgent(options: AgentOptions): Manager {
 
   // An informer that lost contact keeps retrying on its own; liveness fails only when it has
   // been silent far longer than its watchdog allows, which means the process is wedged.
+  // By the monotonic clock: an NTP step must not restart every agent at once.
   manager.addHealthCheck("informers", () => {
-    const now = Date.now();
     for (const informer of manager.informers()) {
-      const last = informer.stats().lastContactAt;
-      if (last !== 0 && now - last > 3 * watchdogMs) return "an informer has been silent too long";
+      const silent = informer.stats().silentForMs;
+      if (silent !== undefined && silent > 3 * watchdogMs) return "an informer has been silent too long";
     }
     return true;
   });

@@ -12,7 +12,10 @@
  * Writes are atomic: a temporary file in the target's folder (O_CREAT|O_EXCL|O_NOFOLLOW, mode set
  * with fchmod whatever the umask), all bytes, fsync, close, rename over the target, fsync the
  * folder. A reader sees the old file or the new one, never a part, and a crash leaves at worst a
- * temporary file that `removeTempFiles` clears.
+ * temporary file that `removeTempFiles` clears. The stable file is a second link to the pinned
+ * file of the same content (made under a temporary name, then renamed over the stable one), so
+ * its bytes are written and synced once. An install syncs each folder it changed once, at its
+ * end, and returns only then: what it reports installed survives a crash.
  *
  * Residual race: Node has no openat(), so paths are checked with lstat and then used by name.
  * Between the two, a writer could swap a checked folder for a symlink. Only root can write in
@@ -20,10 +23,13 @@
  * created with O_EXCL|O_NOFOLLOW (never through a final symlink), folders are opened with
  * O_DIRECTORY|O_NOFOLLOW, and rename replaces a final symlink rather than following it.
  *
- * Synchronous calls on purpose: profiles are a few KiB, the cost is the fsyncs, and one
- * uninterrupted sequence per call means no two operations of the agent interleave on the same
- * paths, so no locking is needed. Every method returns a plain Result, so moving to
- * fs/promises later only changes the return types to Promise<Result>.
+ * Synchronous calls, but for the fsyncs of installs: profiles are a few KiB and the cost is the
+ * fsyncs, which run on libuv's threads so that many installs share the file system's journal
+ * commits (10,000 profiles one after the other took minutes). Other operations may run while an
+ * install waits; the agent never installs one profile twice at once (its work queue), and what
+ * an install leaves in a folder while it waits (its temporary file, then its file) keeps the
+ * folder from being removed as empty. Every method returns a plain Result (a Promise of one for
+ * installs).
  */
 import { createHash, randomBytes } from "node:crypto";
 import * as nodeFs from "node:fs";
@@ -72,6 +78,9 @@ export interface FileSystem {
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
   fsyncSync(fd: number): void;
+  /** As node:fs, on libuv's threads. */
+  fsync(fd: number, callback: (error: NodeJS.ErrnoException | null) => void): void;
+  linkSync(existingPath: string, newPath: string): void;
   fchmodSync(fd: number, mode: number): void;
   fstatSync(fd: number): nodeFs.Stats;
   lstatSync(path: string): nodeFs.Stats;
@@ -185,10 +194,11 @@ export class ProfileFileStore {
 
   /**
    * Installs `bytes` as the pinned file (written if absent, rewritten if its content does not
-   * match `hash`) and as the stable file (written if its content differs). Everything on the way
-   * is checked before anything is written, so a refused install writes nothing.
+   * match `hash`) and as the stable file (linked to the pinned one if its content differs).
+   * Everything on the way is checked before anything is written, so a refused install writes
+   * nothing.
    */
-  install(namespace: string, name: string, hash: string, bytes: Uint8Array): Result<InstallOutcome, StoreError> {
+  async install(namespace: string, name: string, hash: string, bytes: Uint8Array): Promise<Result<InstallOutcome, StoreError>> {
     const invalid = checkNames(namespace, name, hash);
     if (invalid) return err(invalid);
     const layout = profileLayout(namespace, name);
@@ -201,30 +211,34 @@ export class ProfileFileStore {
     const checked = this.checkTree([layout.root, layout.namespaceDir], [layout.stable], layout.nameDir, [pinned]);
     if (!checked.ok) return checked;
 
+    const changedDirs = new Set<string>();
     for (const dir of [layout.root, layout.namespaceDir, layout.nameDir]) {
-      const made = this.ensureDir(dir);
-      if (!made.ok) return made;
+      const made = this.ensureDir(dir, changedDirs);
+      if (!made.ok) return this.finish(made, changedDirs);
     }
 
-    const pinnedState = this.installFile(pinned, bytes, (current) => sha256(current) === hash);
-    if (!pinnedState.ok) return pinnedState;
-    const stableState = this.installFile(layout.stable, bytes, (current) => Buffer.from(current).equals(bytes));
-    if (!stableState.ok) return stableState;
+    const pinnedState = await this.installFile(pinned, bytes, (current) => sha256(current) === hash, changedDirs);
+    if (!pinnedState.ok) return this.finish(pinnedState, changedDirs);
+    const stableState = this.linkFile(layout.stable, pinned, bytes, changedDirs);
+    if (!stableState.ok) return this.finish(stableState, changedDirs);
 
     const pinnedOutcome = pinnedState.value === "kept" ? "unchanged" : pinnedState.value;
     const stableOutcome = stableState.value === "kept" ? "unchanged" : "written";
-    return ok({
-      changed: pinnedOutcome !== "unchanged" || stableOutcome !== "unchanged",
-      stable: stableOutcome,
-      pinned: pinnedOutcome,
-    });
+    return this.finish(
+      ok({
+        changed: pinnedOutcome !== "unchanged" || stableOutcome !== "unchanged",
+        stable: stableOutcome,
+        pinned: pinnedOutcome,
+      }),
+      changedDirs,
+    );
   }
 
   /**
    * Installs `bytes` as a pinned file only (an older hash that workloads still pin), leaving the
    * stable file to the current version. Checked as install() checks.
    */
-  installPinned(namespace: string, name: string, hash: string, bytes: Uint8Array): Result<{ pinned: "written" | "repaired" | "unchanged" }, StoreError> {
+  async installPinned(namespace: string, name: string, hash: string, bytes: Uint8Array): Promise<Result<{ pinned: "written" | "repaired" | "unchanged" }, StoreError>> {
     const invalid = checkNames(namespace, name, hash);
     if (invalid) return err(invalid);
     const layout = profileLayout(namespace, name);
@@ -233,13 +247,24 @@ export class ProfileFileStore {
     if (digest !== hash) return err(storeError("hash-mismatch", pinned, `the content's sha256 is ${digest}, not ${hash}`));
     const checked = this.checkTree([layout.root, layout.namespaceDir], [], layout.nameDir, [pinned]);
     if (!checked.ok) return checked;
+    const changedDirs = new Set<string>();
     for (const dir of [layout.root, layout.namespaceDir, layout.nameDir]) {
-      const made = this.ensureDir(dir);
-      if (!made.ok) return made;
+      const made = this.ensureDir(dir, changedDirs);
+      if (!made.ok) return this.finish(made, changedDirs);
     }
-    const state = this.installFile(pinned, bytes, (current) => sha256(current) === hash);
-    if (!state.ok) return state;
-    return ok({ pinned: state.value === "kept" ? "unchanged" : state.value });
+    const state = await this.installFile(pinned, bytes, (current) => sha256(current) === hash, changedDirs);
+    if (!state.ok) return this.finish(state, changedDirs);
+    return this.finish(ok({ pinned: state.value === "kept" ? "unchanged" : state.value }), changedDirs);
+  }
+
+  /**
+   * Syncs the folders an install changed, together, then gives its result; also after a failure,
+   * for what it created on the way. A failed sync makes the install fail.
+   */
+  private async finish<T>(result: Result<T, StoreError>, changedDirs: ReadonlySet<string>): Promise<Result<T, StoreError>> {
+    const synced = await Promise.all([...changedDirs].map((dir) => this.syncDirAsync(dir)));
+    const failed = synced.find((r) => !r.ok);
+    return result.ok && failed !== undefined && !failed.ok ? failed : result;
   }
 
   /** Whether the pinned file is there as a regular file (its content is not read). */
@@ -399,7 +424,13 @@ export class ProfileFileStore {
     return ok(undefined);
   }
 
-  private ensureDir(path: string): Result<void, StoreError> {
+  /**
+   * Makes the folder if it is missing. Its parent goes into `changedDirs` either way, to be
+   * synced when the install ends: another install may have made it a moment ago and be waiting
+   * for that sync still (a sync with nothing to write costs next to nothing).
+   */
+  private ensureDir(path: string, changedDirs: Set<string>): Result<void, StoreError> {
+    changedDirs.add(parentOf(path));
     const present = this.checkDir(path);
     if (!present.ok) return present;
     if (present.value) return ok(undefined);
@@ -411,9 +442,7 @@ export class ProfileFileStore {
       const again = this.checkDir(path);
       return again.ok ? ok(undefined) : again;
     }
-    const chmod = this.withDir(path, "set the mode of", (fd) => this.fs.fchmodSync(fd, DIR_MODE));
-    if (!chmod.ok) return chmod;
-    return this.syncDir(parentOf(path));
+    return this.withDir(path, "set the mode of", (fd) => this.fs.fchmodSync(fd, DIR_MODE));
   }
 
   /** Opens a folder without following a symlink, so fchmod and fsync act on the folder itself. */
@@ -470,12 +499,13 @@ export class ProfileFileStore {
     }
   }
 
-  /** Writes `bytes` at `path` unless the current content is `good`. */
-  private installFile(
+  /** Writes `bytes` at `path` unless the current content is `good`; its folder goes into `changedDirs`. */
+  private async installFile(
     path: string,
     bytes: Uint8Array,
     good: (current: Buffer) => boolean,
-  ): Result<"kept" | "written" | "repaired", StoreError> {
+    changedDirs: Set<string>,
+  ): Promise<Result<"kept" | "written" | "repaired", StoreError>> {
     const present = this.checkFile(path);
     if (!present.ok) return present;
     if (present.value) {
@@ -483,17 +513,15 @@ export class ProfileFileStore {
       if (!current.ok) return current;
       if (good(current.value.bytes)) return ok("kept");
     }
-    const written = this.writeAtomically(path, bytes);
+    const written = await this.writeAtomically(path, bytes);
     if (!written.ok) return written;
+    changedDirs.add(parentOf(path));
     return ok(present.value ? "repaired" : "written");
   }
 
-  /** Temporary file, all bytes, fsync, rename over `path`, fsync the folder. */
-  private writeAtomically(path: string, bytes: Uint8Array): Result<void, StoreError> {
-    const dir = parentOf(path);
-    const fileName = path.slice(dir.length + 1);
-    const base = fileName.slice(0, fileName.lastIndexOf("."));
-    const temp = `${dir}/${tempFileName(base, randomBytes(8).toString("hex"))}`;
+  /** Temporary file, all bytes, fsync, rename over `path`; the caller syncs the folder. */
+  private async writeAtomically(path: string, bytes: Uint8Array): Promise<Result<void, StoreError>> {
+    const temp = this.tempPathFor(path);
     let fd: number | undefined;
     try {
       fd = this.fs.openSync(this.abs(temp), TEMP_OPEN_FLAGS, 0o600);
@@ -508,25 +536,89 @@ export class ProfileFileStore {
         offset += this.fs.writeSync(fd, bytes, offset, bytes.length - offset);
       }
       step = "fsync";
-      this.fs.fsyncSync(fd);
+      const syncing = fd;
+      await new Promise<void>((resolve, reject) => this.fs.fsync(syncing, (error) => (error ? reject(error) : resolve())));
       step = "close";
       const closing = fd;
       fd = undefined;
       this.fs.closeSync(closing);
-      // A last look, so that what appeared meanwhile is refused rather than replaced.
-      const target = this.checkFile(path);
-      if (!target.ok) {
-        this.discard(temp);
-        return target;
-      }
-      step = "rename over";
-      this.fs.renameSync(this.abs(temp), this.abs(path));
+      return this.renameInto(temp, path);
     } catch (error) {
       if (fd !== undefined) closeQuietly(this.fs, fd);
       this.discard(temp);
       return err(systemError(error, path, step));
     }
-    return this.syncDir(dir);
+  }
+
+  /**
+   * Makes `path` a link to `source` (whose content is `bytes`) unless it has that content: a
+   * second link under a temporary name, renamed over `path`. Nothing is written or synced but
+   * the folder, which goes into `changedDirs`.
+   */
+  private linkFile(path: string, source: string, bytes: Uint8Array, changedDirs: Set<string>): Result<"kept" | "linked", StoreError> {
+    const present = this.checkFile(path);
+    if (!present.ok) return present;
+    if (present.value) {
+      const current = this.readFile(path);
+      if (!current.ok) return current;
+      if (current.value.bytes.equals(bytes)) return ok("kept");
+    }
+    const temp = this.tempPathFor(path);
+    try {
+      this.fs.linkSync(this.abs(source), this.abs(temp));
+    } catch (error) {
+      return err(systemError(error, temp, "link temporary file"));
+    }
+    const renamed = this.renameInto(temp, path);
+    if (!renamed.ok) return renamed;
+    changedDirs.add(parentOf(path));
+    return ok("linked");
+  }
+
+  /** A temporary name in the folder of `path`, found by `removeTempFiles` if left behind. */
+  private tempPathFor(path: string): string {
+    const dir = parentOf(path);
+    const fileName = path.slice(dir.length + 1);
+    const base = fileName.slice(0, fileName.lastIndexOf("."));
+    return `${dir}/${tempFileName(base, randomBytes(8).toString("hex"))}`;
+  }
+
+  /** Renames the temporary file over `path` after a last look, so that what appeared meanwhile is refused rather than replaced. */
+  private renameInto(temp: string, path: string): Result<void, StoreError> {
+    const target = this.checkFile(path);
+    if (!target.ok) {
+      this.discard(temp);
+      return target;
+    }
+    try {
+      this.fs.renameSync(this.abs(temp), this.abs(path));
+    } catch (error) {
+      this.discard(temp);
+      return err(systemError(error, path, "rename over"));
+    }
+    return ok(undefined);
+  }
+
+  /** fsync of a folder on libuv's threads, for installs. */
+  private async syncDirAsync(path: string): Promise<Result<void, StoreError>> {
+    let fd: number;
+    try {
+      fd = this.fs.openSync(this.abs(path), DIR_OPEN_FLAGS);
+    } catch (error) {
+      return err(systemError(error, path, "open folder"));
+    }
+    try {
+      await new Promise<void>((resolve, reject) => this.fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      closeQuietly(this.fs, fd);
+      return err(systemError(error, path, "fsync folder"));
+    }
+    try {
+      this.fs.closeSync(fd);
+    } catch (error) {
+      return err(systemError(error, path, "close folder"));
+    }
+    return ok(undefined);
   }
 
   /** Best effort: a temporary file that cannot be removed now is found by `removeTempFiles`. */

@@ -47,8 +47,13 @@ export class NodeStatusWriter {
   }
 
   start(): void {
-    // The first heartbeat creates the object; the content follows.
-    void this.beat().finally(() => this.schedule(0));
+    // The content first: it creates the object, whose schema requires its fields (a heartbeat
+    // alone would be refused, and the node would count only from the next one, a period later).
+    this.writing = this.write().finally(() => {
+      this.writing = undefined;
+      void this.beat();
+      if (!this.upToDate) this.schedule();
+    });
     this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
   }

@@ -6,7 +6,7 @@ import type { SeccompProfile } from "../api/seccomp-profile.js";
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../kube/logger.js";
 import type { Manager } from "../kube/manager.js";
-import { namespaceOfKey, objectKey, splitKey, withoutManagedFields } from "../kube/objects.js";
+import { namespaceOfKey, objectKey, splitKey } from "../kube/objects.js";
 import { isNotFound } from "../kube/api-error.js";
 import { compileObject, compileProfile, summarize, type ObjectLookup } from "../profile/compile.js";
 import { loadProfiles } from "../profile/load.js";
@@ -40,12 +40,14 @@ export function profileCaches(manager: Manager, scope: ProfileScope): Informer<S
 }
 
 /**
- * What an agent keeps of a profile: its spec, and of the controller's status only the hashes
- * still in use (conditions, nodes, users and findings are for people, and can be kilobytes).
+ * What an agent keeps of a profile: its identity, its spec, and of the controller's status only
+ * the hashes still in use (conditions, nodes, users and findings are for people, and can be
+ * kilobytes; so can annotations, such as kubectl's last-applied-configuration).
  */
 export function agentProfileShape(profile: SeccompProfile): SeccompProfile {
-  const { status, ...rest } = withoutManagedFields(profile);
-  return status?.hashesInUse === undefined ? rest : { ...rest, status: { hashesInUse: status.hashesInUse } };
+  const { name, namespace, resourceVersion } = profile.metadata ?? {};
+  const hashesInUse = profile.status?.hashesInUse;
+  return { apiVersion: profile.apiVersion, kind: profile.kind, metadata: { name, namespace, resourceVersion }, spec: profile.spec, ...(hashesInUse === undefined ? {} : { status: { hashesInUse } }) };
 }
 
 /** A profile from whichever cache holds it. */
@@ -108,7 +110,7 @@ export function setupProfileInstaller(manager: Manager, setup: InstallerSetup): 
     reconcile: async (key) => {
       const end = metrics.reconcileSeconds.startTimer();
       try {
-        installer.reconcile(key);
+        await installer.reconcile(key);
         await installer.installPinnedInUse(key);
       } finally {
         end();
@@ -182,7 +184,7 @@ export class ProfileInstaller {
     private readonly options: InstallerOptions,
   ) {}
 
-  reconcile(key: string): void {
+  async reconcile(key: string): Promise<void> {
     const { namespace = "", name } = splitKey(key);
     const object = this.options.lookup(namespace, name);
     if (object === undefined) {
@@ -206,7 +208,7 @@ export class ProfileInstaller {
       return;
     }
     const { hash, json } = compiled.value.rendered;
-    const result = this.store.install(namespace, name, hash, Buffer.from(json));
+    const result = await this.store.install(namespace, name, hash, Buffer.from(json));
     if (!result.ok) {
       this.state.setFailed(key, { hash, reason: describe(result.error), write: true });
       this.options.onInstall?.("failed");
@@ -234,7 +236,7 @@ export class ProfileInstaller {
         this.options.logger.warn("a hash in use has no usable revision, not installed", { key, hash, found: content !== undefined });
         continue;
       }
-      const result = this.store.installPinned(namespace, name, hash, Buffer.from(content));
+      const result = await this.store.installPinned(namespace, name, hash, Buffer.from(content));
       if (!result.ok) throw new InstallError(result.error);
       this.options.logger.info("older profile version installed for the workloads that pin it", { key, hash });
     }

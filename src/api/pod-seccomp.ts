@@ -1,6 +1,7 @@
 // What the operator reads of a pod: the seccomp fields of the pod and its containers, and the
 // states of containers that failed, to tell when a profile stopped one from running.
 import type { KubeObject } from "../kube/objects.js";
+import { setFields } from "./set-fields.js";
 
 interface SecurityContextHolder {
   name?: string;
@@ -65,27 +66,28 @@ export function podSeccompShape(pod: KubeObject): KubeObject {
     initContainers?: SecurityContextHolder[];
     ephemeralContainers?: SecurityContextHolder[];
   };
-  const hostProcess = (h: SecurityContextHolder) => (h.securityContext?.windowsOptions?.hostProcess === undefined ? {} : { windowsOptions: { hostProcess: h.securityContext.windowsOptions.hostProcess } });
-  const keep = (c: SecurityContextHolder) => {
-    const sc = c.securityContext;
-    return { name: c.name, securityContext: { seccompProfile: sc?.seccompProfile, allowPrivilegeEscalation: sc?.allowPrivilegeEscalation, privileged: sc?.privileged, ...hostProcess(c) } };
+  const hostProcess = (h: SecurityContextHolder) => (h.securityContext?.windowsOptions?.hostProcess === undefined ? undefined : { hostProcess: h.securityContext.windowsOptions.hostProcess });
+  const context = (h: SecurityContextHolder, pod: boolean) => {
+    const sc = h.securityContext;
+    return setFields({ seccompProfile: sc?.seccompProfile, ...(pod ? {} : { allowPrivilegeEscalation: sc?.allowPrivilegeEscalation, privileged: sc?.privileged }), windowsOptions: hostProcess(h) });
   };
+  const keep = (c: SecurityContextHolder) => setFields({ name: c.name, securityContext: context(c, false) }) ?? {};
   const meta = pod.metadata ?? {};
   const status = (pod.status ?? {}) as { phase?: string; containerStatuses?: ContainerStatusShape[]; initContainerStatuses?: ContainerStatusShape[] };
-  return {
+  return (setFields({
     apiVersion: pod.apiVersion,
     kind: pod.kind,
-    metadata: { name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
-    status: { phase: status.phase, containerStatuses: troubledStatuses(status.containerStatuses), initContainerStatuses: troubledStatuses(status.initContainerStatuses) },
-    spec: {
+    metadata: setFields({ name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion }),
+    status: setFields({ phase: status.phase, containerStatuses: troubledStatuses(status.containerStatuses), initContainerStatuses: troubledStatuses(status.initContainerStatuses) }),
+    spec: setFields({
       nodeName: spec.nodeName,
       os: spec.os === undefined ? undefined : { name: spec.os.name },
-      securityContext: { seccompProfile: spec.securityContext?.seccompProfile, ...hostProcess(spec) },
-      containers: (spec.containers ?? []).map(keep),
-      initContainers: (spec.initContainers ?? []).map(keep),
-      ephemeralContainers: (spec.ephemeralContainers ?? []).map(keep),
-    },
-  } as KubeObject;
+      securityContext: context(spec, true),
+      containers: spec.containers?.map(keep),
+      initContainers: spec.initContainers?.map(keep),
+      ephemeralContainers: spec.ephemeralContainers?.map(keep),
+    }),
+  }) ?? {}) as KubeObject;
 }
 
 interface SeccompProfileField {

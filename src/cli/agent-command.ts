@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { createAgent } from "../agent/agent.js";
 import { errorMessage } from "../kube/logger.js";
-import { DEFAULT_HEALTH_ADDR, daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
+import { daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { parseSeconds } from "./flags.js";
 
@@ -15,14 +15,14 @@ installed in the SeccompNodeStatus named after the node.
       --gc-grace SECONDS          keep an unused pinned file this long (default 600)
       --gc-interval SECONDS       look for unused pinned files this often (default 30)
       --heartbeat SECONDS         write the node status at least this often (default 30)
-${daemonHelp(DEFAULT_HEALTH_ADDR.agent)}`;
+${daemonHelp("agent")}`;
 
 /** `seccomp-operator agent`: runs until SIGTERM or SIGINT. */
 export async function agentCommand(argv: readonly string[], stdout: (text: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
-      ...daemonOptions(DEFAULT_HEALTH_ADDR.agent),
+      ...daemonOptions("agent"),
       "kubelet-dir": { type: "string", default: "/var/lib/kubelet" },
       namespace: { type: "string" },
       "gc-grace": { type: "string", default: "600" },

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { createController } from "../controller/controller.js";
 import { errorMessage } from "../kube/logger.js";
-import { DEFAULT_HEALTH_ADDR, daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
+import { daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT } from "./exit-codes.js";
 import { parseSeconds } from "./flags.js";
 import { WEBHOOK_HELP, WEBHOOK_OPTIONS, webhookSetup } from "./webhook-flags.js";
@@ -19,14 +19,14 @@ it once it is installed on every node.
       --agent-timeout SECONDS     a node agent silent this long is not waited for (default 90)
       --operator-namespace NS     the operator's namespace: webhook Secret and Service, never
                                   sent to the webhook (default: POD_NAMESPACE, else seccomp-operator-system)
-${WEBHOOK_HELP}${daemonHelp(DEFAULT_HEALTH_ADDR.controller)}`;
+${WEBHOOK_HELP}${daemonHelp("controller")}`;
 
 /** `seccomp-operator controller`: runs until SIGTERM or SIGINT. */
 export async function controllerCommand(argv: readonly string[], stdout: (text: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
-      ...daemonOptions(DEFAULT_HEALTH_ADDR.controller),
+      ...daemonOptions("controller"),
       "leader-elect": { type: "boolean", default: false },
       "lease-namespace": { type: "string" },
       "lease-duration": { type: "string", default: "15" },

@@ -13,22 +13,29 @@ import { parseListenAddress } from "./flags.js";
  */
 export const DEFAULT_HEALTH_ADDR = { controller: ":8081", agent: ":8082", recorder: ":8083" } as const;
 
+/**
+ * Reconciles at once by default. The agent's wait on fsyncs, and the file system commits the
+ * fsyncs that wait at the same time together: more of them at once install 10,000 profiles in a
+ * fraction of the time.
+ */
+export const DEFAULT_WORKERS = { controller: 4, agent: 16, recorder: 4 } as const;
+
 /** Flags every long-running command takes. */
-export function daemonOptions(healthAddr: string) {
+export function daemonOptions(component: keyof typeof DEFAULT_HEALTH_ADDR) {
   return {
     "catalogue-namespace": { type: "string", default: DEFAULT_CATALOGUE_NAMESPACE },
-    "health-addr": { type: "string", default: healthAddr },
-    workers: { type: "string", default: "4" },
+    "health-addr": { type: "string", default: DEFAULT_HEALTH_ADDR[component] },
+    workers: { type: "string", default: String(DEFAULT_WORKERS[component]) },
     kubeconfig: { type: "string" },
     "log-level": { type: "string", default: "info" },
     help: { type: "boolean", short: "h" },
   } as const;
 }
 
-export function daemonHelp(healthAddr: string): string {
+export function daemonHelp(component: keyof typeof DEFAULT_HEALTH_ADDR): string {
   return `      --catalogue-namespace NS    where shared base profiles live (default seccomp-catalogue)
-      --health-addr HOST:PORT     /healthz, /readyz and /metrics (default ${healthAddr})
-      --workers N                 reconciles at once (default 4)
+      --health-addr HOST:PORT     /healthz, /readyz and /metrics (default ${DEFAULT_HEALTH_ADDR[component]})
+      --workers N                 reconciles at once (default ${DEFAULT_WORKERS[component]})
       --kubeconfig FILE           default: KUBECONFIG, in-cluster, then ~/.kube/config
       --log-level LEVEL           error, warn, info (default) or debug
   -h, --help                      this help

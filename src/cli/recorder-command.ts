@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { errorMessage } from "../kube/logger.js";
 import { createRecorder } from "../recorder/recorder.js";
-import { DEFAULT_HEALTH_ADDR, daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
+import { daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { parseSeconds } from "./flags.js";
 
@@ -18,7 +18,7 @@ per recording and node.
       --proc DIR                  the host's /proc, for the processes' cgroups (default /proc)
       --poll SECONDS              read records and capture new processes this often (default 0.05)
       --report-interval SECONDS   write changed reports this often (default 10)
-${daemonHelp(DEFAULT_HEALTH_ADDR.recorder)}`;
+${daemonHelp("recorder")}`;
 
 const SOURCES = ["auto", "audit-log", "kernel-log"] as const;
 
@@ -27,7 +27,7 @@ export async function recorderCommand(argv: readonly string[], stdout: (text: st
   const { values, positionals } = parseArgs({
     args: [...argv],
     options: {
-      ...daemonOptions(DEFAULT_HEALTH_ADDR.recorder),
+      ...daemonOptions("recorder"),
       "audit-source": { type: "string", default: "auto" },
       "audit-log": { type: "string", default: "/var/log/audit/audit.log" },
       proc: { type: "string", default: "/proc" },

@@ -3,6 +3,7 @@
 import { CONTAINER_ANNOTATION_PREFIX, FIELD_MANAGER, PROFILE_ANNOTATION } from "../api/names.js";
 import type { SeccompNodeStatus } from "../api/node-status.js";
 import { podSeccompShape } from "../api/pod-seccomp.js";
+import { setFields } from "../api/set-fields.js";
 import type { SeccompProfile } from "../api/seccomp-profile.js";
 import { NODE_RESOURCE, NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } from "../api/resources.js";
 import type { Informer } from "../kube/informer.js";
@@ -11,7 +12,16 @@ import { withoutManagedFields, type KubeObject } from "../kube/objects.js";
 import { podSpecOf, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workloads/workload-kinds.js";
 
 
-export const PROFILES: CacheSpec<SeccompProfile> = { name: "profiles", resource: PROFILE_RESOURCE, transform: withoutManagedFields };
+/**
+ * What the controller keeps of a profile: spec, status, and of its metadata what it reads. Labels
+ * and annotations are dropped: kubectl's last-applied-configuration alone is as large as the spec.
+ */
+export function profileShape(profile: SeccompProfile): SeccompProfile {
+  const { name, namespace, uid, resourceVersion, generation, deletionTimestamp, finalizers } = profile.metadata ?? {};
+  return { ...profile, metadata: setFields({ name, namespace, uid, resourceVersion, generation, deletionTimestamp, finalizers }) ?? {} };
+}
+
+export const PROFILES: CacheSpec<SeccompProfile> = { name: "profiles", resource: PROFILE_RESOURCE, transform: profileShape };
 export const NODE_STATUSES: CacheSpec<SeccompNodeStatus> = { name: "nodestatuses", resource: NODE_STATUS_RESOURCE, transform: withoutManagedFields };
 /** Pods matter only for the files they use; the rest of each pod is dropped on arrival. */
 export const PODS: CacheSpec = { name: "pods", resource: POD_RESOURCE, transform: podSeccompShape, resyncPeriodMs: 0 };
@@ -28,32 +38,34 @@ interface ContainerFields {
   securityContext?: { seccompProfile?: unknown; privileged?: boolean; allowPrivilegeEscalation?: boolean };
 }
 
-const containerShape = (c: ContainerFields): ContainerFields => ({
-  name: c.name,
-  securityContext: { seccompProfile: c.securityContext?.seccompProfile, privileged: c.securityContext?.privileged, allowPrivilegeEscalation: c.securityContext?.allowPrivilegeEscalation },
-});
+const containerShape = (c: ContainerFields): ContainerFields =>
+  setFields({
+    name: c.name,
+    securityContext: setFields({ seccompProfile: c.securityContext?.seccompProfile, privileged: c.securityContext?.privileged, allowPrivilegeEscalation: c.securityContext?.allowPrivilegeEscalation }),
+  }) ?? {};
 
 /**
  * What the controller keeps of a workload: identity, owners, the operator's annotations and
- * field ownership, and the seccomp-related fields of its pod template. The rest (images, env,
- * volumes, other annotations, others' managedFields) never reaches the cache.
+ * field ownership, and the seccomp-related fields of its pod template; fields it does not set are
+ * left out (api/set-fields.ts). The rest (images, env, volumes, other annotations, others'
+ * managedFields) never reaches the cache.
  */
 export function workloadShape(kind: WorkloadKind, obj: KubeObject): KubeObject {
   const meta = obj.metadata ?? {};
-  const annotations = Object.fromEntries(Object.entries(meta.annotations ?? {}).filter(([k]) => k === PROFILE_ANNOTATION || k.startsWith(CONTAINER_ANNOTATION_PREFIX)));
+  const annotations = Object.entries(meta.annotations ?? {}).filter(([k]) => k === PROFILE_ANNOTATION || k.startsWith(CONTAINER_ANNOTATION_PREFIX));
   const spec = (podSpecOf(kind, obj) ?? {}) as { securityContext?: { seccompProfile?: unknown }; containers?: ContainerFields[]; initContainers?: ContainerFields[] };
   let nested: Record<string, unknown> = {
-    spec: {
-      securityContext: { seccompProfile: spec.securityContext?.seccompProfile },
-      containers: (spec.containers ?? []).map(containerShape),
-      initContainers: (spec.initContainers ?? []).map(containerShape),
-    },
+    spec: setFields({
+      securityContext: setFields({ seccompProfile: spec.securityContext?.seccompProfile }),
+      containers: spec.containers?.map(containerShape),
+      initContainers: spec.initContainers?.map(containerShape),
+    }) ?? {},
   };
   for (const segment of [...WORKLOADS[kind].templatePath].reverse()) nested = { [segment]: nested };
   return {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
-    metadata: {
+    metadata: setFields({
       name: meta.name,
       namespace: meta.namespace,
       uid: meta.uid,
@@ -63,9 +75,9 @@ export function workloadShape(kind: WorkloadKind, obj: KubeObject): KubeObject {
       creationTimestamp: meta.creationTimestamp,
       deletionTimestamp: meta.deletionTimestamp,
       ownerReferences: meta.ownerReferences,
-      annotations,
+      annotations: annotations.length === 0 ? undefined : Object.fromEntries(annotations),
       managedFields: meta.managedFields?.filter((m) => m.manager === FIELD_MANAGER),
-    },
+    }),
     ...nested,
   } as KubeObject;
 }

@@ -89,7 +89,7 @@ export function createController(options: ControllerOptions): Manager {
     hashes,
     compiles,
     nodeStatuses: manager.cache(NODE_STATUSES),
-    heartbeatSeenAt: (node) => liveness.heartbeatSeenAt(node),
+    heartbeatAge: (node) => liveness.heartbeatAge(node),
     catalogueNamespace,
     staleAfterMs,
   });

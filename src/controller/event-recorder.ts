@@ -43,7 +43,8 @@ export class EventRecorder {
   }
 
   private record(target: EventTarget, type: "Normal" | "Warning", reason: string, message: string): void {
-    const now = Date.now();
+    // The repeat window by the monotonic clock, so that a step of the wall clock neither repeats nor silences Events.
+    const now = performance.now();
     const key = `${target.kind}/${target.namespace}/${target.name}/${type}/${reason}/${message.replace(/\d+\/\d+/g, "n/n")}`;
     const last = this.recent.get(key);
     if (last !== undefined && now - last < REPEAT_WINDOW_MS) return;
@@ -57,7 +58,7 @@ export class EventRecorder {
       apiVersion: "events.k8s.io/v1",
       kind: "Event",
       metadata: { name: `${target.name.slice(0, 200)}.${randomBytes(8).toString("hex")}`, namespace: target.namespace },
-      eventTime: microTime(new Date(now)),
+      eventTime: microTime(new Date()),
       reportingController: this.options.controller,
       reportingInstance: this.options.instance.slice(0, 128),
       action: reason.slice(0, 128),

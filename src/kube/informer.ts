@@ -10,12 +10,13 @@ import { createLogger, errorMessage, type Logger } from "./logger.js";
 import { objectKey, type KubeObject } from "./objects.js";
 import type { Resource } from "./resource.js";
 import type { RestClient, WatchEvent } from "./rest-client.js";
+import { shareStrings } from "./shared-strings.js";
 
 export interface InformerHandlers<T extends KubeObject> {
   onAdd?(obj: T): void;
   /** On a change of resourceVersion; on a periodic resync with `oldObj === newObj`. */
   onUpdate?(oldObj: T, newObj: T): void;
-  /** With the last state seen; after a relist, the cached one. */
+  /** With the last state the cache held (as the transform shrank it). */
   onDelete?(obj: T): void;
 }
 
@@ -40,6 +41,8 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   /**
    * Shrinks each object before it is cached (e.g. drops managedFields), as client-go's
    * transform does: the cache holds every object of the resource for the process's life.
+   * Its result's strings are then shared (kube/shared-strings.ts), so it must be a new object
+   * or the one parsed for the cache, never one held elsewhere.
    */
   transform?: (obj: T) => T;
 }
@@ -56,6 +59,8 @@ export interface InformerStats {
   resyncs: number;
   /** Epoch ms of the last list, event or bookmark; 0 before any. */
   lastContactAt: number;
+  /** Milliseconds since then by the monotonic clock (a wall-clock step does not change it); undefined before any. */
+  silentForMs: number | undefined;
 }
 
 export const DEFAULT_INFORMER_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 30_000, jitter: 0.2 };
@@ -73,6 +78,7 @@ export class Informer<T extends KubeObject> {
   private resyncTimer: NodeJS.Timeout | undefined;
   private readonly counters = { lists: 0, watches: 0, relists: 0, events: 0, errors: 0, watchdogRestarts: 0, resyncs: 0 };
   private lastContactAt = 0;
+  private lastContactMonotonic: number | undefined;
   /** 410s since the last event; more than one means relisting did not help. */
   private expiredInARow = 0;
 
@@ -145,7 +151,8 @@ export class Informer<T extends KubeObject> {
   }
 
   stats(): InformerStats {
-    return { objects: this.cache.size, ...this.counters, lastContactAt: this.lastContactAt };
+    const silentForMs = this.lastContactMonotonic === undefined ? undefined : performance.now() - this.lastContactMonotonic;
+    return { objects: this.cache.size, ...this.counters, lastContactAt: this.lastContactAt, silentForMs };
   }
 
   private async run(): Promise<void> {
@@ -157,10 +164,10 @@ export class Informer<T extends KubeObject> {
           await this.relist(this.expiredInARow === 0);
           needList = false;
         }
-        const started = Date.now();
+        const started = performance.now();
         const delivered = await this.watchOnce();
         // A watch the server ends at once, over and over, is not hammered.
-        if (delivered === 0 && Date.now() - started < 1000) await sleep(this.backoff.next(), stopped);
+        if (delivered === 0 && performance.now() - started < 1000) await sleep(this.backoff.next(), stopped);
       } catch (err) {
         if (stopped.aborted) break;
         this.counters.errors++;
@@ -207,11 +214,11 @@ export class Informer<T extends KubeObject> {
         this.emit("onDelete", old);
       }
     }
-    let upserted = 0;
+    const turn = new EventLoopTurn();
     for (const [key, obj] of fresh) {
       this.upsert(key, obj);
       // Handlers run for every object of a large list: let probes and timers in between.
-      if (++upserted % 512 === 0) await new Promise((resolve) => setImmediate(resolve));
+      await turn.yieldIfLong();
     }
     this.resourceVersion = list.metadata.resourceVersion ?? "";
     if (!this.synced) {
@@ -233,6 +240,7 @@ export class Informer<T extends KubeObject> {
       watchdog = setTimeout(() => silence.abort(), watchdogMs);
     };
     let delivered = 0;
+    const turn = new EventLoopTurn();
     try {
       arm();
       this.counters.watches++;
@@ -252,7 +260,7 @@ export class Informer<T extends KubeObject> {
         this.backoff.reset();
         // One chunk of the stream can hold thousands of events (a namespace's profiles deleted at
         // once), read without waiting on I/O: health probes must not wait for all of them.
-        if (delivered % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+        await turn.yieldIfLong();
       }
     } finally {
       clearTimeout(watchdog);
@@ -278,8 +286,10 @@ export class Informer<T extends KubeObject> {
       case "DELETED": {
         this.counters.events++;
         const key = objectKey(event.object);
+        // The state handlers saw last, so that what they counted in they can count out.
+        const last = this.cache.get(key) ?? this.shrink(event.object);
         this.cache.delete(key);
-        this.emit("onDelete", event.object);
+        this.emit("onDelete", last);
         break;
       }
       default:
@@ -288,8 +298,9 @@ export class Informer<T extends KubeObject> {
     if (rv) this.resourceVersion = rv;
   }
 
+  /** What the cache keeps: the transform's result, its strings shared with every other cached object's. */
   private shrink(obj: T): T {
-    return this.options.transform === undefined ? obj : this.options.transform(obj);
+    return shareStrings(this.options.transform === undefined ? obj : this.options.transform(obj));
   }
 
   private upsert(key: string, obj: T): void {
@@ -334,6 +345,7 @@ export class Informer<T extends KubeObject> {
 
   private touch(): void {
     this.lastContactAt = Date.now();
+    this.lastContactMonotonic = performance.now();
   }
 }
 
@@ -341,4 +353,19 @@ function describeResource(options: Pick<InformerOptions, "resource" | "namespace
   const { group, version, plural } = options.resource;
   const gvr = group ? `${plural}.${version}.${group}` : `${plural}.${version}`;
   return options.namespace ? `${gvr} in ${options.namespace}` : gvr;
+}
+
+/**
+ * Gives the event loop a turn once the work since the last one took a few milliseconds: by time,
+ * not by count, for one object can cost far more than another (a profile of 4,096 names to
+ * shrink and share, its handlers), and /healthz must answer within 100 ms.
+ */
+class EventLoopTurn {
+  private since = performance.now();
+
+  async yieldIfLong(): Promise<void> {
+    if (performance.now() - this.since < 10) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    this.since = performance.now();
+  }
 }

@@ -282,8 +282,14 @@ export class RestClient {
     return new Promise<IncomingMessage>((resolve, reject) => {
       const send = url.protocol === "http:" ? httpRequest : httpsRequest;
       const req = send(url, { ...requestOptions, signal }, (res) => {
-        // The time limit covers reading the body too.
-        if (timeout) timeout.addEventListener("abort", () => res.destroy(new Error(`${what}: timed out after ${timeoutMs} ms`)), { once: true });
+        if (timeout) {
+          // The time limit covers reading the body too.
+          const expire = () => res.destroy(new Error(`${what}: timed out after ${timeoutMs} ms`));
+          timeout.addEventListener("abort", expire, { once: true });
+          // Until its timer fires, a listener keeps the request and the response alive: at a
+          // hundred requests a second, thousands of finished ones.
+          res.once("close", () => timeout.removeEventListener("abort", expire));
+        }
         resolve(res);
       });
       req.on("error", (err) => {

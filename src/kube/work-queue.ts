@@ -53,8 +53,11 @@ export class WorkQueue {
   /** Keys that need processing: queued, or re-added while being processed. */
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
+  /** `at` by the monotonic clock, as the timers run: a step of the wall clock must not reorder delays. */
   private readonly delayed = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly waiters: Array<(key: string | undefined) => void> = [];
+  private readonly turnWaiters: Array<() => void> = [];
+  private turnScheduled = false;
   private readonly backoff: KeyedBackoff;
   private readonly logger: Logger;
   private readonly abort = new AbortController();
@@ -84,7 +87,7 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.state !== "running") return;
     if (ms <= 0) return this.add(key);
-    const at = Date.now() + ms;
+    const at = performance.now() + ms;
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
@@ -190,6 +193,7 @@ export class WorkQueue {
     for (;;) {
       const key = await this.get();
       if (key === undefined) return;
+      await this.nextTurn();
       try {
         const result = await handler(key, this.abort.signal);
         this.forget(key);
@@ -208,10 +212,30 @@ export class WorkQueue {
       } finally {
         this.done(key);
       }
-      // A handler that never waits on I/O would otherwise run key after key in microtasks,
-      // and health probes and watches would wait for the whole queue.
-      await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /**
+   * Resolves in a later turn of the event loop, one waiting worker per turn. Workers woken by a
+   * burst of adds would otherwise all run their handlers in the microtasks of one turn (or the
+   * immediates of one), and a handler that never waits on I/O would run key after key: health
+   * probes and watches would wait for all of them. So I/O is polled between any two keys.
+   */
+  private nextTurn(): Promise<void> {
+    return new Promise((resolve) => {
+      this.turnWaiters.push(resolve);
+      if (!this.turnScheduled) this.scheduleTurn();
+    });
+  }
+
+  private scheduleTurn(): void {
+    this.turnScheduled = true;
+    // An immediate queued from an immediate runs in the next turn, after I/O is polled.
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.turnWaiters.shift()?.();
+      if (this.turnWaiters.length > 0) this.scheduleTurn();
+    });
   }
 
   private enqueue(key: string): void {

@@ -31,6 +31,9 @@ export interface StartAgentOptions {
   waitReady?: boolean;
   /** Talk to another API server than the control plane's own. */
   kubeconfig?: string;
+  /** Node.js flags besides the image's, e.g. `--import` of a test hook. */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
 }
 
 export function requireBuiltCli(): void {
@@ -48,6 +51,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
     command: process.execPath,
     args: [
       ...NODE_FLAGS,
+      ...(options.nodeArgs ?? []),
       cliMain,
       "agent",
       `--kubelet-dir=${kubeletDir}`,
@@ -59,7 +63,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
       ...(options.extraArgs ?? []),
     ],
     logFile,
-    env: { ...process.env, NODE_NAME: options.nodeName, KUBECONFIG: options.kubeconfig ?? cp.kubeconfigPath },
+    env: { ...process.env, NODE_NAME: options.nodeName, KUBECONFIG: options.kubeconfig ?? cp.kubeconfigPath, ...options.env },
   });
   const agent: AgentProcess = { nodeName: options.nodeName, kubeletDir, seccompDir: join(kubeletDir, "seccomp"), healthPort: healthPort!, process: child, logFile };
   if (options.waitReady !== false) await waitAgentReady(agent);
@@ -96,17 +100,26 @@ export interface ControllerProcess {
   logFile: string;
 }
 
+export interface StartControllerOptions {
+  identity: string;
+  extraArgs?: string[];
+  waitReady?: boolean;
+  /** Node.js flags besides the image's, e.g. `--import` of a test hook. */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
 /** The controller as a real process, as its Deployment would run it. */
-export async function startController(cp: ControlPlane, options: { identity: string; extraArgs?: string[]; waitReady?: boolean }): Promise<ControllerProcess> {
+export async function startController(cp: ControlPlane, options: StartControllerOptions): Promise<ControllerProcess> {
   requireBuiltCli();
   const [healthPort] = await freePorts(1);
   const logFile = join(cp.dir, `controller-${options.identity}-${Date.now()}.log`);
   const child = startProcess({
     name: `controller-${options.identity}`,
     command: process.execPath,
-    args: [...NODE_FLAGS, cliMain, "controller", `--health-addr=127.0.0.1:${healthPort}`, "--log-level=info", ...(options.extraArgs ?? [])],
+    args: [...NODE_FLAGS, ...(options.nodeArgs ?? []), cliMain, "controller", `--health-addr=127.0.0.1:${healthPort}`, "--log-level=info", ...(options.extraArgs ?? [])],
     logFile,
-    env: { ...process.env, POD_NAME: options.identity, KUBECONFIG: cp.kubeconfigPath },
+    env: { ...process.env, POD_NAME: options.identity, KUBECONFIG: cp.kubeconfigPath, ...options.env },
   });
   const controller = { identity: options.identity, healthPort: healthPort!, process: child, logFile };
   if (options.waitReady !== false) {

@@ -339,6 +339,35 @@ describe("node agent", function () {
     }
   });
 
+  it("reports a heartbeat in its node's first status, not a heartbeat period later", async () => {
+    const node = "agent-node-new";
+    await client.delete({ ...NODE_STATUS_RESOURCE, name: node }).catch(() => undefined);
+    const agent = await startAgent(cp(), { nodeName: node, extraArgs: ["--heartbeat=300"] });
+    try {
+      await eventually(async () => assert.ok((await nodeStatus(node)).status?.heartbeatTime, "a heartbeat"), { timeoutMs: 15_000 });
+    } finally {
+      await agent.process.stop();
+      await client.delete({ ...NODE_STATUS_RESOURCE, name: node }).catch(() => undefined);
+    }
+  });
+
+  it("keeps answering /healthz when its wall clock steps an hour forward (NTP)", async () => {
+    const step = join(mkdtempSync(join(tmpdir(), "clock-step-")), "step");
+    const hook = join(import.meta.dirname, "..", "harness", "clock-step.mjs");
+    const agent = await startAgent(cp(), { nodeName: "agent-node-clock", nodeArgs: [`--import=${hook}`], env: { CLOCK_STEP_FILE: step, CLOCK_STEP_MS: String(3_600_000) } });
+    try {
+      const healthz = async () => (await fetch(`http://127.0.0.1:${agent.healthPort}/healthz`)).status;
+      assert.equal(await healthz(), 200);
+      writeFileSync(step, "");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Its informers heard from the API server a moment ago, whatever the wall clock says.
+      assert.equal(await healthz(), 200);
+    } finally {
+      await agent.process.stop();
+      await client.delete({ ...NODE_STATUS_RESOURCE, name: "agent-node-clock" }).catch(() => undefined);
+    }
+  });
+
   it("answers /healthz, /readyz and /metrics", async () => {
     const agent = agents[0]!;
     const get = async (path: string) => {

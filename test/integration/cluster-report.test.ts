@@ -223,7 +223,7 @@ describe("seccomp-operator report on a real API server", function () {
     let controller: ControllerProcess | undefined;
     after(async () => controller?.process.stop());
 
-    it("counts the same containers per namespace and type, and follows new pods", async function () {
+    it("counts the same containers per namespace and type, and follows pods that come and go", async function () {
       this.timeout(120_000);
       controller = await startController(cp(), { identity: "report-metrics" });
       const metric = async (ns: string) => {
@@ -236,6 +236,8 @@ describe("seccomp-operator report on a real API server", function () {
       await eventually(async () => assert.deepEqual(await metric(confined), { unconfined: 0, "runtime-default": 1, "localhost-operator": 1, "localhost-other": 0 }));
       await createPod(confined, "new-unconfined", { containers: [{ name: "c", image: "x" }] });
       await eventually(async () => assert.equal((await metric(confined)).unconfined, 1));
+      await client.delete({ ...POD_RESOURCE, namespace: confined, name: "new-unconfined" }, { gracePeriodSeconds: 0 });
+      await eventually(async () => assert.equal((await metric(confined)).unconfined, 0));
     });
 
     it("is exported by the leader only, so that a sum over the replicas counts each container once", async function () {

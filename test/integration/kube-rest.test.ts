@@ -2,6 +2,8 @@
 // writes with optimistic concurrency, server-side apply with field ownership
 // (also through /status), watches, and refusals as typed errors.
 import assert from "node:assert/strict";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { API_VERSION, GROUP, PROFILE_KIND, PROFILE_PLURAL, VERSION } from "../../src/api/names.js";
 import { ApiError, isAlreadyExists, isConflict, isForbidden, isInvalid, isNotFound } from "../../src/kube/api-error.js";
 import type { KubeObject } from "../../src/kube/objects.js";
@@ -216,5 +218,20 @@ describe("kube REST client", function () {
       events.map((e) => [e.type, e.object.data?.v]),
       [["ADDED", "1"], ["MODIFIED", "2"], ["DELETED", "2"]],
     );
+  });
+  it("lets go of a finished request at once, not when its time limit would have passed", async function () {
+    this.timeout(60_000);
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const ref = { ...CONFIGMAPS, namespace: namespace(), name: "large" };
+    const body = (i: number) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "large" }, data: { v: `${i % 10}`.repeat(256 * 1024) } });
+    await client.apply(ref, body(0), { fieldManager: "retention-test" });
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // 100 writes of 256 KiB, well within the 30 s limit: each one's body must be garbage once answered.
+    for (let i = 1; i <= 100; i++) await client.apply(ref, body(i), { fieldManager: "retention-test", force: true });
+    gc();
+    const retainedMiB = (process.memoryUsage().heapUsed - before) / 1048576;
+    assert.ok(retainedMiB < 8, `${retainedMiB.toFixed(1)} MiB still held after the requests ended`);
   });
 });

@@ -163,9 +163,9 @@ describe("agent file store", () => {
   });
 
   describe("install", () => {
-    it("writes both files with the exact bytes, modes 0644 and 0755, despite the umask", () => {
+    it("writes both files with the exact bytes, modes 0644 and 0755, despite the umask", async () => {
       const store = open();
-      const outcome = unwrap(store.install(NS, NAME, HA, A));
+      const outcome = unwrap(await store.install(NS, NAME, HA, A));
       assert.deepEqual(outcome, { changed: true, stable: "written", pinned: "written" });
 
       assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, NAME))), A);
@@ -179,83 +179,117 @@ describe("agent file store", () => {
       assert.deepEqual(tempFilesIn(at(`operator/${NS}/${NAME}`)), []);
     });
 
-    it("reports no change when nothing changed", () => {
+    it("reports no change when nothing changed", async () => {
       const store = open();
-      unwrap(store.install(NS, NAME, HA, A));
+      unwrap(await store.install(NS, NAME, HA, A));
       const before = snapshot(seccomp);
       const mtime = statSync(at(stableLocalhostPath(NS, NAME))).mtimeMs;
-      assert.deepEqual(unwrap(store.install(NS, NAME, HA, A)), { changed: false, stable: "unchanged", pinned: "unchanged" });
+      assert.deepEqual(unwrap(await store.install(NS, NAME, HA, A)), { changed: false, stable: "unchanged", pinned: "unchanged" });
       assert.deepEqual(snapshot(seccomp), before);
       assert.equal(statSync(at(stableLocalhostPath(NS, NAME))).mtimeMs, mtime);
     });
 
-    it("rewrites the stable file on change and keeps older pinned files", () => {
+    it("rewrites the stable file on change and keeps older pinned files", async () => {
       const store = open();
-      unwrap(store.install(NS, NAME, HA, A));
-      assert.deepEqual(unwrap(store.install(NS, NAME, HB, B)), { changed: true, stable: "written", pinned: "written" });
+      unwrap(await store.install(NS, NAME, HA, A));
+      assert.deepEqual(unwrap(await store.install(NS, NAME, HB, B)), { changed: true, stable: "written", pinned: "written" });
       assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, NAME))), B);
       assert.deepEqual(readFileSync(at(pinnedLocalhostPath(NS, NAME, HA))), A);
       assert.deepEqual(readFileSync(at(pinnedLocalhostPath(NS, NAME, HB))), B);
       // Rolling back: the old pinned file is still good, only the stable file changes.
-      assert.deepEqual(unwrap(store.install(NS, NAME, HA, A)), { changed: true, stable: "written", pinned: "unchanged" });
+      assert.deepEqual(unwrap(await store.install(NS, NAME, HA, A)), { changed: true, stable: "written", pinned: "unchanged" });
       assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, NAME))), A);
     });
 
-    it("rewrites a pinned file whose content does not match its hash", () => {
+    it("rewrites a pinned file whose content does not match its hash", async () => {
       const store = open();
-      unwrap(store.install(NS, NAME, HA, A));
+      unwrap(await store.install(NS, NAME, HA, A));
       writeFileSync(at(pinnedLocalhostPath(NS, NAME, HA)), "{ truncated");
-      assert.deepEqual(unwrap(store.install(NS, NAME, HA, A)), { changed: true, stable: "unchanged", pinned: "repaired" });
+      // The stable file is a link to the same file, so it is repaired too.
+      assert.deepEqual(unwrap(await store.install(NS, NAME, HA, A)), { changed: true, stable: "written", pinned: "repaired" });
       assert.deepEqual(readFileSync(at(pinnedLocalhostPath(NS, NAME, HA))), A);
+      assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, NAME))), A);
       assert.equal(modeOf(at(pinnedLocalhostPath(NS, NAME, HA))), 0o644);
     });
 
-    it("refuses bytes whose sha256 is not the hash, writing nothing", () => {
+    it("refuses bytes whose sha256 is not the hash, writing nothing", async () => {
       const store = open();
-      expectError(store.install(NS, NAME, HB, A), "hash-mismatch", pinnedLocalhostPath(NS, NAME, HB));
+      expectError(await store.install(NS, NAME, HB, A), "hash-mismatch", pinnedLocalhostPath(NS, NAME, HB));
       assert.deepEqual(snapshot(seccomp), {});
     });
 
-    it("refuses invalid names, writing nothing", () => {
+    it("refuses invalid names, writing nothing", async () => {
       const store = open();
       const badNamespaces = ["", "../x", "a/b", "Upper", "x".repeat(64), ".", "..", "a.b", "-a", "a-", "a b", "a\0b"];
       const badNames = ["", "../x", "a/b", "Upper", "a".repeat(251), ".", "..", ".hidden", "a..b", "a\0b", "a/../b"];
       const badHashes = ["", HA.toUpperCase(), HA.slice(1), `${HA}0`, "../../../../etc/passwd", `${HA.slice(2)}/.`];
       for (const namespace of badNamespaces) {
-        expectError(store.install(namespace, NAME, HA, A), "invalid-name");
+        expectError(await store.install(namespace, NAME, HA, A), "invalid-name");
         expectError(store.removeStable(namespace, NAME), "invalid-name");
         expectError(store.removePinned(namespace, NAME, HA), "invalid-name");
       }
       for (const name of badNames) {
-        expectError(store.install(NS, name, HA, A), "invalid-name");
+        expectError(await store.install(NS, name, HA, A), "invalid-name");
         expectError(store.removeStable(NS, name), "invalid-name");
         expectError(store.removePinned(NS, name, HA), "invalid-name");
       }
       for (const hash of badHashes) {
-        expectError(store.install(NS, NAME, hash, A), "invalid-name");
+        expectError(await store.install(NS, NAME, hash, A), "invalid-name");
         expectError(store.removePinned(NS, NAME, hash), "invalid-name");
       }
       assert.deepEqual(snapshot(seccomp), {});
     });
 
-    it("refuses a name whose folder would be another profile's stable file, and the reverse", () => {
+    it("refuses a name whose folder would be another profile's stable file, and the reverse", async () => {
       // `foo`'s stable file is `foo.json`, which is also where `foo.json`'s folder would go.
       const store = open();
-      unwrap(store.install(NS, "foo", HA, A));
-      expectError(store.install(NS, "foo.json", HB, B), "not-a-directory", `operator/${NS}/foo.json`);
+      unwrap(await store.install(NS, "foo", HA, A));
+      expectError(await store.install(NS, "foo.json", HB, B), "not-a-directory", `operator/${NS}/foo.json`);
       assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, "foo"))), A);
 
-      unwrap(store.install(NS, "bar.json", HA, A));
-      expectError(store.install(NS, "bar", HB, B), "not-a-file", `operator/${NS}/bar.json`);
+      unwrap(await store.install(NS, "bar.json", HA, A));
+      expectError(await store.install(NS, "bar", HB, B), "not-a-file", `operator/${NS}/bar.json`);
       assert.deepEqual(readFileSync(at(pinnedLocalhostPath(NS, "bar.json", HA))), A);
     });
 
-    it("accepts the longest names", () => {
+    it("does not hold one install up while another waits for its fsync", async () => {
+      // The file system commits the fsyncs of installs that wait at once together: one after
+      // the other, 10,000 profiles took minutes.
+      let releaseFirst: (() => void) | undefined;
+      const held: FileSystem = {
+        ...nodeFs,
+        fsync: (fd, callback) => {
+          if (releaseFirst === undefined && nodeFs.fstatSync(fd).isFile()) releaseFirst = () => nodeFs.fsync(fd, callback);
+          else nodeFs.fsync(fd, callback);
+        },
+      };
+      const store = open(held);
+      const first = store.install(NS, "first", HA, A);
+      assert.deepEqual(unwrap(await store.install(NS, "second", HB, B)), { changed: true, stable: "written", pinned: "written" });
+      assert.equal(existsSync(at(stableLocalhostPath(NS, "first"))), false, "the first is still waiting");
+      releaseFirst!();
+      assert.equal(unwrap(await first).changed, true);
+      assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, "first"))), A);
+    });
+
+    it("installs many profiles of one namespace at once, each complete", async () => {
+      const store = open();
+      const contents = Array.from({ length: 40 }, (_, i) => profile(`p${i}`));
+      const results = await Promise.all(contents.map((bytes, i) => store.install(NS, `p${i}`, sha256(bytes), bytes)));
+      for (const [i, result] of results.entries()) {
+        assert.equal(unwrap(result).changed, true);
+        assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, `p${i}`))), contents[i]);
+        assert.deepEqual(readFileSync(at(pinnedLocalhostPath(NS, `p${i}`, sha256(contents[i]!)))), contents[i]);
+      }
+      assert.deepEqual(unwrap(store.scan()).tempFiles, []);
+    });
+
+    it("accepts the longest names", async () => {
       const store = open();
       const namespace = "n".repeat(63);
       const name = `${"a".repeat(124)}.${"b".repeat(125)}`;
       assert.equal(name.length, 250);
-      assert.equal(unwrap(store.install(namespace, name, HA, A)).changed, true);
+      assert.equal(unwrap(await store.install(namespace, name, HA, A)).changed, true);
       assert.deepEqual(readFileSync(at(stableLocalhostPath(namespace, name))), A);
       assert.deepEqual(readFileSync(at(pinnedLocalhostPath(namespace, name, HA))), A);
     });
@@ -323,15 +357,15 @@ describe("agent file store", () => {
       ];
 
       for (const { what, plant, path, installFirst } of cases) {
-        it(what, () => {
+        it(what, async () => {
           const store = open();
-          if (installFirst) unwrap(store.install(NS, NAME, HB, B));
+          if (installFirst) unwrap(await store.install(NS, NAME, HB, B));
           plant();
           const outsideBefore = snapshot(outside);
           const insideBefore = snapshot(seccomp);
 
-          expectError(store.install(NS, NAME, HA, A), "symlink", path);
-          if (!path.endsWith(`${HA}.json`)) expectError(store.install(NS, NAME, HB, B), "symlink", path);
+          expectError(await store.install(NS, NAME, HA, A), "symlink", path);
+          if (!path.endsWith(`${HA}.json`)) expectError(await store.install(NS, NAME, HB, B), "symlink", path);
 
           assert.deepEqual(snapshot(outside), outsideBefore);
           assert.deepEqual(snapshot(seccomp), insideBefore, "refused before writing anything");
@@ -339,26 +373,26 @@ describe("agent file store", () => {
       }
     });
 
-    it("refuses a file where a folder should be, and a folder where a file should be", () => {
+    it("refuses a file where a folder should be, and a folder where a file should be", async () => {
       const store = open();
       writeFileSync(at("operator"), "planted");
-      expectError(store.install(NS, NAME, HA, A), "not-a-directory", "operator");
+      expectError(await store.install(NS, NAME, HA, A), "not-a-directory", "operator");
       rmSync(at("operator"));
 
       mkdirSync(at("operator"));
       writeFileSync(at(`operator/${NS}`), "planted");
-      expectError(store.install(NS, NAME, HA, A), "not-a-directory", `operator/${NS}`);
+      expectError(await store.install(NS, NAME, HA, A), "not-a-directory", `operator/${NS}`);
       rmSync(at(`operator/${NS}`));
 
       mkdirSync(at(`operator/${NS}`));
       writeFileSync(at(`operator/${NS}/${NAME}`), "planted");
-      expectError(store.install(NS, NAME, HA, A), "not-a-directory", `operator/${NS}/${NAME}`);
+      expectError(await store.install(NS, NAME, HA, A), "not-a-directory", `operator/${NS}/${NAME}`);
       rmSync(at(`operator/${NS}/${NAME}`));
 
       mkdirSync(at(stableLocalhostPath(NS, NAME)));
       writeFileSync(at(`${stableLocalhostPath(NS, NAME)}/inside`), "planted");
       const before = snapshot(seccomp);
-      expectError(store.install(NS, NAME, HA, A), "not-a-file", stableLocalhostPath(NS, NAME));
+      expectError(await store.install(NS, NAME, HA, A), "not-a-file", stableLocalhostPath(NS, NAME));
       assert.deepEqual(snapshot(seccomp), before);
     });
   });
@@ -367,8 +401,8 @@ describe("agent file store", () => {
     const nsDir = (): string => at(`operator/${NS}`);
     const nameDir = (): string => at(`operator/${NS}/${NAME}`);
 
-    it("the disk fills up mid-write", () => {
-      unwrap(open().install(NS, NAME, HA, A));
+    it("the disk fills up mid-write", async () => {
+      unwrap(await open().install(NS, NAME, HA, A));
       let calls = 0;
       const full: FileSystem = {
         ...nodeFs,
@@ -378,7 +412,7 @@ describe("agent file store", () => {
           throw errnoError("ENOSPC");
         },
       };
-      const error = expectError(open(full).install(NS, NAME, HB, B), "io", pinnedLocalhostPath(NS, NAME, HB));
+      const error = expectError(await open(full).install(NS, NAME, HB, B), "io", pinnedLocalhostPath(NS, NAME, HB));
       assert.equal(error.errno, "ENOSPC");
       assert.equal(calls, 2);
       assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, NAME))), A);
@@ -386,30 +420,38 @@ describe("agent file store", () => {
       assert.deepEqual(tempFilesIn(nameDir()), []);
     });
 
-    it("fsync fails", () => {
-      unwrap(open().install(NS, NAME, HA, A));
-      unwrap(open().install(NS, NAME, HB, B));
-      let failed = false;
+    it("fsync fails", async () => {
+      unwrap(await open().install(NS, NAME, HA, A));
       const failing: FileSystem = {
         ...nodeFs,
-        fsyncSync: (fd) => {
-          // Fail the file's fsync (not a folder's) during the stable file's write.
-          if (!failed && nodeFs.fstatSync(fd).isFile()) {
-            failed = true;
-            throw errnoError("EIO");
-          }
-          nodeFs.fsyncSync(fd);
+        fsync: (fd, callback) => {
+          // Fail the file's fsync (not a folder's): the new pinned file's.
+          if (nodeFs.fstatSync(fd).isFile()) callback(errnoError("EIO"));
+          else nodeFs.fsync(fd, callback);
         },
       };
-      // Pinned A exists, so the first file write is the stable file.
-      const error = expectError(open(failing).install(NS, NAME, HA, A), "io", stableLocalhostPath(NS, NAME));
+      const error = expectError(await open(failing).install(NS, NAME, HB, B), "io", pinnedLocalhostPath(NS, NAME, HB));
       assert.equal(error.errno, "EIO");
-      assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, NAME))), B);
-      assert.deepEqual(tempFilesIn(nsDir()), []);
+      assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, NAME))), A);
+      assert.equal(existsSync(at(pinnedLocalhostPath(NS, NAME, HB))), false);
+      assert.deepEqual(tempFilesIn(nameDir()), []);
     });
 
-    it("the rename fails because a non-empty folder took the target's place", () => {
-      unwrap(open().install(NS, NAME, HA, A));
+    it("a folder's fsync fails: the install fails, though its files are in place", async () => {
+      const failing: FileSystem = {
+        ...nodeFs,
+        fsync: (fd, callback) => (nodeFs.fstatSync(fd).isDirectory() ? callback(errnoError("EIO")) : nodeFs.fsync(fd, callback)),
+      };
+      const error = expectError(await open(failing).install(NS, NAME, HA, A), "io");
+      assert.equal(error.errno, "EIO");
+      assert.deepEqual(tempFilesIn(nameDir()), []);
+      assert.deepEqual(tempFilesIn(nsDir()), []);
+      // Retried, it reports the files it finds good as unchanged.
+      assert.deepEqual(unwrap(await open().install(NS, NAME, HA, A)), { changed: false, stable: "unchanged", pinned: "unchanged" });
+    });
+
+    it("the rename fails because a non-empty folder took the target's place", async () => {
+      unwrap(await open().install(NS, NAME, HA, A));
       const planted = at(pinnedLocalhostPath(NS, NAME, HB));
       const racing: FileSystem = {
         ...nodeFs,
@@ -421,7 +463,7 @@ describe("agent file store", () => {
           nodeFs.renameSync(from, to);
         },
       };
-      const error = expectError(open(racing).install(NS, NAME, HB, B), "not-a-file", pinnedLocalhostPath(NS, NAME, HB));
+      const error = expectError(await open(racing).install(NS, NAME, HB, B), "not-a-file", pinnedLocalhostPath(NS, NAME, HB));
       assert.equal(error.errno, "EISDIR");
       assert.deepEqual(readFileSync(at(stableLocalhostPath(NS, NAME))), A);
       assert.deepEqual(readFileSync(join(planted, "inside"), "utf8"), "planted");
@@ -429,24 +471,23 @@ describe("agent file store", () => {
       assert.deepEqual(tempFilesIn(nsDir()), []);
     });
 
-    it("a symlink appears at the target just before the rename", () => {
-      unwrap(open().install(NS, NAME, HA, A));
+    it("a symlink appears at the target just before the rename", async () => {
+      unwrap(await open().install(NS, NAME, HA, A));
       const target = at(stableLocalhostPath(NS, NAME));
       const outsideBefore = snapshot(outside);
-      let fileSyncs = 0;
+      let links = 0;
       const racing: FileSystem = {
         ...nodeFs,
-        fsyncSync: (fd) => {
-          nodeFs.fsyncSync(fd);
-          // The second file fsync is the stable file's temporary file, after all checks.
-          if (nodeFs.fstatSync(fd).isFile() && ++fileSyncs === 2) {
-            rmSync(target);
-            symlinkSync(join(outside, "secret.json"), target);
-          }
+        linkSync: (existing, made) => {
+          nodeFs.linkSync(existing, made);
+          // The stable file's temporary link is made after all checks.
+          links++;
+          rmSync(target);
+          symlinkSync(join(outside, "secret.json"), target);
         },
       };
-      expectError(open(racing).install(NS, NAME, HB, B), "symlink", stableLocalhostPath(NS, NAME));
-      assert.equal(fileSyncs, 2);
+      expectError(await open(racing).install(NS, NAME, HB, B), "symlink", stableLocalhostPath(NS, NAME));
+      assert.equal(links, 1);
       assert.equal(readlinkSync(target), join(outside, "secret.json"));
       assert.deepEqual(readFileSync(at(pinnedLocalhostPath(NS, NAME, HB))), B);
       assert.deepEqual(snapshot(outside), outsideBefore);
@@ -455,15 +496,15 @@ describe("agent file store", () => {
 
     it("the agent is killed mid-write: the old file stays, the temporary file is found and removed", async function () {
       this.timeout(30_000);
-      unwrap(open().install(NS, NAME, HA, A));
+      unwrap(await open().install(NS, NAME, HA, A));
       const run = await runNode(`
         import * as fs from "node:fs";
         const { ProfileFileStore } = await import(${JSON.stringify(STORE_MODULE)});
-        const crashing = { ...fs, fsyncSync: () => process.kill(process.pid, "SIGKILL") };
+        const crashing = { ...fs, fsync: () => process.kill(process.pid, "SIGKILL") };
         const opened = ProfileFileStore.open(${JSON.stringify(seccomp)}, { fs: crashing });
         if (!opened.ok) throw new Error(opened.error.message);
         const bytes = Buffer.from(${JSON.stringify(B.toString("base64"))}, "base64");
-        opened.value.install(${JSON.stringify(NS)}, ${JSON.stringify(NAME)}, ${JSON.stringify(HB)}, bytes);
+        await opened.value.install(${JSON.stringify(NS)}, ${JSON.stringify(NAME)}, ${JSON.stringify(HB)}, bytes);
         console.log("not killed");
       `);
       assert.equal(run.signal, "SIGKILL", run.stderr);
@@ -479,7 +520,7 @@ describe("agent file store", () => {
       assert.deepEqual(unwrap(store.removeTempFiles()).removed, leftovers);
       assert.deepEqual(unwrap(store.scan()).tempFiles, []);
       assert.deepEqual(tempFilesIn(nameDir()), []);
-      assert.equal(unwrap(store.install(NS, NAME, HB, B)).changed, true);
+      assert.equal(unwrap(await store.install(NS, NAME, HB, B)).changed, true);
     });
   });
 
@@ -490,7 +531,7 @@ describe("agent file store", () => {
     const x = profile("x", 96 * 1024);
     const y = profile("y", 40 * 1024);
     const store = open();
-    unwrap(store.install(NS, NAME, sha256(x), x));
+    unwrap(await store.install(NS, NAME, sha256(x), x));
     const stable = at(stableLocalhostPath(NS, NAME));
 
     // The contents go through files: one argument of a command line is limited to 128 KiB.
@@ -504,7 +545,7 @@ describe("agent file store", () => {
       const contents = [readFileSync(${JSON.stringify(join(base, "y"))}), readFileSync(${JSON.stringify(join(base, "x"))})];
       const hashes = [${JSON.stringify(sha256(y))}, ${JSON.stringify(sha256(x))}];
       for (let i = 0; i < ${rounds}; i++) {
-        const result = opened.value.install(${JSON.stringify(NS)}, ${JSON.stringify(NAME)}, hashes[i % 2], contents[i % 2]);
+        const result = await opened.value.install(${JSON.stringify(NS)}, ${JSON.stringify(NAME)}, hashes[i % 2], contents[i % 2]);
         if (!result.ok || !result.value.changed) throw new Error(JSON.stringify(result));
       }
       console.log("done");
@@ -540,11 +581,13 @@ describe("agent file store", () => {
       assert.deepEqual(unwrap(open().scan()), { stable: [], pinned: [], tempFiles: [], anomalies: [] });
     });
 
-    it("reports stable, pinned and temporary files and anomalies, following no symlink", () => {
+    it("reports stable, pinned and temporary files and anomalies, following no symlink", async () => {
       const store = open();
-      unwrap(store.install(NS, NAME, HA, A));
-      unwrap(store.install(NS, NAME, HB, B));
-      unwrap(store.install("team-b", "db", HA, A));
+      unwrap(await store.install(NS, NAME, HA, A));
+      unwrap(await store.install(NS, NAME, HB, B));
+      unwrap(await store.install("team-b", "db", HA, A));
+      // A new file, not the one the stable file links to.
+      rmSync(at(pinnedLocalhostPath("team-b", "db", HA)));
       writeFileSync(at(pinnedLocalhostPath("team-b", "db", HA)), "corrupted");
       writeFileSync(at(`operator/${NS}/.${NAME}.0123456789abcdef.tmp`), "half");
       writeFileSync(at(`operator/${NS}/${NAME}/.${HA}.fedcba9876543210.tmp`), "half");
@@ -597,9 +640,9 @@ describe("agent file store", () => {
     });
   });
 
-  it("removeTempFiles removes only temporary files", () => {
+  it("removeTempFiles removes only temporary files", async () => {
     const store = open();
-    unwrap(store.install(NS, NAME, HA, A));
+    unwrap(await store.install(NS, NAME, HA, A));
     const temp = `operator/${NS}/.${NAME}.0123456789abcdef.tmp`;
     writeFileSync(at(temp), "half");
     // A symlink named like a temporary file is reported, not removed.
@@ -612,11 +655,11 @@ describe("agent file store", () => {
   });
 
   describe("remove", () => {
-    it("deletes files, then the folders that became empty", () => {
+    it("deletes files, then the folders that became empty", async () => {
       const store = open();
-      unwrap(store.install(NS, NAME, HA, A));
-      unwrap(store.install(NS, NAME, HB, B));
-      unwrap(store.install(NS, "other", HA, A));
+      unwrap(await store.install(NS, NAME, HA, A));
+      unwrap(await store.install(NS, NAME, HB, B));
+      unwrap(await store.install(NS, "other", HA, A));
 
       assert.deepEqual(unwrap(store.removePinned(NS, NAME, HA)), { removed: true });
       assert.equal(existsSync(at(pinnedLocalhostPath(NS, NAME, HA))), false);
@@ -639,18 +682,18 @@ describe("agent file store", () => {
       assert.deepEqual(unwrap(store.removePinned("gone", NAME, HA)), { removed: false });
     });
 
-    it("never removes a folder that holds something else", () => {
+    it("never removes a folder that holds something else", async () => {
       const store = open();
-      unwrap(store.install(NS, NAME, HA, A));
+      unwrap(await store.install(NS, NAME, HA, A));
       writeFileSync(at(`operator/${NS}/${NAME}/stray`), "x");
       unwrap(store.removePinned(NS, NAME, HA));
       unwrap(store.removeStable(NS, NAME));
       assert.equal(readFileSync(at(`operator/${NS}/${NAME}/stray`), "utf8"), "x");
     });
 
-    it("refuses symlinks and changes nothing outside", () => {
+    it("refuses symlinks and changes nothing outside", async () => {
       const store = open();
-      unwrap(store.install(NS, NAME, HA, A));
+      unwrap(await store.install(NS, NAME, HA, A));
       const outsideBefore = snapshot(outside);
 
       rmSync(at(stableLocalhostPath(NS, NAME)));

@@ -71,13 +71,13 @@ describe("agent: pods and pinned files", () => {
 });
 
 describe("agent: what the profile cache keeps", () => {
-  it("keeps the spec and the hashes in use, drops managedFields and the rest of the status", async () => {
+  it("keeps the identity, the spec and the hashes in use, drops the rest of the metadata and of the status", async () => {
     const { agentProfileShape } = await import("../../src/agent/profile-installer.js");
     const spec = { defaultAction: "SCMP_ACT_ERRNO" as const };
     const profile = {
       apiVersion: "seccomp.operator.dev/v1alpha1" as const,
       kind: "SeccompProfile" as const,
-      metadata: { name: "web", namespace: "t", resourceVersion: "3", managedFields: [{ manager: "x" }] },
+      metadata: { name: "web", namespace: "t", resourceVersion: "3", uid: "u", labels: { a: "b" }, annotations: { "kubectl.kubernetes.io/last-applied-configuration": "x".repeat(4096) }, managedFields: [{ manager: "x" }] },
       spec,
       status: { hash: "a".repeat(64), hashesInUse: ["b".repeat(64)], findings: [{ rule: "r", severity: "warning" as const, message: "m".repeat(1000) }] },
     };

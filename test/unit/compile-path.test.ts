@@ -66,12 +66,12 @@ describe("one compile path", () => {
     assert.ok(result.err.includes(MESSAGE.replace("spec.baseProfileName: ", "spec.baseProfileName: error: ")), result.err);
   });
 
-  it("the agent refuses to install the child, with the message", () => {
+  it("the agent refuses to install the child, with the message", async () => {
     const store = ProfileFileStore.open(join(dir, "seccomp"), { createRoot: true });
     assert.ok(store.ok);
     const state = new NodeState();
     const installer = new ProfileInstaller(store.value, state, { catalogueNamespace: "catalogue", lookup, logger: createLogger("test", "error") });
-    installer.reconcile("t/app");
+    await installer.reconcile("t/app");
     assert.equal(state.failures.get("t/app")?.reason, `invalid profile, last good file kept: ${MESSAGE}`);
   });
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { podSeccompOf, profileLevel, PROFILE_TYPES, type ContainerSeccomp } from "../../src/api/container-seccomp.js";
 import { podSeccompShape } from "../../src/api/pod-seccomp.js";
 import type { KubeObject } from "../../src/kube/objects.js";
-import { countContainers } from "../../src/controller/pods/seccomp-containers-metric.js";
+import { ContainerCounts } from "../../src/controller/pods/seccomp-containers-metric.js";
 
 const HASH = "a".repeat(64);
 const pod = (spec: object, extra: Partial<KubeObject> = {}): KubeObject => ({
@@ -98,17 +98,26 @@ describe("api: effective seccomp profile of each container", () => {
 
   it("the metric counts per namespace and type, zeros included, and skips ignored pods", () => {
     const other = (ns: string, spec: object, extra: Partial<KubeObject> = {}) => ({ ...pod(spec, extra), metadata: { name: "q", namespace: ns } });
-    const counts = countContainers([
-      everyCase,
-      other("batch", { containers: [{ name: "c" }] }, { status: { phase: "Succeeded" } }),
-      other("win", { os: { name: "windows" }, containers: [{ name: "c" }] }),
-      other("web", { containers: [{ name: "a", securityContext: { seccompProfile: { type: "RuntimeDefault" } } }, { name: "b" }] }),
-    ]);
-    assert.deepEqual(Object.fromEntries(counts), {
+    const counts = new ContainerCounts();
+    const web = other("web", { containers: [{ name: "a", securityContext: { seccompProfile: { type: "RuntimeDefault" } } }, { name: "b" }] });
+    for (const p of [everyCase, other("batch", { containers: [{ name: "c" }] }, { status: { phase: "Succeeded" } }), other("win", { os: { name: "windows" }, containers: [{ name: "c" }] }), web]) counts.count(p, 1);
+    assert.deepEqual(Object.fromEntries(counts.rows()), {
       shop: { unconfined: 3, "runtime-default": 1, "localhost-operator": 2, "localhost-other": 1 },
       batch: { unconfined: 0, "runtime-default": 0, "localhost-operator": 0, "localhost-other": 0 },
       win: { unconfined: 0, "runtime-default": 0, "localhost-operator": 0, "localhost-other": 0 },
       web: { unconfined: 1, "runtime-default": 1, "localhost-operator": 0, "localhost-other": 0 },
     });
+  });
+
+  it("the metric follows pods that change and go: a namespace goes with its last pod", () => {
+    const counts = new ContainerCounts();
+    const running = { ...pod({ containers: [{ name: "a" }, { name: "b", securityContext: { seccompProfile: { type: "RuntimeDefault" } } }] }), metadata: { name: "p", namespace: "web" } };
+    const done = { ...running, status: { phase: "Succeeded" } };
+    counts.count(running, 1);
+    counts.count(running, -1);
+    counts.count(done, 1);
+    assert.deepEqual(Object.fromEntries(counts.rows()), { web: { unconfined: 0, "runtime-default": 0, "localhost-operator": 0, "localhost-other": 0 } });
+    counts.count(done, -1);
+    assert.deepEqual(Object.fromEntries(counts.rows()), {});
   });
 });

@@ -122,7 +122,7 @@ describe("controller: workload kinds", () => {
 });
 
 describe("controller: what the workload caches keep", () => {
-  it("keeps identity, owners, the operator's annotations and fields, and the seccomp fields of the template; drops the rest", async () => {
+  it("keeps identity, owners, the operator's annotations and fields, and the seccomp fields of the template that are set; drops the rest", async () => {
     const { workloadShape } = await import("../../src/controller/controller-caches.js");
     const kept = workloadShape("CronJob", {
       apiVersion: "batch/v1",
@@ -150,10 +150,7 @@ describe("controller: what the workload caches keep", () => {
         namespace: "team",
         uid: "u1",
         resourceVersion: "7",
-        generation: undefined,
         creationTimestamp: "2026-12-01T10:00:00Z",
-        deletionTimestamp: undefined,
-        ownerReferences: undefined,
         annotations: { "seccomp.operator.dev/profile": "web", "container.seccomp.operator.dev/job": "api" },
         managedFields: [{ manager: "seccomp-operator", operation: "Apply" }],
       },
@@ -161,15 +158,45 @@ describe("controller: what the workload caches keep", () => {
         jobTemplate: {
           spec: {
             template: {
-              spec: {
-                securityContext: { seccompProfile: undefined },
-                containers: [{ name: "job", securityContext: { seccompProfile: undefined, privileged: true, allowPrivilegeEscalation: undefined } }],
-                initContainers: [],
-              },
+              // Fields left unset are not kept.
+              spec: { containers: [{ name: "job", securityContext: { privileged: true } }] },
             },
           },
         },
       },
+    });
+  });
+});
+
+describe("controller: what the profile cache keeps", () => {
+  it("keeps identity, generation, finalizers, deletion, spec and status; drops labels, annotations and managedFields", async () => {
+    const { profileShape } = await import("../../src/controller/controller-caches.js");
+    const spec = { defaultAction: "SCMP_ACT_ERRNO", syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW" }] };
+    const status = { observedGeneration: 2, hash: "a".repeat(64) };
+    const kept = profileShape({
+      apiVersion: "seccomp.operator.dev/v1alpha1",
+      kind: "SeccompProfile",
+      metadata: {
+        name: "web",
+        namespace: "shop",
+        uid: "u1",
+        resourceVersion: "9",
+        generation: 2,
+        deletionTimestamp: "2026-12-01T10:00:00Z",
+        finalizers: ["seccomp.operator.dev/in-use"],
+        labels: { app: "web" },
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": "x".repeat(4096) },
+        managedFields: [{ manager: "kubectl", operation: "Apply" }],
+      },
+      spec,
+      status,
+    } as never);
+    assert.deepEqual(kept, {
+      apiVersion: "seccomp.operator.dev/v1alpha1",
+      kind: "SeccompProfile",
+      metadata: { name: "web", namespace: "shop", uid: "u1", resourceVersion: "9", generation: 2, deletionTimestamp: "2026-12-01T10:00:00Z", finalizers: ["seccomp.operator.dev/in-use"] },
+      spec,
+      status,
     });
   });
 });

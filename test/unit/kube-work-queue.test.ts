@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { stat } from "node:fs";
 import { KeyedBackoff } from "../../src/kube/backoff.js";
 import { createLogger } from "../../src/kube/logger.js";
 import { WorkQueue, type WorkQueueOptions } from "../../src/kube/work-queue.js";
@@ -204,6 +205,42 @@ describe("work queue", () => {
     assert.equal(q.stats().delayed, 1);
     await until(() => q.len() === 1);
     await q.shutdown();
+  });
+
+  it("keeps the earliest delay when the wall clock steps between two requests (NTP)", async () => {
+    const q = queue();
+    const realNow = Date.now;
+    try {
+      q.addAfter("k", 60_000);
+      // An hour later by the wall clock, a few milliseconds later in fact: 5 ms is the earlier.
+      Date.now = () => realNow() + 3_600_000;
+      q.addAfter("k", 5);
+    } finally {
+      Date.now = realNow;
+    }
+    await until(() => q.len() === 1);
+    await q.shutdown();
+  });
+
+  it("polls I/O between any two keys, however many idle workers one burst of adds wakes", async () => {
+    const q = queue();
+    const order: string[] = [];
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const running = q.run(4, async (key) => {
+      busy(20);
+      order.push(key);
+    });
+    await tick();
+    for (const key of ["a", "b", "c", "d"]) q.add(key);
+    // Done on libuv's threads long before the first handler returns; seen only when I/O is polled.
+    stat(import.meta.filename, () => order.push("I/O"));
+    await until(() => order.length === 5);
+    assert.ok(order.indexOf("I/O") < order.indexOf("b"), `I/O waited for ${order.join(", ")}`);
+    await q.shutdown();
+    await running;
   });
 
   it("shuts down: in-flight handlers finish (their signal aborted), queued and later keys are dropped", async () => {

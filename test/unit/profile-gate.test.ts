@@ -43,7 +43,7 @@ describe("profile gate", () => {
   const { profiles, cache, put } = profileCache();
   const statuses: SeccompNodeStatus[] = [];
   const compiles = new ProfileCompiles({ profiles: cache, catalogueNamespace: "cat" });
-  const gate = new ProfileGate({ profiles: cache, hashes: new ProfileHashes(cache, compiles), compiles, nodeStatuses: { list: () => statuses }, heartbeatSeenAt: () => Date.now(), catalogueNamespace: "cat", staleAfterMs: 60_000 });
+  const gate = new ProfileGate({ profiles: cache, hashes: new ProfileHashes(cache, compiles), compiles, nodeStatuses: { list: () => statuses }, heartbeatAge: () => 0, catalogueNamespace: "cat", staleAfterMs: 60_000 });
   const report = (node: string, installed: Record<string, string>) => {
     const digest = new InstallDigest();
     for (const [key, hash] of Object.entries(installed)) digest.toggle(key, hash);
@@ -83,7 +83,7 @@ describe("the controller's compiles", () => {
     const { calls, compile } = countedCompile();
     const compiles = new ProfileCompiles({ profiles: cache, catalogueNamespace: "cat", compile });
     const hashes = new ProfileHashes(cache, compiles);
-    const gate = new ProfileGate({ profiles: cache, hashes, compiles, nodeStatuses: { list: () => [] }, heartbeatSeenAt: () => undefined, catalogueNamespace: "cat", staleAfterMs: 60_000 });
+    const gate = new ProfileGate({ profiles: cache, hashes, compiles, nodeStatuses: { list: () => [] }, heartbeatAge: () => undefined, catalogueNamespace: "cat", staleAfterMs: 60_000 });
     // A costly profile: the most names the schema allows.
     const costly = { defaultAction: "SCMP_ACT_ERRNO", syscalls: [0, 1, 2, 3].map((k) => ({ names: Array.from({ length: 1024 }, (_, i) => `zz${k}_${i}`), action: "SCMP_ACT_ALLOW" })) };
     const v1 = put("tenant", "costly", { resourceVersion: "10", uid: "u1", generation: 1 }, costly);

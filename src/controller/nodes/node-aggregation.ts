@@ -5,11 +5,11 @@ export interface NodeStatusView {
   node: string;
   report: NodeReport | undefined;
   /**
-   * When this controller saw the heartbeat change, by its own clock: a node whose clock is off
-   * would otherwise look dead (or alive) for as long as it is off. The report's own time is
-   * used when absent.
+   * How long ago this controller saw the heartbeat change, by its monotonic clock: a node whose
+   * clock is off would otherwise look dead (or alive) for as long as it is off, and a step of
+   * this one's for as long as the step. The report's own time is used when absent.
    */
-  seenAt?: number;
+  ageMs?: number;
 }
 
 /** What the controller expects nodes to have, to read their digests. */
@@ -67,9 +67,9 @@ function inScope(report: NodeReport | undefined, namespace: string, catalogueNam
 export function aggregate(key: string, hash: string | undefined, nodes: readonly NodeStatusView[], o: AggregateOptions): Aggregate {
   const out: Aggregate = { installed: 0, total: 0, failing: [], waiting: [], stale: [] };
   const namespace = key.slice(0, key.indexOf("/"));
-  for (const { node, report, seenAt } of nodes) {
-    const heartbeat = seenAt ?? (report?.heartbeatTime === undefined ? NaN : Date.parse(report.heartbeatTime));
-    if (!(o.now - heartbeat < o.staleAfterMs)) {
+  for (const { node, report, ageMs } of nodes) {
+    const age = ageMs ?? (report?.heartbeatTime === undefined ? NaN : o.now - Date.parse(report.heartbeatTime));
+    if (!(age < o.staleAfterMs)) {
       out.stale.push(node);
       continue;
     }

@@ -7,8 +7,12 @@ import { NODE_STATUSES, NODES } from "../controller-caches.js";
 import type { SeccompNodeStatus } from "../../api/node-status.js";
 
 export interface NodeLiveness {
-  /** When the controller last saw a node's heartbeat change, by its own clock. */
-  heartbeatSeenAt(node: string): number | undefined;
+  /**
+   * How long ago this process saw a node's heartbeat change, by its monotonic clock: neither the
+   * node's clock nor a step of this one's wall clock (NTP) can make a dead agent look alive or
+   * a live one dead.
+   */
+  heartbeatAge(node: string): number | undefined;
   /** Emitted when the set of live nodes changes (an agent went silent or came back). */
   readonly changed: Signal<void>;
 }
@@ -21,7 +25,7 @@ export interface NodeLiveness {
 export function setupNodeLiveness(manager: Manager, options: { staleAfterMs: number }): NodeLiveness {
   const nodeStatuses = manager.cache(NODE_STATUSES);
   const nodes = manager.cache(NODES);
-  /** Per node: the last heartbeat value seen and when, by this process's clock. */
+  /** Per node: the last heartbeat value seen and when, by this process's monotonic clock. */
   const heartbeats = new Map<string, { value: string | undefined; at: number }>();
   const changed = new Signal<void>();
   let liveNodes = "";
@@ -30,7 +34,7 @@ export function setupNodeLiveness(manager: Manager, options: { staleAfterMs: num
   const beat = (n: SeccompNodeStatus) => {
     const node = n.metadata?.name ?? "";
     const value = n.status?.heartbeatTime;
-    if (heartbeats.get(node)?.value !== value) heartbeats.set(node, { value, at: Date.now() });
+    if (heartbeats.get(node)?.value !== value) heartbeats.set(node, { value, at: performance.now() });
   };
   nodeStatuses.addHandler({
     onAdd: beat,
@@ -47,7 +51,7 @@ export function setupNodeLiveness(manager: Manager, options: { staleAfterMs: num
     for (const status of nodeStatuses.list()) {
       const name = status.metadata?.name ?? "";
       if (nodes.get(name) !== undefined) continue;
-      if (now - (heartbeats.get(name)?.at ?? 0) < options.staleAfterMs) continue;
+      if (now - (heartbeats.get(name)?.at ?? -Infinity) < options.staleAfterMs) continue;
       const uid = status.metadata?.uid;
       manager.client
         .delete({ ...NODE_STATUS_RESOURCE, name }, uid === undefined ? {} : { preconditions: { uid } })
@@ -56,14 +60,17 @@ export function setupNodeLiveness(manager: Manager, options: { staleAfterMs: num
     }
   };
 
-  const check = () => {
-    const now = Date.now();
-    const live = nodeStatuses
+  const liveNow = (now: number) =>
+    nodeStatuses
       .list()
-      .filter((n) => now - (heartbeats.get(n.metadata?.name ?? "")?.at ?? 0) < options.staleAfterMs)
+      .filter((n) => now - (heartbeats.get(n.metadata?.name ?? "")?.at ?? -Infinity) < options.staleAfterMs)
       .map((n) => n.metadata?.name)
       .sort()
       .join(",");
+
+  const check = () => {
+    const now = performance.now();
+    const live = liveNow(now);
     if (live !== liveNodes) {
       liveNodes = live;
       changed.emit();
@@ -75,10 +82,19 @@ export function setupNodeLiveness(manager: Manager, options: { staleAfterMs: num
     name: "node-liveness",
     leaderOnly: true,
     start: () => {
+      // As the reconciles that start now see them: a node that goes silent before the first
+      // check is a change to announce, not the state to start from.
+      liveNodes = liveNow(performance.now());
       timer = setInterval(check, 10_000);
       timer.unref();
     },
     stop: () => clearInterval(timer),
   });
-  return { heartbeatSeenAt: (node) => heartbeats.get(node)?.at, changed };
+  return {
+    heartbeatAge: (node) => {
+      const at = heartbeats.get(node)?.at;
+      return at === undefined ? undefined : performance.now() - at;
+    },
+    changed,
+  };
 }

@@ -7,6 +7,7 @@ import type { SeccompNodeStatus } from "../../api/node-status.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import type { Informer } from "../../kube/informer.js";
 import { summarize } from "../../profile/compile.js";
+import type { RenderedProfile } from "../../profile/render.js";
 import { aggregate, type Aggregate } from "../nodes/node-aggregation.js";
 import type { CompileResult, ProfileCompiles } from "./profile-compiles.js";
 import type { ProfileHashes } from "./profile-hashes.js";
@@ -23,8 +24,8 @@ export function gateState(key: string, compiled: CompileResult, nodes: Aggregate
 export interface ProfileGateOptions {
   profiles: Pick<Informer<SeccompProfile>, "get">;
   nodeStatuses: Pick<Informer<SeccompNodeStatus>, "list">;
-  /** When this process saw a node's heartbeat change; the report's own time otherwise. */
-  heartbeatSeenAt: (node: string) => number | undefined;
+  /** How long ago this process saw a node's heartbeat change (monotonic); the report's own time otherwise. */
+  heartbeatAge: (node: string) => number | undefined;
   catalogueNamespace: string;
   staleAfterMs: number;
   /** Expected hashes of every profile, to read the nodes' digests. */
@@ -40,12 +41,18 @@ export class ProfileGate {
     return this.o.compiles.compile(object);
   }
 
+  /** The bytes nodes write for the profile now; undefined when it is invalid. */
+  render(object: SeccompProfile): RenderedProfile | undefined {
+    const compiled = this.compile(object);
+    return compiled.ok ? compiled.value.rendered : undefined;
+  }
+
   /** Where `hash` of profile `key` is installed, now. */
   nodes(key: string, hash: string | undefined, now = Date.now()): Aggregate {
     const views = this.o.nodeStatuses.list().map((n) => {
       const node = n.metadata?.name ?? "";
-      const seenAt = this.o.heartbeatSeenAt(node);
-      return seenAt === undefined ? { node, report: n.status } : { node, report: n.status, seenAt };
+      const ageMs = this.o.heartbeatAge(node);
+      return ageMs === undefined ? { node, report: n.status } : { node, report: n.status, ageMs };
     });
     return aggregate(key, hash, views, { now, staleAfterMs: this.o.staleAfterMs, catalogueNamespace: this.o.catalogueNamespace, expect: this.o.hashes });
   }

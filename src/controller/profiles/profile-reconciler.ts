@@ -110,12 +110,15 @@ export class ProfileReconciler {
     const compiled = this.o.gate.compile(object);
     const hash = compiled.ok ? compiled.value.rendered.hash : undefined;
     this.o.hashes.remember(object, hash);
+    // Rendered again only when needed: the gate keeps hashes, not bytes.
+    const rendered = () => this.o.gate.render(object);
     // Kept before any workload can pin the hash: a node that joins later installs it from there.
-    if (compiled.ok) await this.o.revisions.ensure(namespace, hash!, compiled.value.rendered.json, signal);
+    if (compiled.ok) await this.o.revisions.ensure(namespace, hash!, () => rendered()?.json, signal);
     const nodes = this.o.gate.nodes(key, hash);
     const users = this.o.usage.usersOf(namespace, name);
     const holders = this.o.usage.holdersOf(key).filter((h) => !users.some((u) => u.workload === h));
     const deleting = object.metadata?.deletionTimestamp !== undefined;
+    const failures = this.o.startFailures.failuresOf(key);
     const blockedBy = [...users.map((u) => `${u.kind} ${u.namespace}/${u.name}`), ...holders.map((h) => h.replace("/", " "))];
 
     const computed = computeStatus(
@@ -129,7 +132,7 @@ export class ProfileReconciler {
         usedBy: users.map((u) => ({ kind: u.kind, namespace: u.namespace, name: u.name, containers: u.containers })),
         hashesInUse: this.o.usage.hashesInUse(key),
         workloadFindings: workloadFindings(users),
-        failureFindings: startFailureFindings(this.o.startFailures.failuresOf(key), compiled.ok ? { hash: hash!, document: compiled.value.rendered.document } : undefined),
+        failureFindings: failures.length === 0 ? [] : startFailureFindings(failures, compiled.ok ? rendered() : undefined),
         ...(deleting ? { deletion: { blockedBy } } : {}),
       },
       new Date(),

@@ -8,6 +8,7 @@ import { isAlreadyExists, isNotFound } from "../../kube/api-error.js";
 import { errorMessage } from "../../kube/logger.js";
 import type { CacheSpec, Manager } from "../../kube/manager.js";
 import { objectKey, type KubeObject } from "../../kube/objects.js";
+import { sha256 } from "../../profile/render.js";
 import { PROFILES } from "../controller-caches.js";
 
 /** Only names matter to the controller: the content is for the agents. */
@@ -19,8 +20,11 @@ export const REVISIONS: CacheSpec = {
 };
 
 export interface ProfileRevisions {
-  /** Makes sure the revision of `hash` exists in `namespace` (a create when the cache lacks it). */
-  ensure(namespace: string, hash: string, content: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Makes sure the revision of `hash` exists in `namespace` (a create when the cache lacks it);
+   * `content` is asked for only then, and may be undefined when the hash can no longer be rendered.
+   */
+  ensure(namespace: string, hash: string, content: () => string | undefined, signal?: AbortSignal): Promise<void>;
 }
 
 export function setupProfileRevisions(manager: Manager, options: { sweepMs?: number } = {}): ProfileRevisions {
@@ -64,7 +68,10 @@ export function setupProfileRevisions(manager: Manager, options: { sweepMs?: num
   return {
     async ensure(namespace, hash, content, signal) {
       if (revisions.get(`${namespace}/${hash}`) !== undefined) return;
-      const body: KubeObject = { apiVersion: API_VERSION, kind: REVISION_KIND, metadata: { name: hash, namespace }, spec: { hash, content } } as KubeObject;
+      const bytes = content();
+      // The profile changed meanwhile: its reconcile for the new version will keep that one.
+      if (bytes === undefined || sha256(bytes) !== hash) return;
+      const body: KubeObject = { apiVersion: API_VERSION, kind: REVISION_KIND, metadata: { name: hash, namespace }, spec: { hash, content: bytes } } as KubeObject;
       try {
         await manager.client.create({ ...REVISION_RESOURCE, namespace }, body, signal === undefined ? {} : { signal });
       } catch (error) {

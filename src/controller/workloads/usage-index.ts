@@ -4,6 +4,7 @@ import { resolutionOrder, resolveName } from "../../api/name-resolution.js";
 import { parseProfilePath } from "../../api/node-paths.js";
 import { localhostProfilesOf } from "../../api/pod-seccomp.js";
 import { Signal, type Manager } from "../../kube/manager.js";
+import { sharedString } from "../../kube/shared-strings.js";
 import { objectKey, type KubeObject } from "../../kube/objects.js";
 import { PODS, PROFILES, workloadCaches } from "../controller-caches.js";
 import { podSpecOf, workloadKey } from "./workload-kinds.js";
@@ -24,6 +25,19 @@ export interface NameUse {
   escalating: string[];
 }
 
+/** A few strings: one on its own (the common case, at no cost), several as an array. */
+type Few = string | readonly string[];
+
+const NONE: readonly string[] = [];
+
+function few(values: Iterable<string>): Few {
+  const list = [...values];
+  return list.length === 1 ? list[0]! : list.length === 0 ? NONE : list;
+}
+
+function each(values: Few | undefined): readonly string[] {
+  return values === undefined ? NONE : typeof values === "string" ? [values] : values;
+}
 
 /**
  * Who uses which profile, kept up to date from informer events so that a profile's reconcile
@@ -34,10 +48,14 @@ export class UsageIndex {
   private readonly byWorkload = new Map<string, NameUse[]>();
   /** profile name -> workloads naming it. */
   private readonly byName = new Map<string, Set<string>>();
-  /** Profile key -> pods and templates (`Kind/ns/name`) naming its files -> the pinned hashes they name. */
-  private readonly holders = new Map<string, Map<string, Set<string>>>();
+  /**
+   * Profile key -> pods and templates (`Kind/ns/name`) naming its files -> the pinned hashes they
+   * name. There is one entry per pod and template of the cluster, and nearly all name one hash
+   * (or none): a Set each would cost more than the pods' cache itself.
+   */
+  private readonly holders = new Map<string, Map<string, Few>>();
   /** Holder -> the profile keys it names. */
-  private readonly held = new Map<string, Set<string>>();
+  private readonly held = new Map<string, Few>();
   /** Profile key -> hash -> when it was first named (a counter), to keep the newest when there are too many. */
   private readonly firstSeen = new Map<string, Map<string, number>>();
   private seen = 0;
@@ -106,13 +124,14 @@ export class UsageIndex {
     for (const path of paths) {
       const ref = parseProfilePath(path);
       if (ref === undefined || (ref.namespace !== namespace && ref.namespace !== this.catalogueNamespace)) continue;
-      const key = `${ref.namespace}/${ref.name}`;
+      // One copy of each key and hash however many pods name them.
+      const key = sharedString(`${ref.namespace}/${ref.name}`);
       let hashes = now.get(key);
       if (hashes === undefined) now.set(key, (hashes = new Set()));
-      if (ref.hash !== undefined) hashes.add(ref.hash);
+      if (ref.hash !== undefined) hashes.add(sharedString(ref.hash));
     }
     const changed = new Set<string>();
-    for (const key of this.held.get(holder) ?? []) {
+    for (const key of each(this.held.get(holder))) {
       if (now.has(key)) continue;
       const holders = this.holders.get(key)!;
       holders.delete(holder);
@@ -122,15 +141,15 @@ export class UsageIndex {
     for (const [key, hashes] of now) {
       let holders = this.holders.get(key);
       if (holders === undefined) this.holders.set(key, (holders = new Map()));
-      const before = holders.get(holder);
-      if (before === undefined || before.size !== hashes.size || [...hashes].some((h) => !before.has(h))) changed.add(key);
-      holders.set(holder, hashes);
+      const before = each(holders.get(holder));
+      if (!holders.has(holder) || before.length !== hashes.size || before.some((h) => !hashes.has(h))) changed.add(key);
+      holders.set(holder, few(hashes));
       let seen = this.firstSeen.get(key);
       if (seen === undefined && hashes.size > 0) this.firstSeen.set(key, (seen = new Map()));
       for (const hash of hashes) if (!seen!.has(hash)) seen!.set(hash, this.seen++);
     }
     if (now.size === 0) this.held.delete(holder);
-    else this.held.set(holder, new Set(now.keys()));
+    else this.held.set(holder, few(now.keys()));
     for (const key of changed) this.forgetUnused(key);
     return changed;
   }
@@ -138,7 +157,7 @@ export class UsageIndex {
   /** Hashes of a profile that templates or pods still name: the most named first, then the newest. */
   hashesInUse(key: string): string[] {
     const uses = new Map<string, number>();
-    for (const hashes of this.holders.get(key)?.values() ?? []) for (const h of hashes) uses.set(h, (uses.get(h) ?? 0) + 1);
+    for (const hashes of this.holders.get(key)?.values() ?? []) for (const h of each(hashes)) uses.set(h, (uses.get(h) ?? 0) + 1);
     const seen = (h: string) => this.firstSeen.get(key)?.get(h) ?? 0;
     return [...uses.keys()].sort((a, b) => uses.get(b)! - uses.get(a)! || seen(b) - seen(a));
   }
@@ -150,7 +169,7 @@ export class UsageIndex {
 
   private forgetUnused(key: string): void {
     const inUse = new Set<string>();
-    for (const hashes of this.holders.get(key)?.values() ?? []) for (const h of hashes) inUse.add(h);
+    for (const hashes of this.holders.get(key)?.values() ?? []) for (const h of each(hashes)) inUse.add(h);
     const seen = this.firstSeen.get(key);
     for (const hash of seen?.keys() ?? []) if (!inUse.has(hash)) seen!.delete(hash);
     if (seen?.size === 0) this.firstSeen.delete(key);
