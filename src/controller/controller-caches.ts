@@ -1,6 +1,6 @@
 // The caches the controller's components share, one informer each: what is kept of every
 // object (the caches hold them all for the process's life) and under which metrics name.
-import { CONTAINER_ANNOTATION_PREFIX, FIELD_MANAGER, PROFILE_ANNOTATION } from "../api/names.js";
+import { CONTAINER_ANNOTATION_PREFIX, FIELD_MANAGER, GROUP, PROFILE_ANNOTATION } from "../api/names.js";
 import type { SeccompNodeStatus } from "../api/node-status.js";
 import { podSeccompShape } from "../api/pod-seccomp.js";
 import { setFields } from "../api/set-fields.js";
@@ -12,13 +12,23 @@ import { withoutManagedFields, type KubeObject } from "../kube/objects.js";
 import { podSpecOf, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workloads/workload-kinds.js";
 
 
+/** The entries of `map` whose keys are the operator's (`seccomp.operator.dev/...`); undefined when none. */
+function operatorEntries(map: Record<string, string> | undefined): Record<string, string> | undefined {
+  const kept = Object.entries(map ?? {}).filter(([k]) => k.startsWith(`${GROUP}/`));
+  return kept.length === 0 ? undefined : Object.fromEntries(kept);
+}
+
 /**
- * What the controller keeps of a profile: spec, status, and of its metadata what it reads. Labels
- * and annotations are dropped: kubectl's last-applied-configuration alone is as large as the spec.
+ * What the controller keeps of a profile: spec, status, and of its metadata what it reads. Only
+ * the operator's own labels and annotations are kept (recordings mark their profiles with them):
+ * kubectl's last-applied-configuration alone is as large as the spec.
  */
 export function profileShape(profile: SeccompProfile): SeccompProfile {
-  const { name, namespace, uid, resourceVersion, generation, deletionTimestamp, finalizers } = profile.metadata ?? {};
-  return { ...profile, metadata: setFields({ name, namespace, uid, resourceVersion, generation, deletionTimestamp, finalizers }) ?? {} };
+  const { name, namespace, uid, resourceVersion, generation, deletionTimestamp, finalizers, labels, annotations } = profile.metadata ?? {};
+  return {
+    ...profile,
+    metadata: setFields({ name, namespace, uid, resourceVersion, generation, deletionTimestamp, finalizers, labels: operatorEntries(labels), annotations: operatorEntries(annotations) }) ?? {},
+  };
 }
 
 export const PROFILES: CacheSpec<SeccompProfile> = { name: "profiles", resource: PROFILE_RESOURCE, transform: profileShape };

@@ -169,7 +169,7 @@ describe("controller: what the workload caches keep", () => {
 });
 
 describe("controller: what the profile cache keeps", () => {
-  it("keeps identity, generation, finalizers, deletion, spec and status; drops labels, annotations and managedFields", async () => {
+  it("keeps identity, generation, finalizers, deletion, spec, status and the operator's own labels and annotations (recordings read them); drops the rest and managedFields", async () => {
     const { profileShape } = await import("../../src/controller/controller-caches.js");
     const spec = { defaultAction: "SCMP_ACT_ERRNO", syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW" }] };
     const status = { observedGeneration: 2, hash: "a".repeat(64) };
@@ -184,8 +184,8 @@ describe("controller: what the profile cache keeps", () => {
         generation: 2,
         deletionTimestamp: "2026-12-01T10:00:00Z",
         finalizers: ["seccomp.operator.dev/in-use"],
-        labels: { app: "web" },
-        annotations: { "kubectl.kubernetes.io/last-applied-configuration": "x".repeat(4096) },
+        labels: { app: "web", "seccomp.operator.dev/recording": "rec" },
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": "x".repeat(4096), "seccomp.operator.dev/quieted-at": "2026-12-01T10:00:00Z" },
         managedFields: [{ manager: "kubectl", operation: "Apply" }],
       },
       spec,
@@ -194,7 +194,17 @@ describe("controller: what the profile cache keeps", () => {
     assert.deepEqual(kept, {
       apiVersion: "seccomp.operator.dev/v1alpha1",
       kind: "SeccompProfile",
-      metadata: { name: "web", namespace: "shop", uid: "u1", resourceVersion: "9", generation: 2, deletionTimestamp: "2026-12-01T10:00:00Z", finalizers: ["seccomp.operator.dev/in-use"] },
+      metadata: {
+        name: "web",
+        namespace: "shop",
+        uid: "u1",
+        resourceVersion: "9",
+        generation: 2,
+        deletionTimestamp: "2026-12-01T10:00:00Z",
+        finalizers: ["seccomp.operator.dev/in-use"],
+        labels: { "seccomp.operator.dev/recording": "rec" },
+        annotations: { "seccomp.operator.dev/quieted-at": "2026-12-01T10:00:00Z" },
+      },
       spec,
       status,
     });
