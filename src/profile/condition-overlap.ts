@@ -1,4 +1,5 @@
 import type { ProfileSpec, SyscallArg, SyscallRule } from "../api/profile-spec.js";
+import { OPERATORS } from "../api/seccomp-vocabulary.js";
 import { diagnostic, type Diagnostic } from "./diagnostics.js";
 
 const MAX = (1n << 64n) - 1n;
@@ -20,17 +21,22 @@ export interface ConditionalRule {
  */
 export function overlapWitness(a: readonly SyscallArg[], b: readonly SyscallArg[]): Map<number, bigint> | undefined {
   const conditions = new Map<string, Condition>();
-  return witnessOf(alternatives(a, conditions), alternatives(b, conditions));
+  const both = firstMatchingBoth(alternatives(a, conditions), alternatives(b, conditions));
+  return both === undefined ? undefined : witnessOf(both);
 }
 
-function witnessOf(left: readonly Conjunction[], right: readonly Conjunction[]): Map<number, bigint> | undefined {
+/** The first two conjunctions, one of each rule, that some call satisfies. */
+function firstMatchingBoth(left: readonly Conjunction[], right: readonly Conjunction[]): [Conjunction, Conjunction] | undefined {
   for (const l of left) {
-    for (const r of right) {
-      const witness = satisfyBoth(l, r);
-      if (witness !== undefined) return witness;
-    }
+    for (const r of right) if (satisfyBoth(l, r)) return [l, r];
   }
   return undefined;
+}
+
+function witnessOf([l, r]: [Conjunction, Conjunction]): Map<number, bigint> {
+  const witness = new Map<number, bigint>();
+  satisfyBoth(l, r, witness);
+  return witness;
 }
 
 /**
@@ -39,7 +45,11 @@ function witnessOf(left: readonly Conjunction[], right: readonly Conjunction[]):
  */
 export const MAX_OVERLAP_CHECKS = 5_000;
 
-export type OrderPair = { earlier: number; later: number; name: string; witness: Map<number, bigint> };
+/** Overlapping pairs a profile's check lists, the rest counted: thousands of warnings would be read by no one. */
+export const MAX_OVERLAP_WARNINGS = 50;
+
+/** The witness (a call that matches both) is worked out only for the pairs a warning shows. */
+export type OrderPair = { earlier: number; later: number; name: string; witness: () => Map<number, bigint> };
 
 /**
  * Pairs of conditional rules whose order may decide a call: both name a syscall, give it
@@ -49,6 +59,17 @@ export type OrderPair = { earlier: number; later: number; name: string; witness:
  * Undefined when finding them would take more than MAX_OVERLAP_CHECKS comparisons.
  */
 export function orderDependentPairs(rules: readonly ConditionalRule[]): OrderPair[] | undefined {
+  // The check and the render of one compile ask for the same rules: the costliest profiles
+  // would otherwise pay twice. Rules are never changed once a profile is checked.
+  if (found.has(rules)) return found.get(rules);
+  const pairs = findOrderDependentPairs(rules);
+  found.set(rules, pairs);
+  return pairs;
+}
+
+const found = new WeakMap<readonly ConditionalRule[], OrderPair[] | undefined>();
+
+function findOrderDependentPairs(rules: readonly ConditionalRule[]): OrderPair[] | undefined {
   const out: OrderPair[] = [];
   // Conditions alike are one object, so what is found for one holds for all (rules repeat them).
   const conditions = new Map<string, Condition>();
@@ -72,8 +93,8 @@ export function orderDependentPairs(rules: readonly ConditionalRule[]): OrderPai
     }
   }
   for (const { earlier, later, name } of compared) {
-    const witness = witnessOf(conjunctions[earlier]!, conjunctions[later]!);
-    if (witness !== undefined) out.push({ earlier, later, name, witness });
+    const both = firstMatchingBoth(conjunctions[earlier]!, conjunctions[later]!);
+    if (both !== undefined) out.push({ earlier, later, name, witness: () => witnessOf(both) });
   }
   return out;
 }
@@ -93,8 +114,8 @@ export function checkOverlappingConditions(spec: Pick<ProfileSpec, "syscalls">, 
       ),
     ];
   }
-  return pairs.map(({ earlier, later, name, witness }) => {
-    const call = [...witness].map(([index, value]) => `arg${index} = ${value}`).join(", ");
+  const shown = pairs.slice(0, MAX_OVERLAP_WARNINGS).map(({ earlier, later, name, witness }) => {
+    const call = [...witness()].map(([index, value]) => `arg${index} = ${value}`).join(", ");
     return diagnostic(
       "warning",
       "overlapping-conditions",
@@ -103,6 +124,11 @@ export function checkOverlappingConditions(spec: Pick<ProfileSpec, "syscalls">, 
       "make the conditions exclusive, so that each call has one outcome",
     );
   });
+  if (pairs.length > shown.length) {
+    const left = pairs.length - shown.length;
+    shown.push(diagnostic("warning", "overlapping-conditions", `${prefix}.syscalls`, `and ${left} more pairs of conditional rules whose order decides some calls (only the first ${shown.length} are listed)`, "make the conditions exclusive, so that each call has one outcome"));
+  }
+  return shown;
 }
 
 function conditional(rule: ConditionalRule): boolean {
@@ -114,6 +140,13 @@ function outcome(rule: ConditionalRule): string {
   const errno = rule.errnoRet ?? (rule.action === "SCMP_ACT_ERRNO" ? 1 : undefined);
   return errno === undefined ? rule.action : `${rule.action} (errno ${errno})`;
 }
+
+/**
+ * Each operator as the one string this module compares with: a string parsed from JSON is a copy,
+ * which each comparison reads character by character, and the hardest profiles compare them
+ * hundreds of thousands of times.
+ */
+const OPERATOR = new Map(OPERATORS.map((op) => [op, op]));
 
 /** A condition on one argument, shared by the rules that repeat it. */
 interface Condition {
@@ -153,7 +186,7 @@ function alternatives(args: readonly SyscallArg[], conditions: Map<string, Condi
     const key = `${arg.index} ${arg.op} ${arg.value} ${valueTwo}`;
     let condition = conditions.get(key);
     if (condition === undefined) {
-      condition = { index: arg.index, op: arg.op, number: arg.value, numberTwo: valueTwo, small: isSmall(arg.value) && isSmall(valueTwo) };
+      condition = { index: arg.index, op: OPERATOR.get(arg.op)!, number: arg.value, numberTwo: valueTwo, small: isSmall(arg.value) && isSmall(valueTwo) };
       conditions.set(key, condition);
     }
     return condition;
@@ -168,35 +201,36 @@ function alternatives(args: readonly SyscallArg[], conditions: Map<string, Condi
 }
 
 /**
- * A value per argument that satisfies both conjunctions, arguments in ascending order; undefined
- * when some argument has none. Each conjunction holds one condition per argument, so an argument
- * has one condition or two.
+ * Whether some call satisfies both conjunctions; if so, `witness` gets a value per argument, in
+ * ascending order. Each conjunction holds one condition per argument, so an argument has one
+ * condition or two.
  */
-function satisfyBoth(l: Conjunction, r: Conjunction): Map<number, bigint> | undefined {
-  const witness = new Map<number, bigint>();
+function satisfyBoth(l: Conjunction, r: Conjunction, witness?: Map<number, bigint>): boolean {
   let i = 0;
   let j = 0;
   while (i < l.length || j < r.length) {
     const a = l[i];
     const b = r[j];
     let value: bigint | undefined;
+    let index: number;
     if (b === undefined || (a !== undefined && a.index < b.index)) {
       value = remembered(a!, undefined);
-      witness.set(a!.index, value!);
+      index = a!.index;
       i++;
     } else if (a === undefined || b.index < a.index) {
       value = remembered(b, undefined);
-      witness.set(b.index, value!);
+      index = b.index;
       j++;
     } else {
       value = remembered(a, b);
-      witness.set(a.index, value!);
+      index = a.index;
       i++;
       j++;
     }
-    if (value === undefined) return undefined;
+    if (value === undefined) return false;
+    witness?.set(index, value);
   }
-  return witness;
+  return true;
 }
 
 function holds(x: bigint, c: WideCondition): boolean {
@@ -279,18 +313,20 @@ function smallestSatisfying(first: Condition, second: Condition | undefined): bi
 function smallestSatisfyingSmall(a: Condition, b: Condition | undefined): bigint | undefined {
   let fixedBits = 0;
   let fixedValue = 0;
-  for (const c of b === undefined ? [a] : [a, b]) {
-    if (c.op !== "SCMP_CMP_MASKED_EQ") continue;
-    fixedBits |= c.number;
-    fixedValue |= c.numberTwo;
+  if (a.op === "SCMP_CMP_MASKED_EQ") {
+    fixedBits = a.number;
+    fixedValue = a.numberTwo;
+  }
+  if (b !== undefined && b.op === "SCMP_CMP_MASKED_EQ") {
+    fixedBits |= b.number;
+    fixedValue |= b.numberTwo;
   }
   const mask = { fixedBits, fixedValue, step: (~fixedBits & (fixedBits + 1)) >>> 0 /* lowest free bit */ };
   // Boundaries: 0, each value and its neighbours. None below fixedValue has the masked bits as
   // required, so the search stops there.
   let best = nearest(0, Infinity, a, b, mask);
-  for (const c of b === undefined ? [a] : [a, b]) {
-    for (let d = -1; d <= 1 && best !== fixedValue; d++) best = nearest(c.number + d, best, a, b, mask);
-  }
+  for (let d = -1; d <= 1 && best !== fixedValue; d++) best = nearest(a.number + d, best, a, b, mask);
+  if (b !== undefined) for (let d = -1; d <= 1 && best !== fixedValue; d++) best = nearest(b.number + d, best, a, b, mask);
   return best !== Infinity ? BigInt(best) : smallestNearMaximum(a, b, mask);
 }
 

@@ -62,7 +62,9 @@ export function sha256(text: string): string {
 function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
   const grouped = new Map<string, { action: Action; errnoRet: number | undefined; names: string[] }>();
   const conditional = new Map<string, OciSyscall>();
-  for (const rule of rules) {
+  // Of each written conditional rule that is the first of its kind, its place among `conditional`.
+  const placeOf: (number | undefined)[] = [];
+  for (const [k, rule] of rules.entries()) {
     if (rule.args === undefined || rule.args.length === 0) {
       const key = `${rule.action}/${rule.errnoRet ?? ""}`;
       let group = grouped.get(key);
@@ -74,11 +76,34 @@ function canonicalRules(rules: readonly SyscallRule[]): OciSyscall[] {
     } else {
       const out = ociRule(sortedUnique(rule.names), rule.action, rule.errnoRet);
       out.args = rule.args.map(canonicalArg).sort(compareArgs);
-      conditional.set(JSON.stringify(out), out);
+      const key = JSON.stringify(out);
+      if (!conditional.has(key)) {
+        placeOf[k] = conditional.size;
+        conditional.set(key, out);
+      }
     }
   }
   const unconditional = [...grouped.values()].map((g) => ociRule(sortedUnique(g.names), g.action, g.errnoRet));
-  return keepPrecedence(unconditional, [...conditional.values()]);
+  const canonical = [...conditional.values()];
+  return keepPrecedence(unconditional, canonical, precedencePairs(rules, canonical, placeOf));
+}
+
+/**
+ * The order-dependent pairs among the canonical conditional rules. They are those among the
+ * written rules that are the first of their kind (a repeated rule adds nothing), which the
+ * profile's check has already found: taken from there, not computed again. Only when the
+ * written rules were too many to compare are the fewer canonical ones tried.
+ */
+function precedencePairs(rules: readonly SyscallRule[], canonical: readonly OciSyscall[], placeOf: readonly (number | undefined)[]): { earlier: number; later: number }[] | undefined {
+  const written = orderDependentPairs(rules);
+  if (written === undefined) return orderDependentPairs(canonical);
+  const out: { earlier: number; later: number }[] = [];
+  for (const { earlier, later } of written) {
+    const e = placeOf[earlier];
+    const l = placeOf[later];
+    if (e !== undefined && l !== undefined) out.push({ earlier: e, later: l });
+  }
+  return out;
 }
 
 /** Sorted, then each name once: cheaper than a set of hundreds of names before the sort. */
@@ -95,8 +120,7 @@ function sortedUnique(names: readonly string[]): string[] {
  * (see test/enforcement/condition-precedence.test.ts). Without such pairs this is the plain
  * sort, so those profiles keep their hashes.
  */
-function keepPrecedence(unconditional: OciSyscall[], conditional: OciSyscall[]): OciSyscall[] {
-  const pairs = orderDependentPairs(conditional);
+function keepPrecedence(unconditional: OciSyscall[], conditional: OciSyscall[], pairs: readonly { earlier: number; later: number }[] | undefined): OciSyscall[] {
   // Too many to check: the written order of the conditional rules is kept (an unconditional rule wins whatever the order).
   if (pairs === undefined) return [...sortRules([...unconditional]), ...conditional];
   if (pairs.length === 0) return sortRules([...unconditional, ...conditional]);

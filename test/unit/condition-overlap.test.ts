@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SyscallArg } from "../../src/api/profile-spec.js";
-import { checkOverlappingConditions, MAX_OVERLAP_CHECKS, overlapWitness } from "../../src/profile/condition-overlap.js";
+import { checkOverlappingConditions, MAX_OVERLAP_CHECKS, MAX_OVERLAP_WARNINGS, overlapWitness } from "../../src/profile/condition-overlap.js";
 import { renderProfile } from "../../src/profile/render.js";
 
 const arg = (index: number, op: SyscallArg["op"], value: number, valueTwo?: number): SyscallArg => (valueTwo === undefined ? { index, op, value } : { index, op, value, valueTwo });
@@ -61,5 +61,26 @@ describe("overlapping argument conditions", () => {
     assert.match(warnings[0]!.message, new RegExp(`more than ${MAX_OVERLAP_CHECKS} comparisons.*written order`));
     const rendered = JSON.parse(renderProfile({ defaultAction: "SCMP_ACT_ERRNO", syscalls: rules }).json) as { syscalls: { args: { value: number }[] }[] };
     assert.deepEqual(rendered.syscalls.map((r) => r.args[0]!.value), rules.map((r) => r.args[0]!.value));
+  });
+
+  it("lists at most a bounded number of overlapping pairs, and counts the rest", () => {
+    // 24 rules that all overlap, alternating outcomes: 12 x 12 order-dependent pairs.
+    const rules = Array.from({ length: 24 }, (_, k) => ({ names: ["ioctl"], action: k % 2 ? ("SCMP_ACT_ALLOW" as const) : ("SCMP_ACT_LOG" as const), args: [arg(1, "SCMP_CMP_GE", k)] }));
+    const warnings = checkOverlappingConditions({ syscalls: rules });
+    assert.equal(warnings.length, MAX_OVERLAP_WARNINGS + 1);
+    assert.match(warnings.at(-1)!.message, new RegExp(`^and ${144 - MAX_OVERLAP_WARNINGS} more pairs .*only the first ${MAX_OVERLAP_WARNINGS} are listed`));
+  });
+
+  it("renders repeated rules as written once each when only their repetitions put them past the bound", () => {
+    // Two overlapping rules written 72 times each (72 x 72 pairs): too many to compare as written,
+    // but rendering writes each once, and those few are compared.
+    const masked = { names: ["mkdir"], action: "SCMP_ACT_ERRNO" as const, errnoRet: 28, args: [arg(1, "SCMP_CMP_MASKED_EQ", 0o070, 0o070)] };
+    const eq = { names: ["mkdir"], action: "SCMP_ACT_ERRNO" as const, errnoRet: 13, args: [arg(1, "SCMP_CMP_EQ", 0o777)] };
+    const read = { names: ["read"], action: "SCMP_ACT_ERRNO" as const, errnoRet: 5, args: [arg(0, "SCMP_CMP_EQ", 3)] };
+    const repeated = [masked, eq, read, ...Array.from({ length: 142 }, (_, k) => (k % 2 ? eq : masked))];
+    assert.equal(checkOverlappingConditions({ syscalls: repeated }).length, 1, "past the bound: one warning");
+    const errnos = (rules: (typeof eq)[]) => renderProfile({ defaultAction: "SCMP_ACT_ALLOW", syscalls: rules }).document.syscalls.map((r) => r.errnoRet);
+    assert.deepEqual(errnos(repeated), errnos([masked, eq, read]));
+    assert.deepEqual(errnos(repeated), [5, 28, 13], "sorted, but for the overlapping pair, not in written order (28, 13, 5)");
   });
 });
