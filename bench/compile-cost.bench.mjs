@@ -49,7 +49,8 @@ const CASES = {
 const object = (spec) => ({ apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { namespace: "bench", name: "costly" }, spec });
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-console.log(`compile cost bench: longest compile and longest event-loop block per profile, node ${process.version}`);
+// Run as the controller does, then with the agent's V8 flags (its DaemonSet's command).
+console.log(`compile cost bench: longest compile and longest event-loop block per profile, node ${process.version} ${process.execArgv.join(" ") || "(default flags: the controller)"}`);
 // CPU time besides wall time: on a shared machine other processes stretch the wall time of a
 // compile. The thread's CPU clock ticks in milliseconds, so it is read over all compiles of a case.
 const cpu = () => {

@@ -8,7 +8,7 @@ import type { Logger } from "../kube/logger.js";
 import type { Manager } from "../kube/manager.js";
 import { namespaceOfKey, objectKey, splitKey } from "../kube/objects.js";
 import { isNotFound } from "../kube/api-error.js";
-import { compileObject, compileProfile, summarize, type ObjectLookup } from "../profile/compile.js";
+import { compileObject, compileProfile, summarize, withCheckedSpec, type ObjectLookup } from "../profile/compile.js";
 import { loadProfiles } from "../profile/load.js";
 import { BaseNameIndex, dependentsOf } from "../profile/dependents.js";
 import type { agentMetrics } from "./agent-metrics.js";
@@ -47,7 +47,7 @@ export function profileCaches(manager: Manager, scope: ProfileScope): Informer<S
 export function agentProfileShape(profile: SeccompProfile): SeccompProfile {
   const { name, namespace, resourceVersion } = profile.metadata ?? {};
   const hashesInUse = profile.status?.hashesInUse;
-  return { apiVersion: profile.apiVersion, kind: profile.kind, metadata: { name, namespace, resourceVersion }, spec: profile.spec, ...(hashesInUse === undefined ? {} : { status: { hashesInUse } }) };
+  return withCheckedSpec({ apiVersion: profile.apiVersion, kind: profile.kind, metadata: { name, namespace, resourceVersion }, spec: profile.spec, ...(hashesInUse === undefined ? {} : { status: { hashesInUse } }) });
 }
 
 /** A profile from whichever cache holds it. */

@@ -87,7 +87,23 @@ function checkEntry(object: SeccompProfile): ProfileEntry & { diagnostics: Diagn
   const namespace = object.metadata.namespace ?? "";
   const name = object.metadata.name ?? "";
   const checked = checkSpec(object.spec);
-  return checked.spec === undefined ? { namespace, name, errors: checked.diagnostics, diagnostics: checked.diagnostics } : { namespace, name, spec: checked.spec, diagnostics: checked.diagnostics };
+  // Most profiles have nothing to report: one empty list for all of them, not one each.
+  const diagnostics = checked.diagnostics.length === 0 ? NO_DIAGNOSTICS : checked.diagnostics;
+  return checked.spec === undefined ? { namespace, name, errors: diagnostics, diagnostics } : { namespace, name, spec: checked.spec, diagnostics };
+}
+
+const NO_DIAGNOSTICS: Diagnostic[] = Object.freeze([]) as unknown as Diagnostic[];
+
+/**
+ * The object with its spec as checked, for a cache that keeps profiles: the check builds its own
+ * copy of a valid spec, and a cache that kept the original as well would hold every spec twice.
+ */
+export function withCheckedSpec(object: SeccompProfile): SeccompProfile {
+  const entry = entryOf(object);
+  if (entry.spec === undefined || entry.spec === object.spec) return object;
+  const out = { ...object, spec: entry.spec };
+  entries.set(out, entry);
+  return out;
 }
 
 /** Finds a SeccompProfile object (as the API server returns it) by namespace and name. */

@@ -61,6 +61,7 @@ export type OrderPair = { earlier: number; later: number; name: string; witness:
 export function orderDependentPairs(rules: readonly ConditionalRule[]): OrderPair[] | undefined {
   // The check and the render of one compile ask for the same rules: the costliest profiles
   // would otherwise pay twice. Rules are never changed once a profile is checked.
+  if (!rules.some(conditional)) return [];
   if (found.has(rules)) return found.get(rules);
   const pairs = findOrderDependentPairs(rules);
   found.set(rules, pairs);

@@ -12,6 +12,8 @@ export const repoRoot = join(import.meta.dirname, "..", "..");
 export const cliMain = join(repoRoot, "dist", "cli", "main.js");
 /** The V8 settings the image sets in NODE_OPTIONS: a small young generation keeps memory low. */
 export const NODE_FLAGS = ["--max-semi-space-size=2"];
+/** What the agent's DaemonSet adds in its command: V8 tuned for size. */
+export const AGENT_V8_FLAGS = ["--optimize-for-size"];
 
 export interface AgentProcess {
   nodeName: string;
@@ -51,6 +53,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
     command: process.execPath,
     args: [
       ...NODE_FLAGS,
+      ...AGENT_V8_FLAGS,
       ...(options.nodeArgs ?? []),
       cliMain,
       "agent",

@@ -84,4 +84,15 @@ describe("agent: what the profile cache keeps", () => {
     assert.deepEqual(agentProfileShape(profile as never), { apiVersion: profile.apiVersion, kind: profile.kind, metadata: { name: "web", namespace: "t", resourceVersion: "3" }, spec, status: { hashesInUse: ["b".repeat(64)] } });
     assert.deepEqual(agentProfileShape({ ...profile, status: undefined } as never).status, undefined);
   });
+
+  it("keeps one copy of each spec: the one its compile checked", async () => {
+    const { agentProfileShape } = await import("../../src/agent/profile-installer.js");
+    const { entryOf } = await import("../../src/profile/compile.js");
+    const profile = { apiVersion: "seccomp.operator.dev/v1alpha1" as const, kind: "SeccompProfile" as const, metadata: { name: "web", namespace: "t" }, spec: { defaultAction: "SCMP_ACT_ERRNO" as const, syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW" as const }] } };
+    const cached = agentProfileShape(profile as never);
+    assert.equal(entryOf(cached).spec, cached.spec, "the cached spec is the checked one, not a second copy");
+    assert.notEqual(cached.spec, profile.spec);
+    const invalid = agentProfileShape({ ...profile, spec: { defaultAction: "SCMP_ACT_NOPE" } } as never);
+    assert.deepEqual(invalid.spec, { defaultAction: "SCMP_ACT_NOPE" }, "an invalid spec is kept as written, for its errors");
+  });
 });

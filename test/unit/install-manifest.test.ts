@@ -8,6 +8,7 @@ import { parseAllDocuments } from "yaml";
 import { run } from "../../src/cli/run.js";
 import { WEBHOOK_OPTIONS, webhookSetup } from "../../src/cli/webhook-flags.js";
 import { webhookConfiguration } from "../../src/controller/admission/webhook-configuration.js";
+import { AGENT_V8_FLAGS, NODE_FLAGS } from "../harness/agents.js";
 import { crdBasesDir, expectedCrdBases, installFile, renderInstall, repoRoot } from "../../hack/generate-install.js";
 
 interface Obj {
@@ -26,6 +27,7 @@ interface Rule {
 interface Container {
   name: string;
   image?: string;
+  command?: string[];
   args?: string[];
   env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   ports?: { name?: string; containerPort: number }[];
@@ -268,6 +270,8 @@ describe("dist/install.yaml and config/", function () {
         name: "NODE_NAME",
         valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } },
       });
+      // The tests and benches run the agent with these, so their figures are the shipped agent's.
+      assert.deepEqual(c.command, ["node", ...AGENT_V8_FLAGS, "dist/cli/main.js"]);
     });
 
     it("health on /healthz, readiness on /readyz and Prometheus metrics on port 8081", function () {
@@ -468,6 +472,10 @@ describe("Dockerfile", function () {
     assert.equal(runtime.at(-1), 'ENTRYPOINT ["node", "dist/cli/main.js"]');
     assert.ok(lines.some((l) => l.includes("npm prune --omit=dev")));
     assert.ok(!runtime.some((l) => /^COPY\s+(?!--from=build)/.test(l)), "the runtime stage copies only from the build stage");
+  });
+
+  it("sets the V8 flags the tests and benches run the daemons with", function () {
+    assert.ok(lines.includes(`ENV NODE_OPTIONS="${NODE_FLAGS.join(" ")}"`));
   });
 
   it("sends only the sources to the build (.dockerignore)", function () {
