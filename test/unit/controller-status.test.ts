@@ -43,7 +43,14 @@ describe("controller: node aggregation", () => {
       ],
       options(expect),
     );
-    assert.deepEqual(result, { installed: 1, total: 3, failing: [{ node: "c", reason: "symlink at operator" }], waiting: ["b"], stale: ["d", "e"] });
+    assert.deepEqual(result, { installed: 1, total: 3, failing: [{ node: "c", reason: "symlink at operator" }], waiting: ["b"], unlisted: [], stale: ["d", "e"] });
+  });
+
+  it("names the waiting nodes that list only some of their failures: the profile may be one they left out", () => {
+    const expect = expectations({ "t/web": { hash: H2 } });
+    const full = { ...report(1000, {}, [{ profile: "t/other", reason: "disk full" }]), failuresOmitted: 3 };
+    const result = aggregate("t/web", H2, [{ node: "a", report: full }, { node: "b", report: report(1000, {}) }, { node: "c", report: { ...report(1000, { "t/web": H2 }), failuresOmitted: 3 } }], options(expect));
+    assert.deepEqual([result.installed, result.waiting, result.unlisted], [1, ["a", "b"], ["a"]]);
   });
 
   it("reads a bucket shared with other profiles: one other profile behind or missing does not hide this one, two do", () => {
@@ -82,7 +89,7 @@ describe("controller: profile status", () => {
     generation: 3,
     previous: undefined,
     compiled: { ok: true, hash: H2, findings: [] },
-    nodes: { installed: 2, total: 2, failing: [], waiting: [], stale: [] },
+    nodes: { installed: 2, total: 2, failing: [], waiting: [], unlisted: [], stale: [] },
     usedBy: [],
     hashesInUse: [],
     workloadFindings: [],
@@ -106,16 +113,21 @@ describe("controller: profile status", () => {
   });
 
   it("waits, naming the nodes, while installation is under way", () => {
-    const { status, ready } = computeStatus(base({ nodes: { installed: 1, total: 3, failing: [], waiting: ["b", "c"], stale: ["z"] } }), new Date(now));
+    const { status, ready } = computeStatus(base({ nodes: { installed: 1, total: 3, failing: [], waiting: ["b", "c"], unlisted: [], stale: ["z"] } }), new Date(now));
     assert.equal(ready, false);
     assert.deepEqual([condition(status, "Installed").reason, condition(status, "Ready").reason], ["Installing", "Installing"]);
     assert.match(condition(status, "Installed").message, /^1\/3 live nodes; waiting for b, c; agents not reporting \(not counted\): z$/);
   });
 
+  it("says which waiting nodes list only some of their failures", () => {
+    const { status } = computeStatus(base({ nodes: { installed: 1, total: 3, failing: [], waiting: ["a", "b"], unlisted: ["a"], stale: [] } }), new Date(now));
+    assert.match(condition(status, "Installed").message, /^1\/3 live nodes; waiting for a, b; a report more failures than they list, and this profile may be one of them/);
+  });
+
   it("reports failures with the node's reason, and no agents as its own reason", () => {
-    const failed = computeStatus(base({ nodes: { installed: 1, total: 2, failing: [{ node: "b", reason: "symlink at operator" }], waiting: [], stale: [] } }), new Date(now));
+    const failed = computeStatus(base({ nodes: { installed: 1, total: 2, failing: [{ node: "b", reason: "symlink at operator" }], waiting: [], unlisted: [], stale: [] } }), new Date(now));
     assert.match(condition(failed.status, "Installed").message, /failed on b \(b: symlink at operator\)/);
-    const none = computeStatus(base({ nodes: { installed: 0, total: 0, failing: [], waiting: [], stale: [] } }), new Date(now));
+    const none = computeStatus(base({ nodes: { installed: 0, total: 0, failing: [], waiting: [], unlisted: [], stale: [] } }), new Date(now));
     assert.equal(condition(none.status, "Installed").reason, "NoAgents");
     assert.equal(none.ready, false);
   });
@@ -131,8 +143,8 @@ describe("controller: profile status", () => {
   });
 
   it("changes lastTransitionTime only when a condition's status changes", () => {
-    const first = computeStatus(base({ nodes: { installed: 1, total: 2, failing: [], waiting: ["b"], stale: [] } }), new Date(now)).status;
-    const same = computeStatus(base({ previous: first, nodes: { installed: 1, total: 2, failing: [], waiting: ["b"], stale: [] } }), new Date(now + 60_000)).status;
+    const first = computeStatus(base({ nodes: { installed: 1, total: 2, failing: [], waiting: ["b"], unlisted: [], stale: [] } }), new Date(now)).status;
+    const same = computeStatus(base({ previous: first, nodes: { installed: 1, total: 2, failing: [], waiting: ["b"], unlisted: [], stale: [] } }), new Date(now + 60_000)).status;
     assert.deepEqual(same, first, "a resync that finds nothing new computes the same status");
     const later = computeStatus(base({ previous: first }), new Date(now + 120_000)).status;
     assert.equal(condition(later, "Valid").lastTransitionTime, condition(first, "Valid").lastTransitionTime);
@@ -215,7 +227,7 @@ describe("controller: usage index", () => {
 
   it("says when more hashes are in use than the status can list", () => {
     const many = Array.from({ length: 70 }, (_, i) => i.toString(16).padStart(64, "0"));
-    const observation: ProfileObservation = { namespace: "t", name: "web", generation: 1, previous: undefined, compiled: { ok: true, hash: H2, findings: [] }, nodes: { installed: 1, total: 1, failing: [], waiting: [], stale: [] }, usedBy: [], hashesInUse: many, workloadFindings: [], failureFindings: [] };
+    const observation: ProfileObservation = { namespace: "t", name: "web", generation: 1, previous: undefined, compiled: { ok: true, hash: H2, findings: [] }, nodes: { installed: 1, total: 1, failing: [], waiting: [], unlisted: [], stale: [] }, usedBy: [], hashesInUse: many, workloadFindings: [], failureFindings: [] };
     const { status } = computeStatus(observation, new Date(now));
     assert.equal(status.hashesInUse?.length, 64);
     assert.match(status.findings?.[0]?.message ?? "", /70 hashes .* 6 are not/);

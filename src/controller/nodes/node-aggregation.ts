@@ -38,6 +38,11 @@ export interface Aggregate {
   failing: { node: string; reason: string }[];
   /** Live nodes that have not installed the hash yet, without a failure. */
   waiting: string[];
+  /**
+   * Of those, the nodes whose agent lists only some of its failures (a node lists 64): the
+   * profile may be one it left out, so they may never install it.
+   */
+  unlisted: string[];
   /** Nodes whose agent stopped reporting; they neither count nor block. */
   stale: string[];
 }
@@ -65,7 +70,7 @@ function inScope(report: NodeReport | undefined, namespace: string, catalogueNam
  * whose agent does not install the profile's namespace is not counted.
  */
 export function aggregate(key: string, hash: string | undefined, nodes: readonly NodeStatusView[], o: AggregateOptions): Aggregate {
-  const out: Aggregate = { installed: 0, total: 0, failing: [], waiting: [], stale: [] };
+  const out: Aggregate = { installed: 0, total: 0, failing: [], waiting: [], unlisted: [], stale: [] };
   const namespace = key.slice(0, key.indexOf("/"));
   for (const { node, report, ageMs } of nodes) {
     const age = ageMs ?? (report?.heartbeatTime === undefined ? NaN : o.now - Date.parse(report.heartbeatTime));
@@ -78,10 +83,14 @@ export function aggregate(key: string, hash: string | undefined, nodes: readonly
     const failure = report?.failures?.find((f) => f.profile === key);
     if (failure !== undefined) out.failing.push({ node, reason: failure.reason });
     else if (hash !== undefined && hasInstalled(report, key, hash, o)) out.installed++;
-    else out.waiting.push(node);
+    else {
+      out.waiting.push(node);
+      if ((report?.failuresOmitted ?? 0) > 0) out.unlisted.push(node);
+    }
   }
   out.failing.sort((a, b) => (a.node < b.node ? -1 : 1));
   out.waiting.sort();
+  out.unlisted.sort();
   out.stale.sort();
   return out;
 }

@@ -140,7 +140,10 @@ export function installedCondition(nodes: Aggregate): ConditionInput {
     const first = nodes.failing[0]!;
     return { type: "Installed", status: "False", reason: "InstallFailed", message: `${counts}; failed on ${listed(nodes.failing.map((f) => f.node), 10)} (${first.node}: ${first.reason})${stale}` };
   }
-  if (nodes.installed < nodes.total) return { type: "Installed", status: "False", reason: "Installing", message: `${counts}; waiting for ${listed(nodes.waiting, 10)}${stale}` };
+  if (nodes.installed < nodes.total) {
+    const unlisted = nodes.unlisted.length > 0 ? `; ${listed(nodes.unlisted, 10)} report more failures than they list, and this profile may be one of them (see those nodes' agent logs)` : "";
+    return { type: "Installed", status: "False", reason: "Installing", message: `${counts}; waiting for ${listed(nodes.waiting, 10)}${unlisted}${stale}` };
+  }
   return { type: "Installed", status: "True", reason: "InstalledOnAllNodes", message: `${counts}${stale}` };
 }
 
