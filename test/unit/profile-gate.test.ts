@@ -109,6 +109,18 @@ describe("the controller's compiles", () => {
     assert.equal(calls.length, 3);
   });
 
+  it("keep a compile's JSON and hash, and give its document back parsed from the JSON", () => {
+    const { cache, put } = profileCache();
+    const compiles = new ProfileCompiles({ profiles: cache, catalogueNamespace: "cat" });
+    const object = put("tenant", "web", { resourceVersion: "1", uid: "u", generation: 1 }, spec("read", "write"));
+    const engine = compileObject(object, () => undefined, "cat");
+    const kept = compiles.compile(object);
+    assert.ok(engine.ok && kept.ok);
+    assert.deepEqual([kept.value.rendered.json, kept.value.rendered.hash], [engine.value.rendered.json, engine.value.rendered.hash]);
+    assert.deepEqual(kept.value.rendered.document, engine.value.rendered.document);
+    assert.equal(compiles.compile(object), kept, "the kept result, not a new one");
+  });
+
   it("compile a child again when a base it read appears, changes or goes", () => {
     const { cache, put, remove } = profileCache();
     const { calls, compile } = countedCompile();

@@ -8,7 +8,8 @@ import type { Informer } from "../../kube/informer.js";
 import { objectKey } from "../../kube/objects.js";
 import { compileObject, type Compiled } from "../../profile/compile.js";
 import type { Diagnostic } from "../../profile/diagnostics.js";
-import type { Result } from "../../profile/result.js";
+import type { OciSeccomp } from "../../profile/render.js";
+import { ok, type Result } from "../../profile/result.js";
 
 export type CompileResult = Result<Compiled, Diagnostic[]>;
 
@@ -44,14 +45,31 @@ function versionOf(object: SeccompProfile | undefined): string | undefined {
 }
 
 /**
- * About the bytes one result keeps: the rendered JSON, and the document and spec it was
- * rendered from, which take about as much again each; the text of each diagnostic.
+ * About the bytes one result keeps: the rendered JSON, and the spec it was rendered from, which
+ * takes about as much again; the text of each diagnostic.
  */
 function weightOf(result: CompileResult): number {
   const diagnostics = result.ok ? result.value.findings : result.error;
-  let weight = result.ok ? 3 * result.value.rendered.json.length : 0;
+  let weight = result.ok ? 2 * result.value.rendered.json.length : 0;
   for (const d of diagnostics) weight += 64 + d.path.length + d.message.length + (d.hint?.length ?? 0);
   return weight;
+}
+
+/**
+ * The result as kept: the rendered document is a third copy of the rules (after the spec and the
+ * JSON) that only start-failure findings read, so it is parsed back from the JSON when asked.
+ */
+function slim(result: CompileResult): CompileResult {
+  if (!result.ok) return result;
+  const { json, hash } = result.value.rendered;
+  const rendered = {
+    json,
+    hash,
+    get document(): OciSeccomp {
+      return JSON.parse(json) as OciSeccomp;
+    },
+  };
+  return ok({ ...result.value, rendered });
 }
 
 export class ProfileCompiles {
@@ -97,7 +115,7 @@ export class ProfileCompiles {
     );
     this.compiles?.inc();
     this.drop(key);
-    const memo = { read, result, weight: weightOf(result) };
+    const memo = { read, result: slim(result), weight: weightOf(result) };
     this.memo.set(key, memo);
     this.weight += memo.weight;
     for (const [oldest, entry] of this.memo) {
@@ -105,7 +123,7 @@ export class ProfileCompiles {
       if (entry === memo) break;
       this.drop(oldest);
     }
-    return result;
+    return memo.result;
   }
 
   /** How many compiles are kept, and their weight: for tests and the scale bench. */
