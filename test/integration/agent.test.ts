@@ -378,7 +378,7 @@ describe("node agent", function () {
     assert.equal((await get("/readyz")).status, 200);
     const metrics = await get("/metrics");
     assert.equal(metrics.status, 200);
-    for (const name of ["seccomp_agent_profiles_installed", "seccomp_agent_reconciles_total", "workqueue_depth", "informer_events_total", "seccomp_agent_node_status_writes_total"]) {
+    for (const name of ["seccomp_agent_profiles_installed", "seccomp_agent_reconciles_total", "workqueue_depth", "informer_events_total", "seccomp_agent_node_status_writes_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_max_seconds"]) {
       assert.match(metrics.text, new RegExp(`^${name}`, "m"), name);
     }
     const installed = Number(/^seccomp_agent_profiles_installed (\d+)/m.exec(metrics.text)?.[1]);
