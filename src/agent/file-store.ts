@@ -447,18 +447,26 @@ export class ProfileFileStore {
 
   /** Opens a folder without following a symlink, so fchmod and fsync act on the folder itself. */
   private withDir(path: string, action: string, use: (fd: number) => void): Result<void, StoreError> {
-    let fd: number;
+    const opened = this.openDir(path);
+    if (!opened.ok) return opened;
     try {
-      fd = this.fs.openSync(this.abs(path), DIR_OPEN_FLAGS);
+      use(opened.value);
+    } catch (error) {
+      closeQuietly(this.fs, opened.value);
+      return err(systemError(error, path, action));
+    }
+    return this.closeDir(path, opened.value);
+  }
+
+  private openDir(path: string): Result<number, StoreError> {
+    try {
+      return ok(this.fs.openSync(this.abs(path), DIR_OPEN_FLAGS));
     } catch (error) {
       return err(systemError(error, path, "open folder"));
     }
-    try {
-      use(fd);
-    } catch (error) {
-      closeQuietly(this.fs, fd);
-      return err(systemError(error, path, action));
-    }
+  }
+
+  private closeDir(path: string, fd: number): Result<void, StoreError> {
     try {
       this.fs.closeSync(fd);
     } catch (error) {
@@ -536,8 +544,7 @@ export class ProfileFileStore {
         offset += this.fs.writeSync(fd, bytes, offset, bytes.length - offset);
       }
       step = "fsync";
-      const syncing = fd;
-      await new Promise<void>((resolve, reject) => this.fs.fsync(syncing, (error) => (error ? reject(error) : resolve())));
+      await fsyncOnThreads(this.fs, fd);
       step = "close";
       const closing = fd;
       fd = undefined;
@@ -601,24 +608,15 @@ export class ProfileFileStore {
 
   /** fsync of a folder on libuv's threads, for installs. */
   private async syncDirAsync(path: string): Promise<Result<void, StoreError>> {
-    let fd: number;
+    const opened = this.openDir(path);
+    if (!opened.ok) return opened;
     try {
-      fd = this.fs.openSync(this.abs(path), DIR_OPEN_FLAGS);
+      await fsyncOnThreads(this.fs, opened.value);
     } catch (error) {
-      return err(systemError(error, path, "open folder"));
-    }
-    try {
-      await new Promise<void>((resolve, reject) => this.fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
-    } catch (error) {
-      closeQuietly(this.fs, fd);
+      closeQuietly(this.fs, opened.value);
       return err(systemError(error, path, "fsync folder"));
     }
-    try {
-      this.fs.closeSync(fd);
-    } catch (error) {
-      return err(systemError(error, path, "close folder"));
-    }
-    return ok(undefined);
+    return this.closeDir(path, opened.value);
   }
 
   /** Best effort: a temporary file that cannot be removed now is found by `removeTempFiles`. */
@@ -784,6 +782,11 @@ function systemError(error: unknown, path: string, action: string): StoreError {
     errno === "ELOOP" ? "symlink" : errno === "ENOTDIR" ? "not-a-directory" : errno === "EISDIR" ? "not-a-file" : "io";
   const reason = errno ?? (error instanceof Error ? error.message : String(error));
   return { code, path, message: `${path}: cannot ${action}: ${reason}`, ...(errno ? { errno } : {}) };
+}
+
+/** fsync on libuv's threads, so that many installs share the file system's journal commits. */
+function fsyncOnThreads(fs: FileSystem, fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 function closeQuietly(fs: FileSystem, fd: number): void {
