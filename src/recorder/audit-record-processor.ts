@@ -1,5 +1,5 @@
 import type { ArchitectureToken } from "../api/seccomp-vocabulary.js";
-import { auditSerial, parseSeccompAuditRecord } from "../profile/seccomp-audit-record.js";
+import { auditSerial, auditType, parseSeccompAuditRecord } from "../profile/seccomp-audit-record.js";
 import type { Attribution } from "./process-attribution.js";
 import type { RecordedTarget } from "./recording-targets.js";
 import type { RecordingTally } from "./recording-tally.js";
@@ -46,7 +46,7 @@ export class AuditRecordProcessor {
     const tallies = this.parts.tallies();
     for (const line of lines) {
       // auditd numbers its own DAEMON_* records apart from the kernel's.
-      const serial = line.startsWith("type=DAEMON_") ? undefined : auditSerial(line);
+      const serial = auditType(line)?.startsWith("DAEMON_") === true ? undefined : auditSerial(line);
       if (serial !== undefined) {
         // One event's records share a serial; a later event's jump past +1 means events were dropped.
         if (this.lastSerial !== undefined && serial > this.lastSerial + 1) for (const t of tallies.values()) t.addLost(serial - this.lastSerial - 1);

@@ -53,11 +53,11 @@ describe("seccomp audit records captured on a real machine", () => {
   });
 
   it("big-endian arch values (constructed lines: this machine is x86_64) and an unknown one", () => {
-    const s390x = parseSeccompAuditRecord("audit: type=1326 audit(1.2:3): pid=7 comm=\"a\" arch=80000016 syscall=1 code=0x7ffc0000")!;
+    const s390x = parseSeccompAuditRecord("audit: type=1326 audit(1.2:3): auid=0 uid=0 gid=0 ses=1 pid=7 comm=\"a\" exe=\"/a\" sig=0 arch=80000016 syscall=1 compat=0 ip=0x1 code=0x7ffc0000")!;
     assert.deepEqual([s390x.architecture, s390x.syscall], ["SCMP_ARCH_S390X", "exit"]);
-    const aarch64 = parseSeccompAuditRecord("audit: type=1326 audit(1.2:4): pid=7 comm=\"a\" arch=c00000b7 syscall=64 code=0x7ffc0000")!;
+    const aarch64 = parseSeccompAuditRecord("audit: type=1326 audit(1.2:4): auid=0 uid=0 gid=0 ses=1 pid=7 comm=\"a\" exe=\"/a\" sig=0 arch=c00000b7 syscall=64 compat=0 ip=0x1 code=0x7ffc0000")!;
     assert.deepEqual([aarch64.architecture, aarch64.syscall], ["SCMP_ARCH_AARCH64", "write"]);
-    const unknown = parseSeccompAuditRecord("audit: type=1326 audit(1.2:5): pid=7 comm=\"a\" arch=deadbeef syscall=1 code=0x7ffc0000")!;
+    const unknown = parseSeccompAuditRecord("audit: type=1326 audit(1.2:5): auid=0 uid=0 gid=0 ses=1 pid=7 comm=\"a\" exe=\"/a\" sig=0 arch=deadbeef syscall=1 compat=0 ip=0x1 code=0x7ffc0000")!;
     assert.deepEqual([unknown.architecture, unknown.syscall], [undefined, undefined]);
   });
 });
