@@ -8,7 +8,6 @@ import { ARCHITECTURE_TOKENS } from "./seccomp-vocabulary.js";
 
 /** More names than any architecture has syscalls: a report never needs more. */
 export const MAX_REPORTED_NAMES = 1024;
-export const MAX_UNATTRIBUTED_SAMPLES = 16;
 
 export const ReportedContainerSchema = z
   .object({
@@ -43,18 +42,6 @@ export const RecordingReportSpecSchema = z
       .int()
       .min(0)
       .describe("Seccomp records on this node, since the recording started here, whose process was gone before the recorder could tell its container."),
-    unattributedSamples: z
-      .array(
-        z
-          .object({
-            comm: z.string().max(16).describe("The process's name (comm)."),
-            syscall: z.string().max(64).describe("The syscall, or its number."),
-          })
-          .describe("One unattributed record."),
-      )
-      .max(MAX_UNATTRIBUTED_SAMPLES)
-      .optional()
-      .describe(`The first ${MAX_UNATTRIBUTED_SAMPLES} distinct unattributed records.`),
     lost: z.number().int().min(0).describe("Records this node knows were dropped before it read them (the kernel log's rate limit, gaps in audit serial numbers)."),
     updateTime: z.string().meta({ format: "date-time" }).describe("When the recorder last wrote this report."),
   })

@@ -18,7 +18,7 @@ export interface ProcessorParts {
   attribute: (pid: number) => Attribution;
   /** Container ID to what it is recorded for. */
   targets: () => ReadonlyMap<string, RecordedTarget>;
-  /** The tally of each running recording (by `namespace/name`); empty when none runs here. */
+  /** The tally of each running recording with containers on this node (by `namespace/name`). */
   tallies: () => ReadonlyMap<string, RecordingTally>;
   now?: () => number;
 }
@@ -27,8 +27,8 @@ export interface ProcessorParts {
  * Turns audit lines into tallies. Every line's serial number is checked for gaps (records the
  * node dropped); each seccomp record of the SCMP_ACT_LOG action is attributed to its process's
  * container: a recorded one is tallied, another container or a host process is not this
- * recorder's business, and a process gone unseen is counted unattributed in every running
- * recording. A container that started so recently that its pod's status does not name it yet
+ * recorder's business, and a process gone unseen is counted (not named) as unattributed in
+ * each recording with containers on this node. A container that started so recently that its pod's status does not name it yet
  * keeps its records for a while, until the status does.
  */
 export class AuditRecordProcessor {
@@ -59,7 +59,7 @@ export class AuditRecordProcessor {
       const who = this.parts.attribute(record.pid);
       if (who.type === "host") continue;
       if (who.type === "gone") {
-        for (const t of tallies.values()) t.addUnattributed(record.comm, record.syscall ?? String(record.number));
+        for (const t of tallies.values()) t.addUnattributed();
         continue;
       }
       const target = this.parts.targets().get(who.id);
@@ -93,7 +93,7 @@ export class AuditRecordProcessor {
     let pending = this.pending.get(id);
     if (pending === undefined) {
       if (this.pending.size >= MAX_PENDING_CONTAINERS) {
-        for (const t of this.parts.tallies().values()) t.addUnattributed("", syscall ?? "unknown");
+        for (const t of this.parts.tallies().values()) t.addUnattributed();
         return;
       }
       this.pending.set(id, (pending = { since: this.now(), calls: new Map() }));

@@ -1,6 +1,7 @@
 // The node recorder (opt-in): reads the seccomp audit records of its node, attributes each to
 // a container, and reports per recording what the recorded containers called, in one bounded
-// SeccompRecordingReport per recording and node. This file only registers the components with
+// SeccompRecordingReport per recording and node, for the recordings with containers on this node
+// only, and a bounded number of writes per interval. This file only registers the components with
 // the manager; every recorder runs all of them (no leader election).
 import { Counter, Gauge } from "prom-client";
 import { API_VERSION, RECORDING_KIND, RECORDING_LABEL, RECORDING_REPORT_KIND } from "../api/names.js";
@@ -35,7 +36,11 @@ export interface RecorderOptions {
   pollMs?: number;
   /** How often changed reports are written. */
   reportIntervalMs?: number;
+  /** Report writes per interval, at most; the least recently written changed reports go first. */
+  maxReportWrites?: number;
 }
+
+const DEFAULT_MAX_REPORT_WRITES = 20;
 
 /** Builds the recorder's manager; `start()` it, `stop()` it on shutdown. */
 export function createRecorder(options: RecorderOptions): Manager {
@@ -55,6 +60,7 @@ export function createRecorder(options: RecorderOptions): Manager {
   let targets: Map<string, RecordedTarget> | undefined;
   const tallies = new Map<string, RecordingTally>();
   const seeding = new Map<string, Promise<void>>();
+  const currentTargets = () => (targets ??= recordedTargets(pods.list(), recordings.list()));
   const refresh = () => {
     targets = undefined;
     syncTallies();
@@ -66,7 +72,11 @@ export function createRecorder(options: RecorderOptions): Manager {
     const [namespace, recording] = tally.recording.split("/") as [string, string];
     return { ...RECORDING_REPORT_RESOURCE, namespace, name: recordingReportName(recording, nodeName) };
   };
-  /** A tally per running recording; a restarted recorder first takes in what it reported before. */
+  /**
+   * A tally per running recording from the time one of its containers runs on this node (kept
+   * until it stops, whatever its pods do): a recording with nothing here costs no write. A
+   * restarted recorder first takes in what it reported before.
+   */
   function syncTallies(): void {
     const running = new Map(recordings.list().filter(isRecording).map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r.metadata.uid ?? ""]));
     for (const [key, tally] of tallies) {
@@ -74,8 +84,9 @@ export function createRecorder(options: RecorderOptions): Manager {
       // The last records go out with the final write.
       void write(tally).finally(() => tallies.delete(key));
     }
+    const here = new Set([...currentTargets().values()].map((t) => `${t.recording}\n${t.recordingUid}`));
     for (const [key, uid] of running) {
-      if (tallies.get(key)?.recordingUid === uid) continue;
+      if (tallies.get(key)?.recordingUid === uid || !here.has(`${key}\n${uid}`)) continue;
       const tally = new RecordingTally(key, uid);
       tallies.set(key, tally);
       seeding.set(
@@ -95,7 +106,7 @@ export function createRecorder(options: RecorderOptions): Manager {
   const attribution = new ProcessAttribution(options.procRoot);
   const processor = new AuditRecordProcessor({
     attribute: (pid) => attribution.attribute(pid),
-    targets: () => (targets ??= recordedTargets(pods.list(), recordings.list())),
+    targets: currentTargets,
     tallies: () => tallies,
   });
 
@@ -110,10 +121,12 @@ export function createRecorder(options: RecorderOptions): Manager {
     },
   });
 
+  const writtenAt = new WeakMap<RecordingTally, number>();
   async function write(tally: RecordingTally): Promise<void> {
     await seeding.get(tally.recording);
     if (!tally.dirty) return;
     tally.dirty = false;
+    writtenAt.set(tally, performance.now());
     const source = auditSource?.kind ?? "kernel-log";
     const ref = reportRef(tally);
     const body: SeccompRecordingReport = {
@@ -164,7 +177,11 @@ export function createRecorder(options: RecorderOptions): Manager {
       writer = every(
         options.reportIntervalMs ?? 10_000,
         async () => {
-          const results = await Promise.allSettled([...tallies.values()].map((t) => write(t)));
+          const due = [...tallies.values()]
+            .filter((t) => t.dirty)
+            .sort((a, b) => (writtenAt.get(a) ?? 0) - (writtenAt.get(b) ?? 0))
+            .slice(0, options.maxReportWrites ?? DEFAULT_MAX_REPORT_WRITES);
+          const results = await Promise.allSettled(due.map((t) => write(t)));
           const failed = results.find((r) => r.status === "rejected");
           if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
         },

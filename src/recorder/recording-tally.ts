@@ -1,4 +1,4 @@
-import { MAX_REPORTED_NAMES, MAX_UNATTRIBUTED_SAMPLES, type RecordingReportSpec, type ReportedContainer } from "../api/recording-report.js";
+import { MAX_REPORTED_NAMES, type RecordingReportSpec, type ReportedContainer } from "../api/recording-report.js";
 import { MAX_RECORDED_CONTAINERS } from "../api/profile-recording.js";
 import { ARCHITECTURE_TOKENS, type ArchitectureToken } from "../api/seccomp-vocabulary.js";
 
@@ -20,7 +20,6 @@ interface ContainerTally {
  */
 export class RecordingTally {
   private readonly containers = new Map<string, ContainerTally>();
-  private readonly samples = new Map<string, { comm: string; syscall: string }>();
   unattributed = 0;
   lost = 0;
   /** Changed since the last report write. */
@@ -56,10 +55,12 @@ export class RecordingTally {
     }
   }
 
-  addUnattributed(comm: string, syscall: string): void {
+  /**
+   * A record of a process gone before its container was known: counted, nothing more. Its name
+   * and call may be another namespace's, and must not reach this recording's report.
+   */
+  addUnattributed(): void {
     this.unattributed++;
-    const key = `${comm}\n${syscall}`;
-    if (this.samples.size < MAX_UNATTRIBUTED_SAMPLES && !this.samples.has(key)) this.samples.set(key, { comm: comm.slice(0, 16), syscall: syscall.slice(0, 64) });
     this.dirty = true;
   }
 
@@ -84,7 +85,6 @@ export class RecordingTally {
     }
     this.unattributed += spec.unattributed;
     this.lost += spec.lost;
-    for (const s of spec.unattributedSamples ?? []) this.samples.set(`${s.comm}\n${s.syscall}`, s);
     this.dirty = true;
   }
 
@@ -105,7 +105,6 @@ export class RecordingTally {
       source,
       containers,
       unattributed: this.unattributed,
-      ...(this.samples.size > 0 ? { unattributedSamples: [...this.samples.values()] } : {}),
       lost: this.lost,
       updateTime: now.toISOString().replace(/\.\d+Z$/, "Z"),
     };

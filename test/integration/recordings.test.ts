@@ -3,13 +3,18 @@
 // (written here as a recorder writes them) are merged into the result; the workload moves back
 // or on; the API refuses malformed recordings with the field and the reason.
 import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { API_VERSION, RECORDING_KIND, RECORDING_REPORT_KIND } from "../../src/api/names.js";
-import { NODE_RESOURCE, NODE_STATUS_RESOURCE, PROFILE_RESOURCE, RECORDING_REPORT_RESOURCE, RECORDING_RESOURCE } from "../../src/api/resources.js";
+import { NODE_RESOURCE, NODE_STATUS_RESOURCE, POD_RESOURCE, PROFILE_RESOURCE, RECORDING_REPORT_RESOURCE, RECORDING_RESOURCE } from "../../src/api/resources.js";
 import type { RecordingReportSpec } from "../../src/api/recording-report.js";
 import type { RecordingStatus } from "../../src/api/profile-recording.js";
 import type { ProfileSpec } from "../../src/api/profile-spec.js";
 import type { KubeObject } from "../../src/kube/objects.js";
+import { createLogger } from "../../src/kube/logger.js";
 import { RestClient } from "../../src/kube/rest-client.js";
+import { createRecorder } from "../../src/recorder/recorder.js";
 import { lintSpec } from "../../src/profile/lint.js";
 import { startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
 import { eventually } from "../harness/eventually.js";
@@ -218,5 +223,110 @@ describe("profile recordings (controller and agent as processes)", function () {
       client.mergePatch({ ...RECORDING_RESOURCE, namespace: ns, name: "rec" }, { spec: { stop: false } }),
       /a stopped recording cannot start again/,
     );
+  });
+});
+
+// The recorder on a node against many tenants: a thousand recordings of Deployments with no pods
+// here, one noisy recorded container, a serial gap at every burst, and another tenant's processes
+// that exit before they are seen. Writes are counted on the API server and by the recorder.
+describe("the recorder's writes and what its reports say (recorder and a real API server)", function () {
+  this.timeout(300_000);
+  const cp = useControlPlane();
+  const node = "rec-writes-node";
+  const ID = "3f5c0a0e6f1d4b2a9c8e7d6c5b4a39281706f5e4d3c2b1a0918273645546372a";
+  const RECORDINGS = 1000;
+  let client: RestClient;
+  let quietNs: string;
+  let noisyNs: string;
+  let dir: string;
+
+  before(async () => {
+    await prepareWorkloadCluster(cp(), []);
+    client = new RestClient(cp().kubeConfig());
+    quietNs = await createNamespace(cp(), "recorder-quiet");
+    noisyNs = await createNamespace(cp(), "recorder-noisy");
+    dir = mkdtempSync(join(tmpdir(), "recorder-"));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const running = (namespace: string, name: string) => ({
+    apiVersion: API_VERSION,
+    kind: RECORDING_KIND,
+    metadata: { name, namespace },
+    status: {
+      conditions: [{ type: "Recording", status: "True", reason: "Recording", message: "recording", lastTransitionTime: "2026-01-01T00:00:00Z" }],
+      containers: [{ name: "app", syscalls: 0, pods: 0, nodes: 0, auditProfile: `${name}-app-audit` }],
+    },
+  });
+  const createRunning = async (namespace: string, name: string) => {
+    await client.apply({ ...RECORDING_RESOURCE, namespace, name }, { apiVersion: API_VERSION, kind: RECORDING_KIND, metadata: { name, namespace }, spec: { workloadRef: { kind: "Deployment", name } } }, { fieldManager: "test", force: true });
+    await client.apply({ ...RECORDING_RESOURCE, namespace, name, subresource: "status" }, running(namespace, name), { fieldManager: "test", force: true });
+  };
+
+  it("reports only the recordings with containers on its node, at a bounded rate, with no other tenant's process names", async () => {
+    for (let i = 0; i < RECORDINGS; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => createRunning(quietNs, `idle-${i + j}`)));
+    await createRunning(noisyNs, "noisy");
+    const pod = await client.create<KubeObject>(
+      { ...POD_RESOURCE, namespace: noisyNs },
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "noisy-0", namespace: noisyNs },
+        spec: {
+          nodeName: node,
+          containers: [{ name: "app", image: "busybox", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: `operator/${noisyNs}/noisy-app-audit/${"a".repeat(64)}.json` } } }],
+        },
+      } as KubeObject,
+    );
+    await client.mergePatch(
+      { ...POD_RESOURCE, namespace: noisyNs, name: "noisy-0", subresource: "status" },
+      { status: { phase: "Running", containerStatuses: [{ name: "app", image: "busybox", imageID: "", ready: true, restartCount: 0, containerID: `containerd://${ID}`, state: { running: {} } }] } },
+    );
+
+    const proc = join(dir, "proc");
+    mkdirSync(join(proc, "4242"), { recursive: true });
+    writeFileSync(join(proc, "4242", "cgroup"), `0::/kubepods.slice/kubepods-pod${pod.metadata!.uid}.slice/cri-containerd-${ID}.scope\n`);
+    const log = join(dir, "audit.log");
+    writeFileSync(log, "");
+    const recorder = createRecorder({
+      nodeName: node,
+      kubeConfig: cp().kubeConfig(),
+      logger: createLogger("recorder", "silent"),
+      healthHost: "127.0.0.1",
+      healthPort: 0,
+      source: "audit-log",
+      auditLogPath: log,
+      procRoot: proc,
+      pollMs: 20,
+      reportIntervalMs: 300,
+    });
+    await recorder.start();
+    const started = performance.now();
+    let serial = 1000;
+    const line = (pid: number, comm: string, syscall: number) =>
+      `type=SECCOMP msg=audit(1796125719.195:${serial++}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=${pid} comm="${comm}" exe="/bin/${comm}" sig=0 arch=c000003e syscall=${syscall} compat=0 ip=0x7f04a2e89ad7 code=0x7ffc0000\n`;
+    try {
+      for (let burst = 0; burst < 10; burst++) {
+        // The noisy container's calls, another tenant's process gone unseen, then a gap.
+        appendFileSync(log, line(4242, "noisy", 39) + line(4242, "noisy", 63 + burst) + line(9999, "tenant-c-secret", 165));
+        serial += 5;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await eventually(async () => {
+        const r = await client.get<KubeObject & { spec: RecordingReportSpec }>({ ...RECORDING_REPORT_RESOURCE, namespace: noisyNs, name: `noisy.${node}` });
+        assert.ok(r.spec.containers[0]!.syscalls[0]!.names.includes("getpid"), JSON.stringify(r.spec));
+        assert.ok(r.spec.lost >= 45 && r.spec.unattributed === 10, JSON.stringify(r.spec));
+      });
+    } finally {
+      await recorder.stop();
+    }
+    const intervals = Math.ceil((performance.now() - started) / 300);
+    const writes = (await recorder.registry.getSingleMetric("seccomp_recorder_report_writes_total")!.get()).values.reduce((n, v) => n + v.value, 0);
+    const quiet = await client.list({ ...RECORDING_REPORT_RESOURCE, namespace: quietNs });
+    assert.equal(quiet.items.length, 0, "no report of a recording with nothing on the node");
+    assert.ok(writes <= intervals + 1, `${writes} report writes in ${intervals} intervals`);
+    const noisy = await client.get<KubeObject & { spec: RecordingReportSpec }>({ ...RECORDING_REPORT_RESOURCE, namespace: noisyNs, name: `noisy.${node}` });
+    assert.ok(!JSON.stringify(noisy).includes("tenant-c-secret"), "a process of unknown namespace is counted, not named");
+    assert.equal(noisy.spec.unattributed, 10);
   });
 });

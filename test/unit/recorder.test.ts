@@ -147,7 +147,7 @@ describe("the recorder's parts", () => {
     processor.process([kernel[10]!]);
     const gone = tally.toSpec("node-1", "audit-log", new Date(0));
     assert.equal(gone.unattributed, 1);
-    assert.deepEqual(gone.unattributedSamples, [{ comm: "busybox", syscall: "prlimit64" }]);
+    assert.ok(!JSON.stringify(gone).includes("busybox"), "an unattributed process may be another namespace's: its name is not reported");
   });
 
   it("records only containers that run under the audit profile of a running recording of their namespace", () => {
