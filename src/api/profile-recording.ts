@@ -10,6 +10,9 @@ export const MAX_RECORDED_CONTAINERS = 16;
 export const MAX_RECORDED_WORKLOADS = 16;
 export const MAX_RECORDING_MESSAGE = 1024;
 
+/** On a recording: a person's approval of a held switch, its value the token the SwitchHeld condition names. */
+export const APPROVE_SWITCH_ANNOTATION = "seccomp.operator.dev/approve-switch";
+
 /** Kinds whose pod template can change, so that they can move to the audit profile and back. A Job's cannot. */
 export const RECORDABLE_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "CronJob"] as const;
 export type RecordableKind = (typeof RECORDABLE_KINDS)[number];
@@ -63,7 +66,9 @@ export const RecordingSpecSchema = z
     switchToResult: z
       .boolean()
       .optional()
-      .describe("When the recording completes, move the recorded containers to their result profiles (through the same gated rollout as any profile); otherwise they go back to what they ran before."),
+      .describe(
+        `When the recording completes, move the recorded containers to their result profiles (through the same gated rollout as any profile); otherwise they go back to what they ran before. The move waits for a person when a node lost records (the results may lack calls) or a result allows a call lint rule SCP002 calls dangerous (mount, ptrace, bpf...): the workloads go back meanwhile, condition SwitchHeld is True and an Event says why; annotating the recording with ${APPROVE_SWITCH_ANNOTATION}=<the token SwitchHeld names> moves them.`,
+      ),
     quietAfterSeconds: z
       .number()
       .int()
@@ -98,7 +103,9 @@ export type RecordedContainer = z.infer<typeof RecordedContainerSchema>;
 export const RecordingStatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional().describe("The generation this status was computed from."),
-    conditions: ConditionsSchema.optional().describe("Recording (the containers run under their audit profiles) and Completed (the results are written)."),
+    conditions: ConditionsSchema.optional().describe(
+        "Recording (the containers run under their audit profiles), Completed (the results are written) and, with switchToResult, SwitchHeld (True: the move to the results waits for a person's approval).",
+      ),
     startTime: z.string().meta({ format: "date-time" }).optional().describe("When recording started: the audit profiles were first applied."),
     completionTime: z.string().meta({ format: "date-time" }).optional().describe("When the results were written."),
     workloads: z

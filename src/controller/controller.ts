@@ -99,7 +99,7 @@ export function createController(options: ControllerOptions): Manager {
   setupWorkloadReconciler(manager, { usage, readiness, lookup: gate.lookup, events, ...(onApplied === undefined ? {} : { onApplied }) });
   if (options.webhook !== undefined) setupAdmissionWebhook(manager, { ...options.webhook, lookup: gate.lookup });
   setupSeccompContainersMetric(manager);
-  setupRecordingReconciler(manager, { gate, catalogueNamespace });
+  setupRecordingReconciler(manager, { gate, catalogueNamespace, events });
 
   new Gauge({
     name: "seccomp_controller_leader",

@@ -209,6 +209,70 @@ describe("profile recordings (controller and agent as processes)", function () {
     );
   });
 
+  it("a result that lost records or allows a dangerous call does not switch by itself: it waits for a person's approval", async () => {
+    await deploy("web3");
+    await record("risky", { workloadRef: { kind: "Deployment", name: "web3" }, switchToResult: true, quietAfterSeconds: 0 });
+    const r = await eventually(
+      async () => {
+        const x = await recording("risky");
+        assert.equal(condition(x, "Recording")?.status, "True", JSON.stringify(x.status));
+        return x;
+      },
+      { timeoutMs: 60_000 },
+    );
+    // What forged audit records would have added to another tenant's recording, on a node that also lost records.
+    await report("risky", r.metadata!.uid!, node, ["mount", "ptrace", "read"], { lost: 4 });
+    await eventually(async () => assert.equal((await recording("risky")).status?.containers?.[0]?.syscalls, 3), { timeoutMs: 30_000 });
+    await client.mergePatch({ ...RECORDING_RESOURCE, namespace: ns, name: "risky" }, { spec: { stop: true } });
+    const done = await eventually(
+      async () => {
+        const x = await recording("risky");
+        assert.equal(condition(x, "Completed")?.status, "True", JSON.stringify(x.status));
+        return x;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.deepEqual(done.status?.resultProfiles, ["risky-app"], "the result is written");
+    const held = condition(done, "SwitchHeld");
+    assert.equal(held?.status, "True", JSON.stringify(done.status));
+    assert.equal(held?.reason, "DangerousSyscalls");
+    assert.match(held!.message, /risky-app allows mount, ptrace \(SCP002\)/);
+    assert.match(held!.message, /4 audit records were lost on rec-node-1/);
+    const token = /approve-switch=([0-9a-f]{16})/.exec(held!.message)?.[1];
+    assert.ok(token, held!.message);
+    await eventually(
+      async () => {
+        const events = await client.list<KubeObject & { reason?: string; note?: string; regarding?: { name?: string } }>({ group: "events.k8s.io", version: "v1", plural: "events", namespace: ns });
+        const event = events.items.find((e) => e.regarding?.name === "risky" && e.reason === "SwitchHeld");
+        assert.ok(event?.note?.includes(token!), JSON.stringify(events.items.map((e) => [e.reason, e.note])));
+      },
+      { timeoutMs: 30_000 },
+    );
+    // Held: the workload goes back to what it ran before.
+    await eventually(
+      async () => {
+        const w = await client.get<Workload>({ ...DEPLOYMENTS, namespace: ns, name: "web3" });
+        assert.equal(w.metadata?.annotations?.["container.seccomp.operator.dev/app"], undefined);
+        assert.equal(w.spec.template.spec.containers[0]!.securityContext?.seccompProfile, undefined);
+      },
+      { timeoutMs: 30_000 },
+    );
+    // An approval that is not this completion's token approves nothing.
+    await client.mergePatch({ ...RECORDING_RESOURCE, namespace: ns, name: "risky" }, { metadata: { annotations: { "seccomp.operator.dev/approve-switch": "true" } } });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    assert.equal(condition(await recording("risky"), "SwitchHeld")?.status, "True");
+    await client.mergePatch({ ...RECORDING_RESOURCE, namespace: ns, name: "risky" }, { metadata: { annotations: { "seccomp.operator.dev/approve-switch": token } } });
+    await eventually(
+      async () => {
+        const w = await client.get<Workload>({ ...DEPLOYMENTS, namespace: ns, name: "web3" });
+        assert.equal(w.metadata?.annotations?.["container.seccomp.operator.dev/app"], "risky-app");
+      },
+      { timeoutMs: 60_000 },
+    );
+    const approved = condition(await recording("risky"), "SwitchHeld");
+    assert.deepEqual([approved?.status, approved?.reason], ["False", "Approved"]);
+  });
+
   it("the API refuses a recording of both a workload and a selector, a bad duration, a restart, naming the field", async () => {
     const refused = async (spec: object, pattern: RegExp) => {
       await assert.rejects(record(`bad-${Math.random().toString(36).slice(2, 8)}`, spec), (err: Error) => {

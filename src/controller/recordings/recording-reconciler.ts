@@ -3,6 +3,7 @@
 // annotation on its workload, so the same gate, workload patch and admission webhook apply it as
 // any profile; when it ends, the nodes' reports are merged into one SeccompProfile per container
 // and the workload moves to it or back. Level-triggered: every step checks what is already done.
+import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import type { ConditionInput } from "../profiles/condition-merge.js";
 import { mergeConditions } from "../profiles/condition-merge.js";
@@ -21,6 +22,7 @@ import {
 } from "../../api/names.js";
 import { parsePinnedPath } from "../../api/node-paths.js";
 import {
+  APPROVE_SWITCH_ANNOTATION,
   durationSeconds,
   MAX_RECORDED_CONTAINERS,
   MAX_RECORDED_WORKLOADS,
@@ -37,11 +39,14 @@ import type { Informer } from "../../kube/informer.js";
 import type { Manager } from "../../kube/manager.js";
 import type { KubeObject } from "../../kube/objects.js";
 import type { HandlerResult } from "../../kube/work-queue.js";
+import { lintSpec } from "../../profile/lint.js";
+import { LINT_RULES } from "../../profile/lint-rules.js";
 import { recordedSpec } from "../../profile/recorded-profile.js";
 import { recordingAuditSpec } from "../../profile/recording-audit-profile.js";
 import type { ResolvedSpec } from "../../profile/resolve.js";
 import { runtimeNeeds } from "../../profile/runtime-needs.js";
 import { PROFILES, workloadCaches } from "../controller-caches.js";
+import type { EventRecorder } from "../event-recorder.js";
 import { setFinalizer } from "../finalizers.js";
 import type { ProfileGate } from "../profiles/profile-gate.js";
 import { podSpecOf, WORKLOADS, type ContainerLike, type WorkloadKind } from "../workloads/workload-kinds.js";
@@ -62,6 +67,12 @@ interface Selected {
 export interface RecordingReconcilerSetup {
   gate: ProfileGate;
   catalogueNamespace: string;
+  events: EventRecorder;
+}
+
+/** What a person gives to approve a held switch: it names this completion, so it cannot be given before. */
+export function switchApprovalToken(recordingUid: string, completionTime: string): string {
+  return createHash("sha256").update(`${recordingUid}\n${completionTime}`).digest("hex").slice(0, 16);
 }
 
 /**
@@ -202,6 +213,7 @@ export class RecordingReconciler {
     // Ending: results first, then the workloads move, then the audit profiles go.
     const written: string[] = [];
     const empty: string[] = [];
+    const dangerous: string[] = [];
     const results = new Map<string, string>();
     for (const container of listed) {
       const seen = merged.containers.get(container);
@@ -225,17 +237,20 @@ export class RecordingReconciler {
           ...(base === undefined ? {} : { base: { name: recording.spec.baseProfileName!, spec: base } }),
         });
         await this.applyProfile(namespace, target, name, container, "result", spec, {}, signal);
+        for (const d of lintSpec(spec)) if (d.rule === LINT_RULES.dangerousAllowed.id) dangerous.push(`${target} ${d.message} (${d.rule})`);
       }
       written.push(target);
       results.set(container, target);
     }
-    const switching = recording.spec.switchToResult === true;
+    status.completionTime ??= now.toISOString().replace(/\.\d{3}Z$/, "Z");
+    const hold = recording.spec.switchToResult === true && written.length > 0 ? this.switchHold(recording, completed, merged, dangerous, status.completionTime) : undefined;
+    if (hold !== undefined) conditions.push(hold);
+    const switching = recording.spec.switchToResult === true && hold?.status !== "True";
     for (const s of selection) {
       const annotations = switching ? Object.fromEntries(s.containers.filter((c) => results.has(c.name)).map((c) => [c.name, results.get(c.name)!])) : {};
       await this.annotate(s, annotations, signal, listed.map(auditName));
     }
     for (const container of listed) await this.deleteProfile(namespace, auditName(container), name, signal);
-    status.completionTime ??= now.toISOString().replace(/\.\d{3}Z$/, "Z");
     status.resultProfiles = written;
     status.containers = listed.map((c) => ({ ...this.containerStatus(c, merged, auditName(c)), ...(results.has(c) ? { resultProfile: results.get(c)! } : {}) }));
     const why = deleting ? "the recording is being deleted" : recording.spec.stop === true ? "spec.stop is true" : `its duration (${recording.spec.duration}) passed`;
@@ -248,12 +263,50 @@ export class RecordingReconciler {
         message: `no node reported any call of ${empty.join(", ")}: is the recorder installed (config/recording), and did the pods run under the audit profiles?`,
       });
     } else {
-      const moved = switching ? `; the workloads move to them` : "; the workloads go back to what they ran before";
+      const moved = switching
+        ? `; the workloads move to them`
+        : hold?.status === "True"
+          ? "; the workloads go back to what they ran before until a person approves the move (condition SwitchHeld)"
+          : "; the workloads go back to what they ran before";
       const none = empty.length > 0 ? `; nothing was recorded of ${empty.join(", ")}` : "";
       conditions.push({ type: "Completed", status: "True", reason: "Completed", message: `wrote ${written.join(", ")}${moved}${none}` });
     }
     if (!completed) logger.info("recording completed", { results: written, unattributed: merged.unattributed, lost: merged.lost });
     return finish(undefined);
+  }
+
+  /**
+   * Whether the move to the results waits for a person. Decided when the results are written
+   * (from the reports and the results then); from then on kept in the condition until the
+   * recording carries the approval annotation with this completion's token. Unattributed
+   * records do not hold it: on a busy node they are mostly other containers' and another tenant
+   * could raise them at will; they are in status.unattributed.
+   */
+  private switchHold(recording: SeccompProfileRecording, completed: boolean, merged: MergedReports, dangerous: readonly string[], completionTime: string): ConditionInput | undefined {
+    const { namespace = "", name = "", uid = "" } = recording.metadata;
+    const before = recording.status?.conditions?.find((c) => c.type === "SwitchHeld");
+    const token = switchApprovalToken(uid, completionTime);
+    const target = { apiVersion: API_VERSION, kind: RECORDING_KIND, namespace, name, uid };
+    let held: ConditionInput;
+    if (!completed) {
+      const lostOn = merged.lostNodes.slice(0, 5).join(", ") + (merged.lostNodes.length > 5 ? ` and ${merged.lostNodes.length - 5} more` : "");
+      const reasons = [...(merged.lost > 0 ? [`${merged.lost} audit records were lost on ${lostOn}, so the results may lack calls`] : []), ...dangerous];
+      if (reasons.length === 0) return { type: "SwitchHeld", status: "False", reason: "Checked", message: "no node lost records and no result allows a call lint calls dangerous" };
+      held = {
+        type: "SwitchHeld",
+        status: "True",
+        reason: dangerous.length > 0 ? "DangerousSyscalls" : "LostRecords",
+        message: `${reasons.join("; ")}. Read the results; to move the workloads to them: kubectl annotate seccompprofilerecording -n ${namespace} ${name} ${APPROVE_SWITCH_ANNOTATION}=${token}`,
+      };
+      this.setup.events.warn(target, "SwitchHeld", held.message);
+    } else {
+      if (before === undefined || before.status !== "True") return before;
+      held = before;
+    }
+    if (recording.metadata.annotations?.[APPROVE_SWITCH_ANNOTATION] !== token) return held;
+    const approved = { type: "SwitchHeld", status: "False" as const, reason: "Approved", message: `held (${held.reason}), then approved by ${APPROVE_SWITCH_ANNOTATION}: the workloads move to the results` };
+    this.setup.events.normal(target, "SwitchApproved", approved.message);
+    return approved;
   }
 
   /** The workloads and containers recorded, or why there are none. */

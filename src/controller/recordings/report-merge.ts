@@ -13,6 +13,8 @@ export interface MergedReports {
   containers: Map<string, MergedContainer>;
   unattributed: number;
   lost: number;
+  /** Nodes whose report counts lost records, sorted. */
+  lostNodes: string[];
   nodes: number;
 }
 
@@ -22,11 +24,13 @@ export function mergeReports(reports: readonly SeccompRecordingReport[], recordi
   let unattributed = 0;
   let lost = 0;
   let nodes = 0;
+  const lostNodes: string[] = [];
   for (const report of reports) {
     if (report.spec.recordingUID !== recordingUid) continue;
     nodes++;
     unattributed += report.spec.unattributed;
     lost += report.spec.lost;
+    if (report.spec.lost > 0) lostNodes.push(report.spec.nodeName);
     for (const c of report.spec.containers) {
       let merged = containers.get(c.name);
       if (merged === undefined) containers.set(c.name, (merged = { syscalls: new Map(), pods: 0, nodes: 0, records: 0 }));
@@ -40,7 +44,7 @@ export function mergeReports(reports: readonly SeccompRecordingReport[], recordi
       }
     }
   }
-  return { containers, unattributed, lost, nodes };
+  return { containers, unattributed, lost, lostNodes: lostNodes.sort(), nodes };
 }
 
 /** Distinct (architecture, syscall) pairs. */
