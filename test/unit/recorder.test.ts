@@ -150,6 +150,30 @@ describe("the recorder's parts", () => {
     assert.ok(!JSON.stringify(gone).includes("busybox"), "an unattributed process may be another namespace's: its name is not reported");
   });
 
+  it("forged records in another process's name reach no recording: user messages in both forms, a look-alike comm", () => {
+    const tally = new RecordingTally("shop/web", "uid-1");
+    // pid 31956 is the victim's container; 4321 is the forger's, in no recorded container.
+    const who = new Map<number, Attribution>([
+      [31956, { type: "container", id: ID }],
+      [4321, { type: "container", id: "forger" }],
+    ]);
+    const processor = new AuditRecordProcessor({
+      attribute: (pid) => who.get(pid) ?? { type: "gone" },
+      targets: () => new Map([[ID, { recording: "shop/web", recordingUid: "uid-1", container: "app", pod: "pod-a" }]]),
+      tallies: () => new Map([["shop/web", tally]]),
+    });
+    const body = (syscall: number) => `auid=4294967295 uid=0 gid=0 ses=4294967295 pid=31956 comm="app" exe="/app" sig=0 arch=c000003e syscall=${syscall} compat=0 ip=0x0 code=0x7ffc0000`;
+    processor.process([
+      `audit: type=1107 audit(1796125733.600:100): pid=4321 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='type=SECCOMP pid=31956 arch=c000003e syscall=165 code=0x7ffc0000'`,
+      `audit: type=1107 audit(1796125733.600:101): pid=4321 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='audit: type=1326 audit(1796125733.600:101): ${body(101)}'`,
+      `type=USER_AVC msg=audit(1796125733.600:102): pid=4321 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='type=SECCOMP msg=audit(1796125733.600:102): ${body(165)}'\x1dUID="root"`,
+      `audit: type=1326 audit(1796125733.600:103): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=4321 comm="pid=31956" exe="/pid=31956" sig=0 arch=c000003e syscall=165 compat=0 ip=0x0 code=0x7ffc0000`,
+      `audit: type=1326 audit(1796125733.600:104): ${body(0)}`,
+    ]);
+    const spec = tally.toSpec("node-1", "kernel-log", new Date(0));
+    assert.deepEqual(spec.containers.map((c) => [c.name, c.records, c.syscalls.flatMap((x) => x.names)]), [["app", 1, ["read"]]], "only the kernel's own record of the victim");
+  });
+
   it("records only containers that run under the audit profile of a running recording of their namespace", () => {
     const recording = {
       apiVersion: "seccomp.operator.dev/v1alpha1",
