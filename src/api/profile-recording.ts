@@ -104,7 +104,7 @@ export const RecordingStatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional().describe("The generation this status was computed from."),
     conditions: ConditionsSchema.optional().describe(
-        "Recording (the containers run under their audit profiles), Completed (the results are written) and, with switchToResult, SwitchHeld (True: the move to the results waits for a person's approval).",
+        "Recording (the containers run under their audit profiles), Completed (the results are written) and, once they are, SwitchHeld (True: a move to the results, with switchToResult set now or later, waits for a person's approval).",
       ),
     startTime: z.string().meta({ format: "date-time" }).optional().describe("When recording started: the audit profiles were first applied."),
     completionTime: z.string().meta({ format: "date-time" }).optional().describe("When the results were written."),

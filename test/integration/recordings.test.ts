@@ -147,6 +147,8 @@ describe("profile recordings (controller and agent as processes)", function () {
       { timeoutMs: 30_000 },
     );
     assert.deepEqual(done.status?.resultProfiles, ["rec-app"]);
+    // Without switchToResult too: set after the end, it would wait for a person (rec-node-2 lost records).
+    assert.deepEqual([condition(done, "SwitchHeld")?.status, condition(done, "SwitchHeld")?.reason], ["True", "LostRecords"]);
     const result = await client.get<Profile>({ ...PROFILE_RESOURCE, namespace: ns, name: "rec-app" });
     const allowed = result.spec.syscalls!.flatMap((r) => r.names);
     for (const name of ["read", "uname", "write", "getdents64", "exit_group", "rt_sigreturn", "execve"]) assert.ok(allowed.includes(name), name);

@@ -243,7 +243,8 @@ export class RecordingReconciler {
       results.set(container, target);
     }
     status.completionTime ??= now.toISOString().replace(/\.\d{3}Z$/, "Z");
-    const hold = recording.spec.switchToResult === true && written.length > 0 ? this.switchHold(recording, completed, merged, dangerous, status.completionTime) : undefined;
+    // Decided whether or not the recording switches: switchToResult set after the end finds it.
+    const hold = written.length > 0 ? this.switchHold(recording, completed, merged, dangerous, status.completionTime) : undefined;
     if (hold !== undefined) conditions.push(hold);
     const switching = recording.spec.switchToResult === true && hold?.status !== "True";
     for (const s of selection) {
@@ -265,7 +266,7 @@ export class RecordingReconciler {
     } else {
       const moved = switching
         ? `; the workloads move to them`
-        : hold?.status === "True"
+        : recording.spec.switchToResult === true && hold?.status === "True"
           ? "; the workloads go back to what they ran before until a person approves the move (condition SwitchHeld)"
           : "; the workloads go back to what they ran before";
       const none = empty.length > 0 ? `; nothing was recorded of ${empty.join(", ")}` : "";
@@ -276,8 +277,8 @@ export class RecordingReconciler {
   }
 
   /**
-   * Whether the move to the results waits for a person. Decided when the results are written
-   * (from the reports and the results then); from then on kept in the condition until the
+   * Whether the move to the results waits (or would wait) for a person. Decided when the results
+   * are written (from the reports and the results then); from then on kept in the condition until the
    * recording carries the approval annotation with this completion's token. Unattributed
    * records do not hold it: on a busy node they are mostly other containers' and another tenant
    * could raise them at will; they are in status.unattributed.
@@ -298,14 +299,14 @@ export class RecordingReconciler {
         reason: dangerous.length > 0 ? "DangerousSyscalls" : "LostRecords",
         message: `${reasons.join("; ")}. Read the results; to move the workloads to them: kubectl annotate seccompprofilerecording -n ${namespace} ${name} ${APPROVE_SWITCH_ANNOTATION}=${token}`,
       };
-      this.setup.events.warn(target, "SwitchHeld", held.message);
+      if (recording.spec.switchToResult === true) this.setup.events.warn(target, "SwitchHeld", held.message);
     } else {
       if (before === undefined || before.status !== "True") return before;
       held = before;
     }
     if (recording.metadata.annotations?.[APPROVE_SWITCH_ANNOTATION] !== token) return held;
     const approved = { type: "SwitchHeld", status: "False" as const, reason: "Approved", message: `held (${held.reason}), then approved by ${APPROVE_SWITCH_ANNOTATION}: the workloads move to the results` };
-    this.setup.events.normal(target, "SwitchApproved", approved.message);
+    if (recording.spec.switchToResult === true) this.setup.events.normal(target, "SwitchApproved", approved.message);
     return approved;
   }
 
