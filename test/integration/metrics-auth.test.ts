@@ -89,6 +89,7 @@ describe("metrics access", function () {
         const token = await metricsReaderToken(cp());
         assert.equal((await scrape(daemon().port, { token })).status, 200);
         const before = await tokenReviews(cp().kubeConfig());
+        assert.ok(before > 0, "the API server counts the daemons' TokenReviews");
         const statuses = await Promise.all(Array.from({ length: 30 }, () => scrape(daemon().port, { token }).then((r) => r.status)));
         assert.deepEqual(new Set(statuses), new Set([200]));
         const reviews = (await tokenReviews(cp().kubeConfig())) - before;
