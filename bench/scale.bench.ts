@@ -12,6 +12,7 @@ import { startAgent, startController } from "../test/harness/agents.js";
 import { ControlPlane } from "../test/harness/control-plane.js";
 import { installCrds } from "../test/harness/crds.js";
 import { createNamespace } from "../test/harness/namespaces.js";
+import { scrapeMetrics } from "../test/harness/metrics.js";
 
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 10_000);
 const PODS = Number(process.env.BENCH_PODS ?? 50_000);
@@ -33,7 +34,7 @@ const annotations = { "example.com/notes": "x".repeat(4096) };
 async function profilesReconciled(port: number, since: number): Promise<number> {
   let quietSince = 0;
   for (;;) {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const text = await scrapeMetrics(cp, port);
     const depth = (name: string) => Number(new RegExp(`^${name}\\{name="profiles"\\} (\\d+)`, "m").exec(text)?.[1] ?? NaN);
     const busy = depth("workqueue_depth") + depth("workqueue_processing");
     if (busy === 0) {
@@ -96,7 +97,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   console.log(`agent ready (every profile installed) in ${((Date.now() - t) / 1000).toFixed(1)} s (peak RSS meanwhile ${agentPeak.toFixed(0)} MiB); RSS ${(await settledRssMiB(agent.process.pid)).toFixed(0)} MiB`);
-  console.log(`controller: every profile reconciled with the agent's report ${(await profilesReconciled(controller.healthPort, t)).toFixed(1)} s after the agent started; RSS ${(await settledRssMiB(controller.process.pid)).toFixed(0)} MiB`);
+  console.log(`controller: every profile reconciled with the agent's report ${(await profilesReconciled(controller.metricsPort, t)).toFixed(1)} s after the agent started; RSS ${(await settledRssMiB(controller.process.pid)).toFixed(0)} MiB`);
   await agent.process.stop();
   await controller.process.stop();
 } catch (error) {

@@ -14,6 +14,7 @@ import { ControlPlane } from "../test/harness/control-plane.js";
 import { installCrds } from "../test/harness/crds.js";
 import { costlySpec, probeHealth } from "../test/harness/health-prober.js";
 import { createNamespace } from "../test/harness/namespaces.js";
+import { scrapeMetrics } from "../test/harness/metrics.js";
 
 const COSTLY = Number(process.env.BENCH_COSTLY_PROFILES ?? 40);
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))];
@@ -28,11 +29,11 @@ try {
   const controller = await startController(cp, { identity: "tenant-cost-bench-controller" });
   const create = (namespace: string, name: string, spec: object) =>
     client.create({ ...PROFILE_RESOURCE, namespace }, { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name, namespace }, spec } as KubeObject);
-  const ports = { agent: agent.healthPort, controller: controller.healthPort };
+  const ports = { agent: agent.metricsPort, controller: controller.metricsPort };
   // The event loop's longest delay since the last scrape (prom-client resets it at each): read once
   // before the flood, so that the figure after it is the flood's.
   const loopDelayMs = async (port: number) => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const text = await scrapeMetrics(cp, port);
     return Number(/^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1]) * 1000;
   };
   for (const port of Object.values(ports)) await loopDelayMs(port);

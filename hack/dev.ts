@@ -68,7 +68,7 @@ try {
     await Promise.all(names.map((name) => cp.waitForNodeReady(name)));
     console.error(`- ${nodeCount} simulated node(s) Ready: ${names.join(", ")}`);
     agents = await Promise.all(names.map((nodeName) => startAgent(cp, { nodeName, extraArgs: ["--heartbeat=10", "--gc-interval=10", "--gc-grace=60"] })));
-    for (const agent of agents) console.error(`- agent on ${agent.nodeName}: kubelet folder ${agent.kubeletDir}, health http://127.0.0.1:${agent.healthPort}/metrics`);
+    for (const agent of agents) console.error(`- agent on ${agent.nodeName}: kubelet folder ${agent.kubeletDir}, health http://127.0.0.1:${agent.healthPort}/healthz, metrics https://127.0.0.1:${agent.metricsPort}/metrics (a bearer token with get /metrics)`);
   }
   // The admission webhook, registered by URL: the API server calls it on loopback.
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: "seccomp-operator-system" } } });
@@ -77,7 +77,7 @@ try {
     identity: "dev-controller",
     extraArgs: ["--agent-timeout=30", `--webhook-addr=127.0.0.1:${webhookPort}`, `--webhook-url=https://127.0.0.1:${webhookPort}`, "--operator-namespace=seccomp-operator-system"],
   });
-  console.error(`- controller: health http://127.0.0.1:${controller.healthPort}/metrics, admission webhook https://127.0.0.1:${webhookPort}`);
+  console.error(`- controller: health http://127.0.0.1:${controller.healthPort}/healthz, metrics https://127.0.0.1:${controller.metricsPort}/metrics, admission webhook https://127.0.0.1:${webhookPort}`);
   const samples = await applySamples(kc);
   console.error(`- sample catalogue applied: ${samples.join(", ")}`);
   const version = await kc.makeApiClient(VersionApi).getCode();

@@ -7,7 +7,7 @@ import { podSeccompShape } from "../api/pod-seccomp.js";
 import { POD_RESOURCE } from "../api/resources.js";
 import type { ClusterAccess } from "../kube/cluster-access.js";
 import type { Logger } from "../kube/logger.js";
-import { Manager } from "../kube/manager.js";
+import { Manager, type MetricsServing } from "../kube/manager.js";
 import { operatorVersion } from "../version.js";
 import { agentMetrics } from "./agent-metrics.js";
 import { ProfileFileStore } from "./file-store.js";
@@ -29,6 +29,8 @@ export interface AgentOptions {
   healthHost?: string;
   /** 0 for any free port. */
   healthPort: number;
+  /** /metrics: its address and who may read it. */
+  metrics: MetricsServing;
   workers?: number;
   gcGraceMs?: number;
   gcIntervalMs?: number;
@@ -53,6 +55,7 @@ export function createAgent(options: AgentOptions): Manager {
     identity: options.nodeName,
     ...(options.healthHost === undefined ? {} : { healthHost: options.healthHost }),
     healthPort: options.healthPort,
+    metrics: options.metrics,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }),
     ...(options.watchdogMs ? { watchdogMs: options.watchdogMs } : {}),

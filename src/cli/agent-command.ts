@@ -53,6 +53,7 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
       logger: daemon.logger,
       healthHost: daemon.health.host,
       healthPort: daemon.health.port,
+      metrics: daemon.metrics,
       workers: daemon.workers,
       gcGraceMs,
       gcIntervalMs,
@@ -60,7 +61,7 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
     });
     await agent.start();
     daemon.shutdown.register("agent", () => agent.stop());
-    daemon.logger.info("agent started", { kubeletDir: values["kubelet-dir"], healthPort: agent.healthPort });
+    daemon.logger.info("agent started", { kubeletDir: values["kubelet-dir"], healthPort: agent.healthPort, metricsPort: agent.metricsPort });
   } catch (error) {
     daemon.logger.error("agent failed to start", { error: errorMessage(error) });
     return 1;

@@ -65,13 +65,14 @@ export async function controllerCommand(argv: readonly string[], stdout: (text: 
     workers: daemon.workers,
     healthHost: daemon.health.host,
     healthPort: daemon.health.port,
+    metrics: daemon.metrics,
     onLostLeadership: () => void daemon.shutdown.shutdown("leadership lost", 1),
     ...(webhook === undefined ? {} : { webhook }),
   });
   daemon.shutdown.register("controller", () => controller.stop());
   try {
     await controller.start();
-    daemon.logger.info("controller started", { healthPort: controller.healthPort, leaderElection: values["leader-elect"] });
+    daemon.logger.info("controller started", { healthPort: controller.healthPort, metricsPort: controller.metricsPort, leaderElection: values["leader-elect"] });
   } catch (error) {
     daemon.logger.error("controller failed to start", { error: errorMessage(error) });
     await controller.stop().catch(() => undefined);

@@ -56,6 +56,7 @@ export async function recorderCommand(argv: readonly string[], stdout: (text: st
       logger: daemon.logger,
       healthHost: daemon.health.host,
       healthPort: daemon.health.port,
+      metrics: daemon.metrics,
       source: source as (typeof SOURCES)[number],
       auditLogPath: values["audit-log"],
       procRoot: values.proc,
@@ -64,7 +65,7 @@ export async function recorderCommand(argv: readonly string[], stdout: (text: st
     });
     await recorder.start();
     daemon.shutdown.register("recorder", () => recorder.stop());
-    daemon.logger.info("recorder started", { healthPort: recorder.healthPort });
+    daemon.logger.info("recorder started", { healthPort: recorder.healthPort, metricsPort: recorder.metricsPort });
   } catch (error) {
     daemon.logger.error("recorder failed to start", { error: errorMessage(error) });
     return 1;

@@ -5,7 +5,7 @@
 import { Gauge } from "prom-client";
 import type { ClusterAccess } from "../kube/cluster-access.js";
 import type { Logger } from "../kube/logger.js";
-import { Manager } from "../kube/manager.js";
+import { Manager, type MetricsServing } from "../kube/manager.js";
 import { admissionSkipReporter } from "./admission/admission-skips.js";
 import { setupAdmissionWebhook, type AdmissionWebhookSetup } from "./admission/admission-webhook.js";
 import { operatorVersion } from "../version.js";
@@ -41,6 +41,8 @@ export interface ControllerOptions {
   workers?: number;
   healthHost?: string;
   healthPort: number;
+  /** /metrics: its address and who may read it. */
+  metrics: MetricsServing;
   resyncMs?: number;
   /** Called when leadership is lost: the process must exit so a fresh one campaigns again. */
   onLostLeadership?: () => void;
@@ -60,6 +62,7 @@ export function createController(options: ControllerOptions): Manager {
     identity: options.identity,
     ...(options.healthHost === undefined ? {} : { healthHost: options.healthHost }),
     healthPort: options.healthPort,
+    metrics: options.metrics,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.resyncMs === undefined ? {} : { resyncMs: options.resyncMs }),
     ...(options.leaseNamespace === undefined

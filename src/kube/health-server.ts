@@ -1,8 +1,8 @@
-// The endpoints the kubelet and Prometheus poll: /healthz (liveness: restart
-// me if this fails), /readyz (readiness: I can do my work) and /metrics.
+// The endpoints the kubelet polls: /healthz (liveness: restart me if this fails) and /readyz
+// (readiness: I can do my work). Open, as the kubelet probes without credentials; they say
+// pass or fail and name the checks, nothing more. /metrics is served apart (metrics-server.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { register as defaultRegistry, type Registry } from "prom-client";
 import { createLogger, errorMessage, type Logger } from "./logger.js";
 
 /** true / undefined: passing; false or a string (the reason): failing; a throw: failing. */
@@ -18,8 +18,6 @@ export interface HealthServerOptions {
   healthz?: Record<string, Check>;
   /** Named readiness checks; all must pass. */
   readyz?: Record<string, Check>;
-  /** Default: prom-client's global registry. */
-  registry?: Registry;
   logger?: Logger;
 }
 
@@ -31,9 +29,8 @@ export interface HealthServer {
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const logger = options.logger ?? createLogger("health-server");
-  const registry = options.registry ?? defaultRegistry;
   const server = createServer((req, res) => {
-    handle(req, res, options, registry).catch((err: unknown) => {
+    handle(req, res, options).catch((err: unknown) => {
       logger.error("health endpoint failed", { path: req.url, error: errorMessage(err) });
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
       res.end("internal error\n");
@@ -50,7 +47,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     });
   });
   const address = server.address() as AddressInfo;
-  logger.info("serving health and metrics", { address: address.address, port: address.port });
+  logger.info("serving health", { address: address.address, port: address.port });
   return {
     host: address.address,
     port: address.port,
@@ -62,7 +59,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: HealthServerOptions, registry: Registry): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, options: HealthServerOptions): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain" }).end("method not allowed\n");
     return;
@@ -74,11 +71,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Health
       return respond(res, "healthz", await runChecks(options.healthz ?? {}), url.searchParams.has("verbose"));
     case "/readyz":
       return respond(res, "readyz", await runChecks(options.readyz ?? {}), url.searchParams.has("verbose"));
-    case "/metrics": {
-      const body = await registry.metrics();
-      res.writeHead(200, { "Content-Type": registry.contentType }).end(body);
-      return;
-    }
     default:
       res.writeHead(404, { "Content-Type": "text/plain" }).end("not found\n");
   }

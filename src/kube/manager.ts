@@ -1,6 +1,7 @@
 // The runtime both daemons run on, in the spirit of controller-runtime's manager: one REST
 // client, one shared informer per watched resource (each with its metrics), the work queues,
-// /healthz, /readyz (ready once every cache synced, plus what components add) and /metrics,
+// /healthz, /readyz (ready once every cache synced, plus what components add), /metrics (on its
+// own port, for authorized callers unless turned off),
 // leader election and an orderly stop. Reconcilers and other components plug in through their
 // setup functions, which declare what they watch and how an event maps to queue keys; whether
 // they run on every replica or only on the leader is declared when they register.
@@ -9,6 +10,9 @@ import type { ClusterAccess } from "./cluster-access.js";
 import { startHealthServer, type Check, type HealthServer } from "./health-server.js";
 import { Informer, type InformerOptions } from "./informer.js";
 import { LeaderElector, type ElectionOutcome } from "./leader-election.js";
+import { MetricsAccess } from "./metrics-access.js";
+import { startMetricsServer, type MetricsServer } from "./metrics-server.js";
+import type { KeyPairPem } from "./x509-certificates.js";
 import type { Logger } from "./logger.js";
 import { registerInformerMetrics, registerQueueMetrics } from "./metrics.js";
 import type { KubeObject } from "./objects.js";
@@ -73,6 +77,16 @@ export interface LeaderElectionConfig {
   retryPeriodMs?: number;
 }
 
+export interface MetricsServing {
+  host?: string;
+  /** 0 for any free port. */
+  port: number;
+  /** "kubernetes": HTTPS, TokenReview and SubjectAccessReview; "none": plain HTTP, open. */
+  auth: "kubernetes" | "none";
+  /** Default: self-signed at start. */
+  certificate?: KeyPairPem;
+}
+
 export interface ManagerOptions {
   /** `controller` or `agent`: the user agent's name. */
   component: string;
@@ -84,6 +98,7 @@ export interface ManagerOptions {
   healthHost?: string;
   /** 0 for any free port. */
   healthPort: number;
+  metrics: MetricsServing;
   /** Default 4. */
   workers?: number;
   /** Re-emit every cached object this often (default 10 min); a cache spec may override it. */
@@ -110,6 +125,7 @@ export class Manager {
   private readonly healthChecks: Record<string, Check> = {};
   private readonly stopping = new AbortController();
   private health: HealthServer | undefined;
+  private metrics: MetricsServer | undefined;
   private elector: LeaderElector | undefined;
   private synced = false;
   private leading = false;
@@ -206,18 +222,31 @@ export class Manager {
     return this.health?.port ?? 0;
   }
 
+  /** The metrics server's port (useful when started with port 0). */
+  get metricsPort(): number {
+    return this.metrics?.port ?? 0;
+  }
+
   /**
-   * Serves health, starts every cache and waits for them to sync, starts the every-replica
+   * Serves health and metrics, starts every cache and waits for them to sync, starts the every-replica
    * components, then campaigns (or leads at once) for the leader-only ones.
    */
   async start(): Promise<void> {
     this.health = await startHealthServer({
       host: this.options.healthHost ?? "0.0.0.0",
       port: this.options.healthPort,
-      registry: this.registry,
       logger: this.logger,
       healthz: this.healthChecks,
       readyz: this.readyChecks,
+    });
+    const metrics = this.options.metrics;
+    this.metrics = await startMetricsServer({
+      host: metrics.host ?? "0.0.0.0",
+      port: metrics.port,
+      registry: this.registry,
+      logger: this.logger,
+      access: metrics.auth === "none" ? "none" : new MetricsAccess({ client: this.client }),
+      ...(metrics.certificate === undefined ? {} : { certificate: metrics.certificate }),
     });
     const informers = this.informers();
     for (const informer of informers) informer.start();
@@ -271,7 +300,7 @@ export class Manager {
     }
   }
 
-  /** Queues first (workers finish their current key), then components, the Lease, caches and the server. */
+  /** Queues first (workers finish their current key), then components, the Lease, caches and the servers. */
   async stop(): Promise<void> {
     this.stopping.abort();
     await Promise.all([...this.queues.values()].map((q) => q.shutdown()));
@@ -279,6 +308,7 @@ export class Manager {
     for (const runnable of this.started.reverse()) await runnable.stop?.();
     await this.elector?.stop();
     await Promise.all(this.informers().map((i) => i.stop()));
+    await this.metrics?.close();
     await this.health?.close();
   }
 }

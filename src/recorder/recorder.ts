@@ -10,7 +10,7 @@ import { recordingReportName, type SeccompRecordingReport } from "../api/recordi
 import { POD_RESOURCE, RECORDING_REPORT_RESOURCE, RECORDING_RESOURCE } from "../api/resources.js";
 import type { ClusterAccess } from "../kube/cluster-access.js";
 import { errorMessage, type Logger } from "../kube/logger.js";
-import { Manager } from "../kube/manager.js";
+import { Manager, type MetricsServing } from "../kube/manager.js";
 import { withoutManagedFields, type KubeObject } from "../kube/objects.js";
 import { every } from "../kube/periodic.js";
 import { operatorVersion } from "../version.js";
@@ -28,6 +28,8 @@ export interface RecorderOptions {
   logger: Logger;
   healthHost?: string;
   healthPort: number;
+  /** /metrics: its address and who may read it. */
+  metrics: MetricsServing;
   source: AuditSourceKind | "auto";
   auditLogPath: string;
   /** The host's /proc (its pids are the ones audit records name). */
@@ -53,6 +55,7 @@ export function createRecorder(options: RecorderOptions): Manager {
     identity: nodeName,
     ...(options.healthHost === undefined ? {} : { healthHost: options.healthHost }),
     healthPort: options.healthPort,
+    metrics: options.metrics,
   });
   const recordings = manager.cache<SeccompProfileRecording>({ name: "recordings", resource: RECORDING_RESOURCE, transform: withoutManagedFields });
   const pods = manager.cache({ name: "pods", resource: POD_RESOURCE, fieldSelector: `spec.nodeName=${nodeName}`, transform: podTargetShape });

@@ -20,6 +20,8 @@ export interface AgentProcess {
   kubeletDir: string;
   seccompDir: string;
   healthPort: number;
+  /** /metrics: HTTPS for the metrics reader's token (harness/metrics.ts) unless started with --metrics-auth=none. */
+  metricsPort: number;
   process: ManagedProcess;
   logFile: string;
 }
@@ -46,7 +48,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
   requireBuiltCli();
   const kubeletDir = options.kubeletDir ?? mkdtempSync(join(tmpdir(), `kubelet-${options.nodeName}-`));
   mkdirSync(kubeletDir, { recursive: true });
-  const [healthPort] = await freePorts(1);
+  const [healthPort, metricsPort] = await freePorts(2);
   const logFile = join(cp.dir, `agent-${options.nodeName}-${Date.now()}.log`);
   const child = startProcess({
     name: `agent-${options.nodeName}`,
@@ -59,6 +61,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
       "agent",
       `--kubelet-dir=${kubeletDir}`,
       `--health-addr=127.0.0.1:${healthPort}`,
+      `--metrics-addr=127.0.0.1:${metricsPort}`,
       "--heartbeat=2",
       "--gc-grace=2",
       "--gc-interval=0.5",
@@ -68,7 +71,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
     logFile,
     env: { ...process.env, NODE_NAME: options.nodeName, KUBECONFIG: options.kubeconfig ?? cp.kubeconfigPath, ...options.env },
   });
-  const agent: AgentProcess = { nodeName: options.nodeName, kubeletDir, seccompDir: join(kubeletDir, "seccomp"), healthPort: healthPort!, process: child, logFile };
+  const agent: AgentProcess = { nodeName: options.nodeName, kubeletDir, seccompDir: join(kubeletDir, "seccomp"), healthPort: healthPort!, metricsPort: metricsPort!, process: child, logFile };
   if (options.waitReady !== false) await waitAgentReady(agent);
   return agent;
 }
@@ -99,6 +102,7 @@ export function readIfExists(path: string): string | undefined {
 export interface ControllerProcess {
   identity: string;
   healthPort: number;
+  metricsPort: number;
   process: ManagedProcess;
   logFile: string;
 }
@@ -115,16 +119,16 @@ export interface StartControllerOptions {
 /** The controller as a real process, as its Deployment would run it. */
 export async function startController(cp: ControlPlane, options: StartControllerOptions): Promise<ControllerProcess> {
   requireBuiltCli();
-  const [healthPort] = await freePorts(1);
+  const [healthPort, metricsPort] = await freePorts(2);
   const logFile = join(cp.dir, `controller-${options.identity}-${Date.now()}.log`);
   const child = startProcess({
     name: `controller-${options.identity}`,
     command: process.execPath,
-    args: [...NODE_FLAGS, ...ENTRYPOINT_FLAGS, ...(options.nodeArgs ?? []), cliMain, "controller", `--health-addr=127.0.0.1:${healthPort}`, "--log-level=info", ...(options.extraArgs ?? [])],
+    args: [...NODE_FLAGS, ...ENTRYPOINT_FLAGS, ...(options.nodeArgs ?? []), cliMain, "controller", `--health-addr=127.0.0.1:${healthPort}`, `--metrics-addr=127.0.0.1:${metricsPort}`, "--log-level=info", ...(options.extraArgs ?? [])],
     logFile,
     env: { ...process.env, POD_NAME: options.identity, KUBECONFIG: cp.kubeconfigPath, ...options.env },
   });
-  const controller = { identity: options.identity, healthPort: healthPort!, process: child, logFile };
+  const controller = { identity: options.identity, healthPort: healthPort!, metricsPort: metricsPort!, process: child, logFile };
   if (options.waitReady !== false) {
     await waitUntil(() => probe(`http://127.0.0.1:${healthPort}/readyz`), { timeoutMs: 60_000, what: `controller ${options.identity} /readyz`, process: child });
   }

@@ -21,6 +21,7 @@ import { createCertificateAuthority, issueServingCertificate } from "../../src/k
 import { renderSpec } from "../render-spec.js";
 import { startAgent, startController, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
 import { eventually } from "../harness/eventually.js";
+import { scrapeMetrics } from "../harness/metrics.js";
 import { createNamespace } from "../harness/namespaces.js";
 import { freePorts } from "../harness/ports.js";
 import { apiRequest } from "../harness/raw-api.js";
@@ -114,7 +115,7 @@ describe("admission webhook", function () {
   });
   const createDeployment = (d: Deployment) => client.create<Deployment>({ ...DEPLOYMENTS, namespace: ns }, d);
   const createPod = (p: Pod, dryRun = false) => client.create<Pod>({ ...POD_RESOURCE, namespace: p.metadata!.namespace! }, p, dryRun ? { dryRun: true } : {});
-  const metrics = async () => (await fetch(`http://127.0.0.1:${controller!.healthPort}/metrics`)).text();
+  const metrics = () => scrapeMetrics(cp(), controller!.metricsPort);
   const replicaSets = async (app: string) => (await client.list<Deployment>({ ...REPLICASETS, namespace: ns }, { labelSelector: `app=${app}` })).items;
 
   /** The API server calls the webhook and applies its patch (a dry-run create of a pod naming a ready profile). */
@@ -240,7 +241,7 @@ describe("admission webhook", function () {
     await eventually(async () => assert.match(await metrics(), /^seccomp_controller_leader 1$/m));
     const follower = await startController(cp(), { identity: "admission-follower", extraArgs: webhookArgs(election) });
     try {
-      const followerMetrics = async () => (await fetch(`http://127.0.0.1:${follower.healthPort}/metrics`)).text();
+      const followerMetrics = () => scrapeMetrics(cp(), follower.metricsPort);
       assert.match(await followerMetrics(), /^seccomp_controller_leader 0$/m);
       await webhookAnswers();
       const created = await createPod(pod("from-follower", "web"));

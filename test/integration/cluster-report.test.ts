@@ -15,6 +15,7 @@ import { cliMain, requireBuiltCli, startController, type ControllerProcess } fro
 import { commandResult, type CommandResult } from "../harness/command-result.js";
 import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
+import { scrapeMetrics } from "../harness/metrics.js";
 import { createNamespace, ensureDefaultServiceAccount } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
 
@@ -227,7 +228,7 @@ describe("seccomp-operator report on a real API server", function () {
       this.timeout(120_000);
       controller = await startController(cp(), { identity: "report-metrics" });
       const metric = async (ns: string) => {
-        const text = await (await fetch(`http://127.0.0.1:${controller!.healthPort}/metrics`)).text();
+        const text = await scrapeMetrics(cp(), controller!.metricsPort);
         const values: Record<string, number> = {};
         for (const m of text.matchAll(/^seccomp_containers\{namespace="([^"]+)",profile_type="([^"]+)"\} (\d+)$/gm)) if (m[1] === ns) values[m[2]!] = Number(m[3]);
         return values;
@@ -246,7 +247,7 @@ describe("seccomp-operator report on a real API server", function () {
       const replicas = [await startController(cp(), { identity: "metrics-a", extraArgs: args }), await startController(cp(), { identity: "metrics-b", extraArgs: args })];
       try {
         const exported = async (c: ControllerProcess) => {
-          const text = await (await fetch(`http://127.0.0.1:${c.healthPort}/metrics`)).text();
+          const text = await scrapeMetrics(cp(), c.metricsPort);
           return { leader: /^seccomp_controller_leader 1$/m.test(text), series: /^seccomp_containers\{/m.test(text) };
         };
         await eventually(async () => {

@@ -1,8 +1,10 @@
-// The health server as the kubelet and Prometheus see it, wired to a real
-// informer: not ready until the cache is synced; metrics from the runtime.
+// The health server as the kubelet sees it, wired to a real informer: not ready until the
+// cache is synced; and the runtime's metrics as served (here openly: who may read them is
+// metrics-auth.test.ts's subject).
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
-import { startHealthServer, type HealthServer } from "../../src/kube/health-server.js";
+import { startHealthServer } from "../../src/kube/health-server.js";
+import { startMetricsServer } from "../../src/kube/metrics-server.js";
 import { Informer } from "../../src/kube/informer.js";
 import { createLogger } from "../../src/kube/logger.js";
 import { registerInformerMetrics, registerQueueMetrics } from "../../src/kube/metrics.js";
@@ -15,7 +17,7 @@ import { useControlPlane } from "../harness/shared.js";
 
 const quiet = createLogger("test", "silent");
 
-async function get(server: HealthServer, path: string): Promise<{ status: number; text: string; type: string | null }> {
+async function get(server: { port: number }, path: string): Promise<{ status: number; text: string; type: string | null }> {
   const res = await fetch(`http://127.0.0.1:${server.port}${path}`);
   return { status: res.status, text: await res.text(), type: res.headers.get("content-type") };
 }
@@ -40,9 +42,9 @@ describe("kube health server", function () {
       port: 0,
       healthz: { process: () => alive },
       readyz: { "informers-synced": () => informer.hasSynced() || "configmaps not synced yet" },
-      registry,
       logger: quiet,
     });
+    const metricsServer = await startMetricsServer({ host: "127.0.0.1", port: 0, registry, logger: quiet, access: "none" });
     try {
       assert.ok(server.port > 0);
       assert.deepEqual(await get(server, "/healthz"), { status: 200, text: "ok\n", type: "text/plain; charset=utf-8" });
@@ -55,7 +57,8 @@ describe("kube health server", function () {
       await eventually(async () => assert.equal((await get(server, "/readyz")).status, 200));
       assert.match((await get(server, "/readyz?verbose")).text, /\[\+\]informers-synced ok/);
 
-      const metrics = await get(server, "/metrics");
+      assert.equal((await get(server, "/metrics")).status, 404);
+      const metrics = await get(metricsServer, "/metrics");
       assert.equal(metrics.status, 200);
       assert.match(metrics.type ?? "", /^text\/plain; version=0\.0\.4/);
       assert.match(metrics.text, /^informer_objects\{name="configmaps"\} 1$/m);
@@ -65,7 +68,7 @@ describe("kube health server", function () {
       assert.match(metrics.text, /^workqueue_adds_total\{name="configmaps"\} 1$/m);
       // A queue made later joins the metrics already registered.
       registerQueueMetrics({ later: new WorkQueue({ name: "later", logger: quiet }) }, registry);
-      assert.match((await get(server, "/metrics")).text, /^workqueue_depth\{name="later"\} 0$/m);
+      assert.match((await get(metricsServer, "/metrics")).text, /^workqueue_depth\{name="later"\} 0$/m);
 
       alive = false;
       assert.equal((await get(server, "/healthz")).status, 500);
@@ -74,6 +77,7 @@ describe("kube health server", function () {
       await informer.stop();
       await queue.shutdown();
       await server.close();
+      await metricsServer.close();
     }
   });
 });

@@ -6,6 +6,7 @@ import { Manager, Signal } from "../../src/kube/manager.js";
 import { objectKey } from "../../src/kube/objects.js";
 import { RestClient } from "../../src/kube/rest-client.js";
 import { eventually } from "../harness/eventually.js";
+import { scrapeMetrics } from "../harness/metrics.js";
 import { useNamespace } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
 
@@ -30,6 +31,7 @@ describe("kube manager", function () {
       identity,
       healthHost: "127.0.0.1",
       healthPort: 0,
+      metrics: { host: "127.0.0.1", port: 0, auth: "kubernetes" },
       workers: 1,
       ...(leaderElection ? { leaderElection: { namespace: namespace(), name: "manager-test", ...timing } } : {}),
     });
@@ -66,7 +68,7 @@ describe("kube manager", function () {
       const ready = await fetch(`http://127.0.0.1:${m.healthPort}/readyz?verbose`);
       assert.equal(ready.status, 200);
       assert.match(await ready.text(), /\[\+\]caches-synced ok/);
-      assert.match(await (await fetch(`http://127.0.0.1:${m.healthPort}/metrics`)).text(), /^informer_objects\{name="configmaps"\} 1$/m);
+      assert.match(await scrapeMetrics(cp(), m.metricsPort), /^informer_objects\{name="configmaps"\} 1$/m);
     }
     await eventually(() => assert.ok(seen.includes(`a:${ns}/one`)));
     await client.create({ ...CONFIGMAPS, namespace: ns }, { metadata: { name: "two" } });

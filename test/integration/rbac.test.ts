@@ -188,6 +188,8 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         "ClusterRole",
         "ClusterRole",
         "ClusterRole",
+        "ClusterRole",
+        "ClusterRoleBinding",
         "ClusterRoleBinding",
         "ClusterRoleBinding",
         "ClusterRoleBinding",
@@ -380,6 +382,38 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         [{ method: "POST", path: `/api/v1/namespaces/${ns}/events`, body: { apiVersion: "v1", kind: "Event", metadata: { generateName: "x-" } } }, "create a core Event"],
       ];
       for (const [req, what] of refused) expectForbiddenByRbac(await call(kc, agent, req), what);
+    });
+  });
+
+  describe("the reviews behind /metrics", function () {
+    const reviews = (user: string): [Call, string][] => [
+      [{ method: "POST", path: "/apis/authentication.k8s.io/v1/tokenreviews", body: { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token: "not-a-token" } } }, "create a TokenReview"],
+      [
+        {
+          method: "POST",
+          path: "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+          body: { apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview", spec: { user, nonResourceAttributes: { path: "/metrics", verb: "get" } } },
+        },
+        "create a SubjectAccessReview",
+      ],
+    ];
+
+    it("the controller and the agent may ask the API server who a caller is and whether it may get /metrics", async function () {
+      for (const who of [controller, agent]) {
+        for (const [req, what] of reviews("system:serviceaccount:elsewhere:prometheus")) expectStatus(await call(kc, who, req), 201, `${who.user}: ${what}`);
+      }
+    });
+
+    it("neither may read /metrics of the API server, nor review on behalf of a namespace (LocalSubjectAccessReview)", async function () {
+      for (const who of [controller, agent]) {
+        expectStatus(await call(kc, who, { path: "/metrics" }), 403, `${who.user}: get /metrics`);
+        const local = await call(kc, who, {
+          method: "POST",
+          path: `/apis/authorization.k8s.io/v1/namespaces/${ns}/localsubjectaccessreviews`,
+          body: { apiVersion: "authorization.k8s.io/v1", kind: "LocalSubjectAccessReview", metadata: { namespace: ns }, spec: { user: "x", resourceAttributes: { namespace: ns, verb: "get", resource: "secrets" } } },
+        });
+        expectForbiddenByRbac(local, `${who.user}: create a LocalSubjectAccessReview`);
+      }
     });
   });
 

@@ -10,6 +10,7 @@ import { RestClient } from "../../src/kube/rest-client.js";
 import { startAgent, startController, stableFile, type AgentProcess, type ControllerProcess } from "../harness/agents.js";
 import { installCrds } from "../harness/crds.js";
 import { eventually } from "../harness/eventually.js";
+import { scrapeMetrics } from "../harness/metrics.js";
 import { costlySpec, probeHealth } from "../harness/health-prober.js";
 import { createNamespace } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
@@ -95,7 +96,7 @@ describe("one tenant's costly profiles", function () {
 
   it("the controller compiles each costly profile once per change of its spec, not on its status writes, metadata changes or the nodes' reports", async () => {
     const metrics = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${controller.healthPort}/metrics`)).text();
+      const text = await scrapeMetrics(cp(), controller.metricsPort);
       const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
       return { compiles: value(/^seccomp_controller_profile_compiles_total (\d+)$/m), completed: value(/^workqueue_completed_total\{name="profiles"\} (\d+)$/m), depth: value(/^workqueue_depth\{name="profiles"\} (\d+)$/m) };
     };

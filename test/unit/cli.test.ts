@@ -192,6 +192,12 @@ describe("the seccomp-operator command", () => {
     const addr = spawnSync(process.execPath, [main, "agent", "--health-addr=nowhere"], { encoding: "utf8", env: { ...process.env, NODE_NAME: "n" } });
     assert.equal(addr.status, 2);
     assert.match(addr.stderr, /--health-addr must be HOST:PORT/);
+    const auth = spawnSync(process.execPath, [main, "controller", "--metrics-auth=open"], { encoding: "utf8" });
+    assert.equal(auth.status, 2);
+    assert.match(auth.stderr, /--metrics-auth must be kubernetes or none, not "open"/);
+    const certWithoutAuth = spawnSync(process.execPath, [main, "controller", "--metrics-auth=none", "--metrics-cert-dir=/tmp"], { encoding: "utf8" });
+    assert.equal(certWithoutAuth.status, 2);
+    assert.match(certWithoutAuth.stderr, /--metrics-cert-dir needs --metrics-auth=kubernetes/);
     for (const command of ["agent", "controller"]) {
       const help = spawnSync(process.execPath, [main, command, "--help"], { encoding: "utf8" });
       assert.equal(help.status, 0);

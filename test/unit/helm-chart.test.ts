@@ -164,7 +164,18 @@ describe("charts/seccomp-operator", function () {
     }
     const container = (objects.get(`Deployment ${OPERATOR_NAMESPACE}/seccomp-operator-controller`) as Obj & { spec: { template: { spec: { containers: { args: string[]; ports: { name: string }[] }[] } } } }).spec.template.spec.containers[0]!;
     assert.ok(!container.args.some((a) => a.startsWith("--webhook-")));
-    assert.deepEqual(container.ports.map((p) => p.name), ["health"]);
+    assert.deepEqual(container.ports.map((p) => p.name), ["health", "metrics"]);
+  });
+
+  it("metrics.auth=none opens /metrics explicitly: the daemons' flag, plain HTTP for Prometheus, no review RBAC", async () => {
+    const objects = byId(await template(["--set", "metrics.auth=none"]));
+    for (const key of ["ClusterRole seccomp-operator-metrics-auth", "ClusterRoleBinding seccomp-operator-metrics-auth", "ClusterRole seccomp-operator-metrics-reader"]) assert.ok(!objects.has(key), key);
+    for (const key of [`Deployment ${OPERATOR_NAMESPACE}/seccomp-operator-controller`, `DaemonSet ${OPERATOR_NAMESPACE}/seccomp-operator-agent`]) {
+      const pod = (objects.get(key) as Obj & { spec: { template: { metadata: { annotations: Record<string, string> }; spec: { containers: { args: string[] }[] } } } }).spec.template;
+      assert.ok(pod.spec.containers[0]!.args.includes("--metrics-auth=none"), key);
+      assert.equal(pod.metadata.annotations["prometheus.io/scheme"], "http", key);
+    }
+    await assert.rejects(template(["--set", "metrics.auth=open"]), /metrics\.auth|auth/);
   });
 
   it("each admission policy can be left out, with its bindings", async () => {

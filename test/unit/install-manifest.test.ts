@@ -131,11 +131,14 @@ describe("dist/install.yaml and config/", function () {
       assert.deepEqual(ids, [
         "ClusterRole seccomp-operator-agent",
         "ClusterRole seccomp-operator-controller",
+        "ClusterRole seccomp-operator-metrics-auth",
+        "ClusterRole seccomp-operator-metrics-reader",
         "ClusterRole seccomp-operator-profile-editor",
         "ClusterRole seccomp-operator-profile-viewer",
         "ClusterRole seccomp-operator-webhook-configuration",
         "ClusterRoleBinding seccomp-operator-agent",
         "ClusterRoleBinding seccomp-operator-controller",
+        "ClusterRoleBinding seccomp-operator-metrics-auth",
         "ClusterRoleBinding seccomp-operator-webhook-configuration",
         "CustomResourceDefinition seccompnodestatuses.seccomp.operator.dev",
         "CustomResourceDefinition seccompprofilerecordings.seccomp.operator.dev",
@@ -222,7 +225,7 @@ describe("dist/install.yaml and config/", function () {
       assert.equal(pod.containers.length, 1);
       assert.equal(c!.securityContext?.runAsNonRoot, true);
       assert.equal(c!.securityContext?.runAsUser, 65532);
-      assert.deepEqual(c!.args, ["controller", "--leader-elect", "--health-addr=:8081", "--catalogue-namespace=seccomp-catalogue", "--webhook-addr=:9443"]);
+      assert.deepEqual(c!.args, ["controller", "--leader-elect", "--health-addr=:8081", "--metrics-addr=:8443", "--catalogue-namespace=seccomp-catalogue", "--webhook-addr=:9443"]);
 
       const pdb = find<Obj & { spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } } }>(
         "PodDisruptionBudget",
@@ -235,7 +238,7 @@ describe("dist/install.yaml and config/", function () {
         "seccomp-operator-controller-metrics",
       );
       assert.deepEqual(svc.spec.selector, d.spec.selector.matchLabels);
-      assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[8081, "health"]]);
+      assert.deepEqual(svc.spec.ports.map((p) => [p.port, p.targetPort]), [[8443, "metrics"]]);
     });
 
     it("the controller's webhook: port 9443 behind Service seccomp-operator-webhook:443, as the controller registers it", function () {
@@ -265,7 +268,7 @@ describe("dist/install.yaml and config/", function () {
       const c = pod.containers[0]!;
       assert.deepEqual(c.volumeMounts, [{ name: "kubelet-seccomp", mountPath: "/var/lib/kubelet/seccomp" }]);
       assert.equal(c.securityContext?.runAsUser, 0);
-      assert.deepEqual(c.args, ["agent", "--kubelet-dir=/var/lib/kubelet", "--health-addr=:8081", "--catalogue-namespace=seccomp-catalogue"]);
+      assert.deepEqual(c.args, ["agent", "--kubelet-dir=/var/lib/kubelet", "--health-addr=:8081", "--metrics-addr=:8443", "--catalogue-namespace=seccomp-catalogue"]);
       assert.deepEqual(c.env?.find((e) => e.name === "NODE_NAME"), {
         name: "NODE_NAME",
         valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } },
@@ -273,16 +276,18 @@ describe("dist/install.yaml and config/", function () {
       assert.equal(c.command, undefined, "the image's entrypoint, with its V8 flags");
     });
 
-    it("health on /healthz, readiness on /readyz and Prometheus metrics on port 8081", function () {
+    it("health on /healthz, readiness on /readyz on port 8081, Prometheus metrics over HTTPS on port 8443, authorized", function () {
       for (const w of workloads()) {
         const c = w.spec.template.spec.containers[0]!;
-        assert.deepEqual(c.ports?.filter((p) => p.name !== "webhook").map((p) => [p.name, p.containerPort]), [["health", 8081]]);
+        assert.deepEqual(c.ports?.filter((p) => p.name !== "webhook").map((p) => [p.name, p.containerPort]), [["health", 8081], ["metrics", 8443]]);
+        assert.ok(!c.args?.includes("--metrics-auth=none"), `${w.metadata.name}: metrics are not open`);
         assert.deepEqual(c.livenessProbe?.httpGet, { path: "/healthz", port: "health" });
         assert.deepEqual(c.readinessProbe?.httpGet, { path: "/readyz", port: "health" });
         const annotations = w.spec.template.metadata.annotations ?? {};
         assert.equal(annotations["prometheus.io/scrape"], "true");
-        assert.equal(annotations["prometheus.io/port"], "8081");
+        assert.equal(annotations["prometheus.io/port"], "8443");
         assert.equal(annotations["prometheus.io/path"], "/metrics");
+        assert.equal(annotations["prometheus.io/scheme"], "https");
       }
     });
 
@@ -341,11 +346,21 @@ describe("dist/install.yaml and config/", function () {
       ]);
     });
 
+    it("the reviews behind /metrics: create TokenReviews and SubjectAccessReviews, for the controller and the agent", function () {
+      assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-metrics-auth")), ["authentication.k8s.io/tokenreviews: create", "authorization.k8s.io/subjectaccessreviews: create"]);
+      assert.deepEqual(rulesOf("ClusterRole", "seccomp-operator-metrics-reader"), [{ nonResourceURLs: ["/metrics"], verbs: ["get"] }]);
+      const binding = find<Obj & { subjects: { name: string }[] }>("ClusterRoleBinding", "seccomp-operator-metrics-auth");
+      assert.deepEqual(binding.subjects.map((s) => s.name), ["seccomp-operator-controller", "seccomp-operator-agent"]);
+      assert.ok(!objects.some((o) => o.kind === "ClusterRoleBinding" && (o as Obj & { roleRef: { name: string } }).roleRef.name === "seccomp-operator-metrics-reader"), "the scrapers' role is bound by whoever runs the scraper");
+    });
+
     it("no rule anywhere uses a wildcard or touches Secrets (but the webhook's own, by name), ConfigMaps or RBAC itself", function () {
       for (const o of objects.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
         for (const r of (o as Obj & { rules: Rule[] }).rules) {
           const where = `${o.kind} ${o.metadata.name}`;
-          assert.ok(!r.nonResourceURLs, `${where}: no non-resource URLs`);
+          // Only the scrapers' grant, bound to no account of the operator.
+          const metricsReader = o.metadata.name === "seccomp-operator-metrics-reader" && r.nonResourceURLs?.join() === "/metrics" && r.verbs.join() === "get";
+          assert.ok(metricsReader || !r.nonResourceURLs, `${where}: no non-resource URLs`);
           for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field?.includes("*"), `${where}: no wildcard`);
           const ownCertificate = o.metadata.name === "seccomp-operator-webhook-certificates" && r.resources?.join() === "secrets" && r.resourceNames?.join() === "seccomp-operator-webhook-tls";
           for (const res of r.resources ?? []) assert.ok(ownCertificate || !/^(secrets|configmaps)\b/.test(res), `${where}: ${res}`);

@@ -31,3 +31,8 @@ metadata:
   annotations:
     helm.sh/resource-policy: keep
 {{- end }}
+
+{{/* How Prometheus reaches /metrics: HTTPS with authorization, or plain HTTP when metrics.auth is none. */}}
+{{- define "seccomp-operator.metricsScheme" -}}
+{{- if eq .Values.metrics.auth "none" }}http{{ else }}https{{ end }}
+{{- end }}
