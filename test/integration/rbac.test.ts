@@ -21,6 +21,7 @@ import { createNamespace, deleteNamespace } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
 
 const OPERATOR_NAMESPACE = "seccomp-operator-system";
+const CATALOGUE_NAMESPACE = "seccomp-catalogue";
 /** The controller's role names it, so it is not renamed per run; nothing else in the cluster uses the name. */
 const WEBHOOK_CONFIGURATION = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/seccomp-operator";
 const FIELD_MANAGER = "seccomp-operator-rbac-test";
@@ -110,9 +111,10 @@ function serviceAccount(namespace: string, name: string, extra?: Record<string, 
 
 /**
  * The RBAC objects of dist/install.yaml that concern the operator's
- * ServiceAccounts, moved to `namespace` and with cluster-scoped names suffixed.
+ * ServiceAccounts, moved to `namespace` (the catalogue to `catalogue`) and with
+ * cluster-scoped names suffixed.
  */
-function operatorRbac(namespace: string): Obj[] {
+function operatorRbac(namespace: string, catalogue: string): Obj[] {
   const all = parseAllDocuments(readFileSync(installFile, "utf8"))
     .map((d) => d.toJS() as Obj | null)
     .filter((o): o is Obj => o !== null && RBAC_KINDS.has(o.kind));
@@ -133,7 +135,7 @@ function operatorRbac(namespace: string): Obj[] {
   );
   const suffix = `-${namespace}`;
   return chosen.map((original) => {
-    const o = JSON.parse(JSON.stringify(original).replaceAll(OPERATOR_NAMESPACE, namespace)) as Obj;
+    const o = JSON.parse(JSON.stringify(original).replaceAll(OPERATOR_NAMESPACE, namespace).replaceAll(CATALOGUE_NAMESPACE, catalogue)) as Obj;
     if (CLUSTER_SCOPED.has(o.kind)) o.metadata.name += suffix;
     if (o.kind === "ClusterRoleBinding") (o.roleRef as { name: string }).name += suffix;
     if (o.kind === "ValidatingAdmissionPolicyBinding") (o.spec as { policyName: string }).policyName += suffix;
@@ -151,6 +153,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
   const cp = useControlPlane();
   let kc: KubeConfig;
   let ns: string;
+  let catalogue: string;
   let installed: Obj[] = [];
   let agent: Identity;
   let agentWithoutNode: Identity;
@@ -174,6 +177,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
     kc = cp().kubeConfig();
     await installCrds(kc);
     ns = await createNamespace(cp(), "rbac");
+    catalogue = await createNamespace(cp(), "rbac-catalogue");
     // Node names are cluster-wide: unique to this run, like the namespace.
     nodeA = `${ns}-node-a`;
     nodeB = `${ns}-node-b`;
@@ -181,7 +185,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
     agentWithoutNode = serviceAccount(ns, "seccomp-operator-agent");
     controller = serviceAccount(ns, "seccomp-operator-controller");
 
-    installed = operatorRbac(ns);
+    installed = operatorRbac(ns, catalogue);
     assert.deepEqual(
       installed.map((o) => o.kind).sort(),
       [
@@ -282,6 +286,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
     for (const o of installed.filter((x) => CLUSTER_SCOPED.has(x.kind))) await admin({ method: "DELETE", path: objectPath(o) });
     await admin({ method: "DELETE", path: WEBHOOK_CONFIGURATION });
     if (ns) await deleteNamespace(cp(), ns);
+    if (catalogue) await deleteNamespace(cp(), catalogue);
   });
 
   describe("the node agent", function () {
@@ -520,6 +525,54 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
       expectStatus(await call(kc, controller, { method: "POST", path: collection, body: body("rec-app-audit", labels) }), 201, "create a recording's profile");
       expectStatus(await call(kc, controller, { method: "PATCH", path: `${collection}/rec-app-audit`, contentType: MERGE, body: { spec: { defaultAction: "SCMP_ACT_ERRNO" } } }), 200, "change a recording's profile");
       expectStatus(await call(kc, controller, { method: "DELETE", path: `${collection}/rec-app-audit` }), 200, "delete a recording's profile");
+    });
+
+    it("may not add, remove or move a profile's recording label, nor change anything but its finalizer on other profiles", async function () {
+      const collection = `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles`;
+      const patch = (name: string, body: unknown) => call(kc, controller, { method: "PATCH", path: `${collection}/${name}`, contentType: MERGE, body });
+      const refused = (res: Response, what: string, pattern: RegExp) => {
+        expectStatus(res, 403, what);
+        assert.match(res.body?.message ?? "", pattern, `${what}: ${show(res)}`);
+      };
+      const LABEL = "seccomp.operator.dev/recording";
+      // Labelling a tenant's profile first would make it a recording's, open to rewrite and delete.
+      refused(await patch("web", { metadata: { labels: { [LABEL]: "rec" } } }), "label a tenant's profile", /may not add, remove or change the label seccomp\.operator\.dev\/recording/);
+      refused(await patch("web", { metadata: { annotations: { "example.com/anything": "x" } } }), "annotate a tenant's profile", /of other profiles it changes only its finalizer/);
+      refused(await patch("web", { metadata: { labels: { "example.com/tier": "x" } } }), "label a tenant's profile otherwise", /of other profiles it changes only its finalizer/);
+      const labels = { [LABEL]: "rec2" };
+      const made = { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "rec2-app-audit", labels }, spec: { defaultAction: "SCMP_ACT_LOG" } };
+      expectStatus(await call(kc, controller, { method: "POST", path: collection, body: made }), 201, "create a recording's profile");
+      refused(await patch("rec2-app-audit", { metadata: { labels: { [LABEL]: null } } }), "unlabel a recording's profile", /may not add, remove or change the label/);
+      refused(await patch("rec2-app-audit", { metadata: { labels: { [LABEL]: "other" } } }), "move a recording's profile to another recording", /may not add, remove or change the label/);
+      // What the recorder writes on its own profiles stays open.
+      expectStatus(await patch("rec2-app-audit", { metadata: { annotations: { "seccomp.operator.dev/quieted-at": "2026-01-01T00:00:00Z" } }, spec: { defaultAction: "SCMP_ACT_ERRNO" } }), 200, "change a recording's profile");
+      expectStatus(await call(kc, controller, { method: "DELETE", path: `${collection}/rec2-app-audit` }), 200, "delete a recording's profile");
+    });
+
+    it("cannot create, change or delete the catalogue's profiles, labelled or not; it only holds its finalizer on them", async function () {
+      const collection = `/apis/${API_VERSION}/namespaces/${catalogue}/seccompprofiles`;
+      const profile = (name: string, labels?: Record<string, string>) => ({ apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name, ...(labels ? { labels } : {}) }, spec: { defaultAction: "SCMP_ACT_LOG" } });
+      const labels = { "seccomp.operator.dev/recording": "rec" };
+      expectStatus(await admin({ method: "POST", path: collection, body: profile("base") }), 201, "the administrator's catalogue profile");
+      expectStatus(await admin({ method: "POST", path: collection, body: profile("labelled", labels) }), 201, "a catalogue profile that carries the label");
+      const refused = (res: Response, what: string) => {
+        expectStatus(res, 403, what);
+        assert.match(res.body?.message ?? "", new RegExp(`the catalogue's profiles \\(namespace ${catalogue}\\) are not the seccomp-operator controller's`), `${what}: ${show(res)}`);
+      };
+      const patch = (name: string, body: unknown) => call(kc, controller, { method: "PATCH", path: `${collection}/${name}`, contentType: MERGE, body });
+      refused(await call(kc, controller, { method: "POST", path: collection, body: profile("rec-app-audit", labels) }), "create a labelled profile in the catalogue");
+      refused(await patch("labelled", { spec: { defaultAction: "SCMP_ACT_ALLOW" } }), "rewrite a labelled catalogue profile");
+      refused(await call(kc, controller, { method: "DELETE", path: `${collection}/labelled` }), "delete a labelled catalogue profile");
+      refused(await patch("base", { spec: { defaultAction: "SCMP_ACT_ALLOW" } }), "rewrite a catalogue profile");
+      refused(await call(kc, controller, { method: "DELETE", path: `${collection}/base` }), "delete a catalogue profile");
+      // As the controller adds it: server-side apply of the finalizer alone.
+      const finalizer = { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "base", namespace: catalogue, finalizers: ["seccomp.operator.dev/in-use"] } };
+      expectStatus(
+        await call(kc, controller, { method: "PATCH", path: `${collection}/base?fieldManager=seccomp-operator`, contentType: "application/apply-patch+yaml", body: finalizer }),
+        200,
+        "add its finalizer to a catalogue profile",
+      );
+      expectStatus(await patch("base", { metadata: { finalizers: null } }), 200, "remove its finalizer");
     });
 
     it("records Events", async function () {
