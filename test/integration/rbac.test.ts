@@ -13,7 +13,14 @@ import { readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { API_VERSION, FIELD_MANAGER as FIELD_MANAGER_OPERATOR, NODE_STATUS_KIND, PROFILE_KIND, RECORDING_FIELD_MANAGER } from "../../src/api/names.js";
-import { applyBodyFor } from "../../src/controller/workloads/workload-kinds.js";
+import { applyBodyFor, WORKLOADS } from "../../src/controller/workloads/workload-kinds.js";
+import type { ProfileReadiness } from "../../src/controller/profiles/readiness-index.js";
+import { WorkloadReconciler } from "../../src/controller/workloads/workload-reconciler.js";
+import type { ClusterAccess } from "../../src/kube/cluster-access.js";
+import { Informer } from "../../src/kube/informer.js";
+import { createLogger } from "../../src/kube/logger.js";
+import type { KubeObject } from "../../src/kube/objects.js";
+import { RestClient } from "../../src/kube/rest-client.js";
 import { installFile } from "../../hack/generate-install.js";
 import { installCrds } from "../harness/crds.js";
 import { apiRequest } from "../harness/raw-api.js";
@@ -487,6 +494,49 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         expectStatus(await applyAs(`${system}/${name}`, FIELD_MANAGER_OPERATOR, sys), 200, "apply a seccomp profile in kube-system");
       } finally {
         await admin({ method: "DELETE", path: `${system}/${name}` });
+      }
+    });
+
+    it("its workload reconciler, run as its account, sets and releases profiles in a Deployment's containers and init containers and in a CronJob", async function () {
+      // The controller's own code, its requests impersonating its account; the caches read as the administrator.
+      const access: ClusterAccess = {
+        getCurrentCluster: () => kc.getCurrentCluster(),
+        applyToHTTPSOptions: async (options) => {
+          await kc.applyToHTTPSOptions(options);
+          options.headers = { ...options.headers, "Impersonate-User": controller.user, "Impersonate-Group": controller.groups };
+        },
+      };
+      const quiet = createLogger("test", "silent");
+      const reader = new RestClient(kc);
+      const caches = { Deployment: new Informer<KubeObject>(reader, { resource: WORKLOADS.Deployment.resource, namespace: ns, logger: quiet }), CronJob: new Informer<KubeObject>(reader, { resource: WORKLOADS.CronJob.resource, namespace: ns, logger: quiet }) };
+      const sets = `/apis/apps/v1/namespaces/${ns}/deployments`;
+      const annotations = { "seccomp.operator.dev/profile": "app" };
+      const labels = { app: "reconciled" };
+      const workload = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "reconciled", annotations }, spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { initContainers: [{ name: "init", image: "registry.example/init:1" }], containers: [{ name: "app", image: "registry.example/app:1", securityContext: { allowPrivilegeEscalation: false } }] } } } };
+      expectStatus(await admin({ method: "POST", path: sets, body: workload }), 201, "an annotated Deployment");
+      expectStatus(await admin({ method: "PATCH", path: `/apis/batch/v1/namespaces/${ns}/cronjobs/nightly`, contentType: MERGE, body: { metadata: { annotations } } }), 200, "an annotated CronJob");
+      for (const c of Object.values(caches)) c.start();
+      try {
+        for (const c of Object.values(caches)) assert.ok(await c.waitForSync(20_000));
+        let readiness: ProfileReadiness = { state: "ready", key: `${ns}/app`, hash: "d".repeat(64) };
+        const reconciler = new WorkloadReconciler({ client: new RestClient(access), caches, readiness: () => readiness, events: { normal: () => undefined, warn: () => undefined }, logger: quiet });
+        const path = `operator/${ns}/app/${"d".repeat(64)}.json`;
+        await eventually(async () => assert.equal((await reconciler.reconcileWorkload("Deployment", ns, "reconciled")).result, "applied"));
+        await eventually(async () => assert.equal((await reconciler.reconcileWorkload("CronJob", ns, "nightly")).result, "applied"));
+        const got = (await admin({ path: `${sets}/reconciled` })).body as { spec: { template: { spec: { initContainers: { securityContext?: { seccompProfile?: unknown } }[]; containers: { securityContext?: { seccompProfile?: unknown } }[] } } } };
+        assert.deepEqual(got.spec.template.spec.containers[0]!.securityContext?.seccompProfile, { type: "Localhost", localhostProfile: path });
+        assert.deepEqual(got.spec.template.spec.initContainers[0]!.securityContext?.seccompProfile, { type: "Localhost", localhostProfile: path });
+        // The annotation goes: the reconciler releases its fields.
+        expectStatus(await admin({ method: "PATCH", path: `${sets}/reconciled`, contentType: MERGE, body: { metadata: { annotations: { "seccomp.operator.dev/profile": null } } } }), 200, "remove the annotation");
+        readiness = { state: "missing" };
+        await eventually(async () => {
+          await reconciler.reconcileWorkload("Deployment", ns, "reconciled");
+          const after = (await admin({ path: `${sets}/reconciled` })).body as typeof got;
+          assert.equal(after.spec.template.spec.containers[0]!.securityContext?.seccompProfile, undefined);
+          assert.deepEqual(after.spec.template.spec.containers[0]!.securityContext, { allowPrivilegeEscalation: false });
+        });
+      } finally {
+        await Promise.all(Object.values(caches).map((c) => c.stop()));
       }
     });
 
