@@ -540,6 +540,31 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
       }
     });
 
+    it("the workload-fields policy stays within the API server's CEL cost limits for a large pod template", async function () {
+      // A big object for a loaded machine's API server, with or without the policy.
+      this.timeout(60_000);
+      // 100 containers and 100 init containers, each with 30 environment variables: every one gets a profile in one apply.
+      const count = 100;
+      const env = Array.from({ length: 30 }, (_, i) => ({ name: `VAR_${i}`, value: "x".repeat(40) }));
+      const many = (prefix: string) => Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i}`, image: "registry.example/app:1", env }));
+      const labels = { app: "large" };
+      const large = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "large" }, spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { initContainers: many("init"), containers: many("app") } } } };
+      expectStatus(await admin({ method: "POST", path: `/apis/apps/v1/namespaces/${ns}/deployments`, body: large }), 201, "a large Deployment");
+      const seccompProfile = { type: "Localhost", localhostProfile: `operator/${ns}/large/${"e".repeat(64)}.json` };
+      const body = applyBodyFor("Deployment", { namespace: ns, name: "large" }, {
+        containers: many("app").map((c) => ({ name: c.name, securityContext: { seccompProfile } })),
+        initContainers: many("init").map((c) => ({ name: c.name, securityContext: { seccompProfile } })),
+      });
+      const path = `/apis/apps/v1/namespaces/${ns}/deployments/large`;
+      const started = Date.now();
+      const res = await call(kc, controller, { method: "PATCH", path: `${path}?fieldManager=${FIELD_MANAGER_OPERATOR}&force=true`, contentType: "application/apply-patch+yaml", body });
+      expectStatus(res, 200, `apply ${2 * count} profiles (${Date.now() - started} ms)`);
+      const evil = { spec: { template: { spec: { containers: [{ name: `app-${count - 1}`, image: "registry.example/evil:1" }] } } } };
+      const refused = await call(kc, controller, { method: "PATCH", path, contentType: "application/strategic-merge-patch+json", body: evil });
+      expectStatus(refused, 403, "the last container's image");
+      assert.match(refused.body?.message ?? "", new RegExp(`not: container app-${count - 1}; update refused`), show(refused));
+    });
+
     it("changes nothing in pods, even given the right to (admission policy)", async function () {
       // A grant the install does not make, to reach the policy behind RBAC.
       const grant = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "pods-for-the-test" }, rules: [{ apiGroups: [""], resources: ["pods", "pods/ephemeralcontainers"], verbs: ["update", "patch"] }] };
