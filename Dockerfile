@@ -3,8 +3,14 @@
 # program (`controller` and `agent` commands), run by Node.js 24 as in
 # package.json's pinned `node`.
 
+# The base of both stages. A published build pins it by digest, so that the
+# image is built from exactly the base that was reviewed:
+#   docker build --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<digest> .
+# Without it the tag is used (the offline build's local base, hack/image/base.sh).
+ARG NODE_IMAGE=node:24-bookworm-slim
+
 # Build stage: compile TypeScript, then drop the development dependencies.
-FROM node:24-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -14,7 +20,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Runtime stage: Node.js, the compiled program and its production
 # dependencies; nothing else of the source tree.
-FROM node:24-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 # A small young generation: the default lets resident memory grow by tens of MiB per process
 # for little speed, and the agent runs on every node.

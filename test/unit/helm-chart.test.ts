@@ -187,6 +187,8 @@ describe("charts/seccomp-operator", function () {
       "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status",
       "ValidatingAdmissionPolicy seccomp-operator-controller-recording-profiles",
       "ValidatingAdmissionPolicyBinding seccomp-operator-controller-recording-profiles",
+      "ValidatingAdmissionPolicy seccomp-operator-controller-workload-fields",
+      "ValidatingAdmissionPolicyBinding seccomp-operator-controller-workload-fields",
     ];
     assert.deepEqual(policyObjects(await template()), [...agent, ...tenancy, ...requireProfile].sort());
     assert.deepEqual(policyObjects(await template(["--set", "policies.tenancy.enabled=false"])), [...agent, ...requireProfile].sort());

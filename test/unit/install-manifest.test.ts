@@ -164,10 +164,12 @@ describe("dist/install.yaml and config/", function () {
         "ServiceAccount seccomp-operator-system/seccomp-operator-controller",
         "ValidatingAdmissionPolicy seccomp-operator-agent-own-node-status",
         "ValidatingAdmissionPolicy seccomp-operator-controller-recording-profiles",
+        "ValidatingAdmissionPolicy seccomp-operator-controller-workload-fields",
         "ValidatingAdmissionPolicy seccomp-operator-profile-tenancy",
         "ValidatingAdmissionPolicy seccomp-operator-require-profile",
         "ValidatingAdmissionPolicyBinding seccomp-operator-agent-own-node-status",
         "ValidatingAdmissionPolicyBinding seccomp-operator-controller-recording-profiles",
+        "ValidatingAdmissionPolicyBinding seccomp-operator-controller-workload-fields",
         "ValidatingAdmissionPolicyBinding seccomp-operator-profile-tenancy",
         "ValidatingAdmissionPolicyBinding seccomp-operator-require-profile-audit",
         "ValidatingAdmissionPolicyBinding seccomp-operator-require-profile-deny",
@@ -472,12 +474,33 @@ describe("Dockerfile", function () {
   const dockerfile = readFileSync(join(repoRoot, "Dockerfile"), "utf8");
   const lines = dockerfile.split("\n").filter((l) => l.trim() && !l.trimStart().startsWith("#"));
 
+  /** The base each stage is built from, with the build arguments given (as `docker build --build-arg`). */
+  const bases = (args: Record<string, string> = {}) => {
+    const declared = new Map<string, string>();
+    const froms: string[] = [];
+    for (const line of lines) {
+      const arg = /^ARG\s+(\w+)(?:=(\S+))?$/.exec(line);
+      if (arg && froms.length === 0) declared.set(arg[1]!, args[arg[1]!] ?? arg[2] ?? "");
+      const from = /^FROM\s+(\S+)/i.exec(line);
+      if (from) froms.push(from[1]!.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => declared.get((a ?? b)!) ?? ""));
+    }
+    return froms;
+  };
+  const major = /^(\d+)\./.exec(pkg.devDependencies.node ?? "")?.[1];
+
   it("builds and runs on the Node.js major that package.json pins", function () {
-    const major = /^(\d+)\./.exec(pkg.devDependencies.node ?? "")?.[1];
     assert.ok(major, "package.json pins node");
-    const froms = lines.filter((l) => /^FROM\s/i.test(l));
-    assert.equal(froms.length, 2, "a build stage and a runtime stage");
-    for (const from of froms) assert.match(from, new RegExp(`^FROM node:${major}-bookworm-slim\\b`));
+    assert.deepEqual(bases(), [`node:${major}-bookworm-slim`, `node:${major}-bookworm-slim`], "a build stage and a runtime stage");
+  });
+
+  it("lets a published build pin both stages' base by digest with one build argument; the offline build keeps the tag", function () {
+    const pinned = `node:${major}-bookworm-slim@sha256:${"0123456789abcdef".repeat(4)}`;
+    assert.deepEqual(bases({ NODE_IMAGE: pinned }), [pinned, pinned]);
+    // The offline build (buildah, no registry) builds from the local base under the plain tag.
+    const build = readFileSync(join(repoRoot, "hack/image/build.sh"), "utf8");
+    assert.doesNotMatch(build, /--build-arg/);
+    const common = readFileSync(join(repoRoot, "hack/image/common.sh"), "utf8");
+    assert.match(common, new RegExp(`^BASE_IMAGE="docker\\.io/library/node:${major}-bookworm-slim"$`, "m"));
   });
 
   it("runs `node dist/cli/main.js` as user 65532, with production dependencies only", function () {
