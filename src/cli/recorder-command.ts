@@ -8,8 +8,8 @@ import { parseSeconds } from "./flags.js";
 export const RECORDER_HELP = `Usage: NODE_NAME=<node> seccomp-operator recorder [options]
 
 Reads this node's seccomp audit records, attributes each to its container, and reports what
-the containers of every running SeccompProfileRecording called, in one SeccompRecordingReport
-per recording and node.
+the containers of each running SeccompProfileRecording with containers on this node called,
+in one SeccompRecordingReport per recording and node.
 
       --audit-source auto|audit-log|kernel-log
                                   where records are read (default auto: auditd's log when
@@ -18,6 +18,8 @@ per recording and node.
       --proc DIR                  the host's /proc, for the processes' cgroups (default /proc)
       --poll SECONDS              read records and capture new processes this often (default 0.05)
       --report-interval SECONDS   write changed reports this often (default 10)
+      --max-report-writes N       at most this many report writes per interval, the least
+                                  recently written first (default 20)
 ${daemonHelp("recorder")}`;
 
 const SOURCES = ["auto", "audit-log", "kernel-log"] as const;
@@ -33,6 +35,7 @@ export async function recorderCommand(argv: readonly string[], stdout: (text: st
       proc: { type: "string", default: "/proc" },
       poll: { type: "string", default: "0.05" },
       "report-interval": { type: "string", default: "10" },
+      "max-report-writes": { type: "string", default: "20" },
     },
     allowPositionals: true,
     strict: true,
@@ -47,6 +50,8 @@ export async function recorderCommand(argv: readonly string[], stdout: (text: st
   if (!(SOURCES as readonly string[]).includes(source)) throw new UsageError(`--audit-source must be auto, audit-log or kernel-log, not ${JSON.stringify(source)}`);
   const pollMs = parseSeconds(values.poll, "--poll", 0.01) * 1000;
   const reportIntervalMs = parseSeconds(values["report-interval"], "--report-interval", 0.5) * 1000;
+  const maxReportWrites = Number(values["max-report-writes"]);
+  if (!Number.isInteger(maxReportWrites) || maxReportWrites < 1) throw new UsageError(`--max-report-writes must be a whole number of at least 1, not ${JSON.stringify(values["max-report-writes"])}`);
   const daemon = startDaemon("recorder", values, positionals, { node: nodeName });
   if (typeof daemon === "number") return daemon;
   try {
@@ -62,6 +67,7 @@ export async function recorderCommand(argv: readonly string[], stdout: (text: st
       procRoot: values.proc,
       pollMs,
       reportIntervalMs,
+      maxReportWrites,
     });
     await recorder.start();
     daemon.shutdown.register("recorder", () => recorder.stop());

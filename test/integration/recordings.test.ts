@@ -364,6 +364,7 @@ describe("the recorder's writes and what its reports say (recorder and a real AP
       logger: createLogger("recorder", "silent"),
       healthHost: "127.0.0.1",
       healthPort: 0,
+      metrics: { host: "127.0.0.1", port: 0, auth: "kubernetes" },
       source: "audit-log",
       auditLogPath: log,
       procRoot: proc,

@@ -198,6 +198,9 @@ describe("the seccomp-operator command", () => {
     const certWithoutAuth = spawnSync(process.execPath, [main, "controller", "--metrics-auth=none", "--metrics-cert-dir=/tmp"], { encoding: "utf8" });
     assert.equal(certWithoutAuth.status, 2);
     assert.match(certWithoutAuth.stderr, /--metrics-cert-dir needs --metrics-auth=kubernetes/);
+    const writes = spawnSync(process.execPath, [main, "recorder", "--max-report-writes=0"], { encoding: "utf8", env: { ...process.env, NODE_NAME: "n" } });
+    assert.equal(writes.status, 2);
+    assert.match(writes.stderr, /--max-report-writes must be a whole number of at least 1, not "0"/);
     for (const command of ["agent", "controller"]) {
       const help = spawnSync(process.execPath, [main, command, "--help"], { encoding: "utf8" });
       assert.equal(help.status, 0);
