@@ -81,8 +81,18 @@ function failedInBucket(report: NodeReport | undefined, bucket: number, o: Aggre
   const record = failureDigestOf(report);
   if (record === undefined) return undefined;
   const keys = o.expect.inBucket(bucket).filter((k) => inScope(report, k.slice(0, k.indexOf("/")), o.catalogueNamespace));
-  return failedSubset(keys, (k) => o.expect.failureMark(k), record.bucket(bucket));
+  // Solved once per report and bucket (every profile of the bucket asks), again when the bucket's profiles change.
+  let solved = solvedBuckets.get(report);
+  if (solved === undefined) solvedBuckets.set(report, (solved = new Map()));
+  const id = keys.join("\n");
+  const cached = solved.get(bucket);
+  if (cached?.keys === id) return cached.failed;
+  const failed = failedSubset(keys, (k) => o.expect.failureMark(k), record.bucket(bucket));
+  solved.set(bucket, { keys: id, failed });
+  return failed;
 }
+
+const solvedBuckets = new WeakMap<NodeReport, Map<number, { keys: string; failed: Set<string> | undefined }>>();
 
 /** Whether a node's agent installs the profiles of `namespace`. */
 function inScope(report: NodeReport | undefined, namespace: string, catalogueNamespace: string): boolean {
