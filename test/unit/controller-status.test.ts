@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { mergeConditions } from "../../src/controller/profiles/condition-merge.js";
-import { failureMark, FailureDigest } from "../../src/api/failure-digest.js";
-import { bucketOf, contribution } from "../../src/api/install-digest.js";
+import { FAILURE_TEXT_MAX_LENGTH, failureMark, FailureDigest } from "../../src/api/failure-digest.js";
+import { bucketOf, contribution, DIGEST_BUCKETS } from "../../src/api/install-digest.js";
+import { NodeReportSchema } from "../../src/api/node-status.js";
 import { NodeState } from "../../src/agent/node-state.js";
 import { nodeReport } from "../../src/agent/node-status-writer.js";
 import { failedSubset } from "../../src/controller/nodes/failed-subset.js";
@@ -127,6 +128,19 @@ describe("controller: node aggregation", () => {
       const decoded = FailureDigest.decode(state.failed.encode())!;
       assert.deepEqual(decoded.bucket(bucketOf(b)), { count: 1, xor: failureMark(b) });
       assert.equal(FailureDigest.decode("AAAA"), undefined, "not a whole entry");
+    });
+
+    it("stays within its schema bound with every bucket failing", () => {
+      const state = new NodeState();
+      const hit = new Set<number>();
+      for (let i = 0; hit.size < DIGEST_BUCKETS; i++) {
+        state.setFailed(`t/p${i}`, { reason: "x" });
+        hit.add(bucketOf(`t/p${i}`));
+      }
+      const text = written(state).failedBuckets!;
+      assert.equal(text.length, FAILURE_TEXT_MAX_LENGTH);
+      assert.ok(NodeReportSchema.safeParse(written(state)).success);
+      assert.ok(text.length < 110_000, `${text.length} characters`);
     });
 
     it("solves a bucket's failed set exactly, whatever its size, and says when it cannot", () => {
