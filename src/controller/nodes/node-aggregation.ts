@@ -120,7 +120,7 @@ export function aggregate(key: string, hash: string | undefined, nodes: readonly
     const failure = report?.failures?.find((f) => f.profile === key);
     const failed = failure === undefined ? failedInBucket(report, bucketOf(key), o) : undefined;
     if (failure !== undefined) out.failing.push({ node, reason: failure.reason });
-    else if (failed?.has(key) === true) out.failing.push({ node, reason: `could not be installed (not listed: the node lists ${report?.failures?.length ?? 0} of its failures)` });
+    else if (failed?.has(key) === true) out.failing.push({ node, reason: `could not be installed (not listed: the node lists ${report?.failures?.length ?? 0} of its ${(report?.failures?.length ?? 0) + (report?.failuresOmitted ?? 0)} failures; see its agent's log)` });
     else if (hash !== undefined && failed !== undefined && hasInstalled(report, key, hash, failed, o)) out.installed++;
     else {
       out.waiting.push(node);
