@@ -1,4 +1,5 @@
-import { InstallDigest } from "../api/install-digest.js";
+import { FailureDigest } from "../api/failure-digest.js";
+import { bucketOf, InstallDigest } from "../api/install-digest.js";
 
 /** What this node has installed and what failed, the content of its SeccompNodeStatus. */
 export interface ProfileFailure {
@@ -17,6 +18,8 @@ export class NodeState {
    * failure is not in it (its installed file is an older one, or none).
    */
   readonly digest = new InstallDigest();
+  /** Every failure, per bucket: the list names at most 64, this misses none. */
+  readonly failed = new FailureDigest();
   private current = 0;
   private version = 0;
   private listener: (() => void) | undefined;
@@ -40,7 +43,7 @@ export class NodeState {
     const failed = this.failures.has(key);
     if (this.installed.get(key) === hash && !failed) return;
     this.leaveDigest(key);
-    this.failures.delete(key);
+    this.clearFailure(key);
     this.installed.set(key, hash);
     this.enterDigest(key);
     this.changed();
@@ -50,6 +53,7 @@ export class NodeState {
     const old = this.failures.get(key);
     if (old?.reason === failure.reason && old.hash === failure.hash && old.write === failure.write) return;
     this.leaveDigest(key);
+    if (old === undefined) this.failed.toggle(bucketOf(key), key, 1);
     this.failures.set(key, failure);
     this.changed();
   }
@@ -57,8 +61,14 @@ export class NodeState {
   remove(key: string): void {
     this.leaveDigest(key);
     const a = this.installed.delete(key);
-    const b = this.failures.delete(key);
+    const b = this.clearFailure(key);
     if (a || b) this.changed();
+  }
+
+  private clearFailure(key: string): boolean {
+    if (!this.failures.delete(key)) return false;
+    this.failed.toggle(bucketOf(key), key, -1);
+    return true;
   }
 
   private leaveDigest(key: string): void {

@@ -108,7 +108,7 @@ export class NodeStatusWriter {
       apiVersion: API_VERSION,
       kind: NODE_STATUS_KIND,
       metadata: { name: this.options.nodeName },
-      status: this.report(),
+      status: nodeReport(this.state, this.options),
     };
     try {
       await this.client.apply({ ...NODE_STATUS_RESOURCE, name: this.options.nodeName }, body, { fieldManager: AGENT_FIELD_MANAGER, force: true });
@@ -128,22 +128,23 @@ export class NodeStatusWriter {
     const base = Math.min(60_000, this.options.coalesceMs * 2 ** Math.min(this.failures, 10));
     return Math.round(base * (0.8 + Math.random() * 0.4));
   }
+}
 
-  /** Bounded whatever is installed: fixed-size digests, and at most MAX_NODE_FAILURES failures. */
-  private report(): NodeReport {
-    const listed = fairFailures(this.state.failures, MAX_NODE_FAILURES).map(([profile, f]) => {
-      const reason = f.reason.length > MAX_NODE_FAILURE_REASON ? `${f.reason.slice(0, MAX_NODE_FAILURE_REASON - 1)}…` : f.reason;
-      return f.hash === undefined ? { profile, reason } : { profile, hash: f.hash, reason };
-    });
-    return {
-      agentVersion: this.options.agentVersion,
-      kernel: { release: this.options.kernel.release, actionsAvail: this.options.kernel.actionsAvail },
-      scope: this.options.namespace === undefined ? {} : { namespace: this.options.namespace },
-      installed: { count: this.state.currentCount, digests: this.state.digest.encode() },
-      failures: listed,
-      failuresOmitted: this.state.failures.size - listed.length,
-    };
-  }
+/** The node's report: bounded whatever is installed (fixed-size digests, at most MAX_NODE_FAILURES failures listed, every failure counted per bucket). */
+export function nodeReport(state: NodeState, options: Pick<NodeStatusWriterOptions, "agentVersion" | "kernel" | "namespace">): NodeReport {
+  const listed = fairFailures(state.failures, MAX_NODE_FAILURES).map(([profile, f]) => {
+    const reason = f.reason.length > MAX_NODE_FAILURE_REASON ? `${f.reason.slice(0, MAX_NODE_FAILURE_REASON - 1)}…` : f.reason;
+    return f.hash === undefined ? { profile, reason } : { profile, hash: f.hash, reason };
+  });
+  return {
+    agentVersion: options.agentVersion,
+    kernel: { release: options.kernel.release, actionsAvail: options.kernel.actionsAvail },
+    scope: options.namespace === undefined ? {} : { namespace: options.namespace },
+    installed: { count: state.currentCount, digests: state.digest.encode() },
+    failures: listed,
+    failuresOmitted: state.failures.size - listed.length,
+    failedBuckets: state.failed.encode(),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { API_VERSION, NODE_STATUS_KIND } from "./names.js";
 import { CONTRIBUTION_BYTES, DIGEST_BUCKETS, DIGEST_TEXT_LENGTH } from "./install-digest.js";
+import { FAILURE_TEXT_MAX_LENGTH, MARK_BYTES } from "./failure-digest.js";
 import { ObjectMetaSchema } from "./object-meta.js";
 
 /** Failures a node lists; the rest are counted. */
@@ -59,6 +60,13 @@ export const NodeReportSchema = z
       .optional()
       .describe(`Profiles this node could not install, at most ${MAX_NODE_FAILURES}: failed writes first, then invalid profiles, taking each namespace in turn.`),
     failuresOmitted: z.number().int().min(0).optional().describe("Failures left out of the list above."),
+    failedBuckets: z
+      .string()
+      .max(FAILURE_TEXT_MAX_LENGTH)
+      .optional()
+      .describe(
+        `Every failure, listed or not, per digest bucket: base64 of one entry per bucket holding failures, in bucket order: the bucket (2 bytes), the number of failed profiles in it (4 bytes) and the XOR of sha256("failed\\n<namespace>/<name>") (${MARK_BYTES} bytes) over them, big-endian.`,
+      ),
   })
   .describe("What one node's agent has installed, written only by that agent.");
 export type NodeReport = z.infer<typeof NodeReportSchema>;

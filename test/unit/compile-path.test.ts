@@ -8,6 +8,7 @@ import { NodeState } from "../../src/agent/node-state.js";
 import { ProfileInstaller } from "../../src/agent/profile-installer.js";
 import type { SeccompProfile } from "../../src/api/seccomp-profile.js";
 import { run } from "../../src/cli/run.js";
+import { failureMark } from "../../src/api/failure-digest.js";
 import { contribution } from "../../src/api/install-digest.js";
 import { aggregate } from "../../src/controller/nodes/node-aggregation.js";
 import { computeStatus } from "../../src/controller/profiles/status-computation.js";
@@ -85,7 +86,7 @@ describe("one compile path", () => {
         generation: 1,
         previous: undefined,
         compiled: { ok: false, errors: compiled.error },
-        nodes: aggregate("t/app", undefined, [], { now: Date.now(), staleAfterMs: 90_000, catalogueNamespace: "catalogue", expect: { inBucket: () => [], expected: () => undefined, previous: () => [], contribution } }),
+        nodes: aggregate("t/app", undefined, [], { now: Date.now(), staleAfterMs: 90_000, catalogueNamespace: "catalogue", expect: { inBucket: () => [], expected: () => undefined, previous: () => [], contribution, failureMark } }),
         usedBy: [],
         hashesInUse: [],
         workloadFindings: [],

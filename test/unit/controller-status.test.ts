@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { mergeConditions } from "../../src/controller/profiles/condition-merge.js";
-import { bucketOf, contribution } from "../../src/api/install-digest.js";
+import { FAILURE_TEXT_MAX_LENGTH, failureMark, FailureDigest } from "../../src/api/failure-digest.js";
+import { bucketOf, contribution, DIGEST_BUCKETS } from "../../src/api/install-digest.js";
+import { NodeReportSchema } from "../../src/api/node-status.js";
 import { NodeState } from "../../src/agent/node-state.js";
+import { nodeReport } from "../../src/agent/node-status-writer.js";
+import { failedSubset } from "../../src/controller/nodes/failed-subset.js";
 import { aggregate, changedKeys, type Expectations } from "../../src/controller/nodes/node-aggregation.js";
 import { computeStatus, type ProfileObservation } from "../../src/controller/profiles/status-computation.js";
 import { UsageIndex } from "../../src/controller/workloads/usage-index.js";
@@ -17,6 +21,7 @@ const expectations = (profiles: Record<string, { hash?: string; previous?: strin
   expected: (key) => profiles[key]?.hash,
   previous: (key) => profiles[key]?.previous ?? [],
   contribution,
+  failureMark,
 });
 /** A node's report as its agent would build it from what it has installed. */
 const report = (agoMs: number, installed: Record<string, string>, failures: { profile: string; reason: string }[] = [], scope: { namespace?: string } = {}) => {
@@ -66,6 +71,90 @@ describe("controller: node aggregation", () => {
     assert.equal(at({ "t/web": H2, [a]: H1 }), 0, "two others behind: not explained, so not counted");
   });
 
+  describe("failures a node does not list", () => {
+    // The report exactly as the agent writes it, from its own state.
+    const written = (state: NodeState) => ({ ...nodeReport(state, { agentVersion: "0.1.0", kernel: { release: "6.1", actionsAvail: [] } }), heartbeatTime: beat(0) });
+    const victim = "victim/app";
+    const attack = () => {
+      // 64 failures the node lists (names sorting first, none in the victim's bucket), and 2
+      // more in the victim's bucket that it leaves out: a few thousand hashes to find.
+      const listed: string[] = [];
+      for (let i = 0; listed.length < 64; i++) if (bucketOf(`evil/a${String(i).padStart(4, "0")}`) !== bucketOf(victim)) listed.push(`evil/a${String(i).padStart(4, "0")}`);
+      return { listed, hidden: evilInBucketOf(victim, 2) };
+    };
+
+    it("64 listed failures and 2 unlisted ones in the victim's bucket do not leave the victim waiting", () => {
+      const { listed, hidden } = attack();
+      const profiles: Record<string, { hash: string }> = { [victim]: { hash: H2 } };
+      for (const k of [...listed, ...hidden]) profiles[k] = { hash: H1 };
+      const state = new NodeState();
+      state.setInstalled(victim, H2);
+      for (const k of [...listed, ...hidden]) state.setFailed(k, { hash: H1, reason: "EEXIST: a folder is in the way", write: true });
+      const report = written(state);
+      assert.equal(report.failures?.length, 64);
+      assert.ok(hidden.every((k) => !report.failures?.some((f) => f.profile === k)), "the two in the victim's bucket are not listed");
+      const result = aggregate(victim, H2, [{ node: "n", report }], options(expectations(profiles)));
+      assert.deepEqual([result.installed, result.waiting, result.failing], [1, [], []]);
+      // And the hidden ones are named as failing there, not as waiting.
+      const hiddenResult = aggregate(hidden[0]!, H1, [{ node: "n", report }], options(expectations(profiles)));
+      assert.deepEqual([hiddenResult.installed, hiddenResult.waiting, hiddenResult.failing.map((f) => f.node)], [0, [], ["n"]]);
+    });
+
+    it("still sees the victim missing, and a failure of an unknown profile leaves the bucket unconfirmed", () => {
+      const { listed, hidden } = attack();
+      const profiles: Record<string, { hash: string }> = { [victim]: { hash: H2 } };
+      for (const k of [...listed, ...hidden]) profiles[k] = { hash: H1 };
+      const state = new NodeState();
+      for (const k of [...listed, ...hidden]) state.setFailed(k, { hash: H1, reason: "EEXIST", write: true });
+      assert.equal(aggregate(victim, H2, [{ node: "n", report: written(state) }], options(expectations(profiles))).installed, 0, "not installed");
+      state.setInstalled(victim, H2);
+      const unknown = { ...profiles };
+      delete unknown[hidden[1]!];
+      assert.equal(aggregate(victim, H2, [{ node: "n", report: written(state) }], options(expectations(unknown))).installed, 0, "a failure the controller cannot place");
+      assert.equal(aggregate(victim, H2, [{ node: "n", report: written(state) }], options(expectations(profiles))).installed, 1);
+    });
+
+    it("keeps the record in step with installs, failures and removals, and round-trips it", () => {
+      const state = new NodeState();
+      const [a, b] = evilInBucketOf(victim, 2) as [string, string];
+      state.setFailed(a, { reason: "x" });
+      state.setFailed(a, { reason: "y" });
+      state.setFailed(b, { reason: "x" });
+      assert.equal(state.failed.bucket(bucketOf(victim)).count, 2);
+      state.setInstalled(a, H1);
+      state.remove(b);
+      assert.deepEqual(state.failed.buckets(), []);
+      state.setFailed(b, { reason: "x" });
+      const decoded = FailureDigest.decode(state.failed.encode())!;
+      assert.deepEqual(decoded.bucket(bucketOf(b)), { count: 1, xor: failureMark(b) });
+      assert.equal(FailureDigest.decode("AAAA"), undefined, "not a whole entry");
+    });
+
+    it("stays within its schema bound with every bucket failing", () => {
+      const state = new NodeState();
+      const hit = new Set<number>();
+      for (let i = 0; hit.size < DIGEST_BUCKETS; i++) {
+        state.setFailed(`t/p${i}`, { reason: "x" });
+        hit.add(bucketOf(`t/p${i}`));
+      }
+      const text = written(state).failedBuckets!;
+      assert.equal(text.length, FAILURE_TEXT_MAX_LENGTH);
+      assert.ok(NodeReportSchema.safeParse(written(state)).success);
+      assert.ok(text.length < 110_000, `${text.length} characters`);
+    });
+
+    it("solves a bucket's failed set exactly, whatever its size, and says when it cannot", () => {
+      const keys = Array.from({ length: 40 }, (_, i) => `t/p${i}`);
+      const failed = keys.filter((_, i) => i % 3 !== 0);
+      const xor = Buffer.alloc(32);
+      for (const k of failed) for (let i = 0; i < 32; i++) xor[i]! ^= failureMark(k)[i]!;
+      assert.deepEqual([...failedSubset(keys, failureMark, { count: failed.length, xor })!].sort(), [...failed].sort());
+      assert.equal(failedSubset(keys, failureMark, { count: failed.length + 1, xor }), undefined, "count does not fit");
+      assert.equal(failedSubset(keys.filter((k) => k !== "t/p1"), failureMark, { count: failed.length, xor }), undefined, "a failure of a key not among them");
+      assert.equal(failedSubset([...keys, "t/dup"], (k) => failureMark(k === "t/dup" ? "t/p0" : k), { count: 1, xor: failureMark("t/p1") }), undefined, "dependent marks: not unique");
+    });
+  });
+
   it("tells which profiles a node's new report may have changed, ignoring heartbeats", () => {
     const inBucket = (b: number) => ["t/a", "t/b", "t/c"].filter((k) => bucketOf(k) === b);
     const before = report(5000, { "t/a": H1, "t/b": H1 });
@@ -74,6 +163,13 @@ describe("controller: node aggregation", () => {
     assert.deepEqual([...changedKeys(before, { ...before, heartbeatTime: beat(0) }, inBucket)], []);
   });
 });
+
+/** `count` keys of namespace evil that share the bucket of `key`, sorting after every `evil/a…`. */
+function evilInBucketOf(key: string, count: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < count; i++) if (bucketOf(`evil/z${i}`) === bucketOf(key)) out.push(`evil/z${i}`);
+  return out;
+}
 
 /** `count` keys of namespace x that share the bucket of `key`. */
 function namesInBucketOf(key: string, count: number): string[] {

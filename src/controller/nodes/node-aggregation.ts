@@ -1,5 +1,7 @@
-import { bucketOf, CONTRIBUTION_BYTES, InstallDigest, xorInto } from "../../api/install-digest.js";
+import { FailureDigest } from "../../api/failure-digest.js";
+import { bucketOf, CONTRIBUTION_BYTES, DIGEST_BUCKETS, InstallDigest, xorInto } from "../../api/install-digest.js";
 import type { NodeReport } from "../../api/node-status.js";
+import { failedSubset } from "./failed-subset.js";
 
 export interface NodeStatusView {
   node: string;
@@ -21,6 +23,8 @@ export interface Expectations {
   /** Hashes the profile had before, newest first. */
   previous(key: string): readonly string[];
   contribution(key: string, hash: string): Uint8Array;
+  /** The key's mark in a node's failure record. */
+  failureMark(key: string): Uint8Array;
 }
 
 export interface AggregateOptions {
@@ -57,6 +61,39 @@ function digestOf(report: NodeReport | undefined): InstallDigest | undefined {
   return digest ?? undefined;
 }
 
+const failureDigests = new WeakMap<NodeReport, FailureDigest | null>();
+
+/** A report's failure record, decoded once per report object; undefined from an agent that writes none. */
+function failureDigestOf(report: NodeReport | undefined): FailureDigest | undefined {
+  if (report?.failedBuckets === undefined) return undefined;
+  let digest = failureDigests.get(report);
+  if (digest === undefined) failureDigests.set(report, (digest = FailureDigest.decode(report.failedBuckets) ?? null));
+  return digest ?? undefined;
+}
+
+/**
+ * The profiles of `bucket` (in the node's scope) that the node failed, listed or not; undefined
+ * when the record does not say (it names a profile this controller does not know). A report
+ * without a record (an older agent) has only its listed failures.
+ */
+function failedInBucket(report: NodeReport | undefined, bucket: number, o: AggregateOptions): Set<string> | undefined {
+  if (report?.failedBuckets === undefined) return new Set((report?.failures ?? []).map((f) => f.profile).filter((k) => bucketOf(k) === bucket));
+  const record = failureDigestOf(report);
+  if (record === undefined) return undefined;
+  const keys = o.expect.inBucket(bucket).filter((k) => inScope(report, k.slice(0, k.indexOf("/")), o.catalogueNamespace));
+  // Solved once per report and bucket (every profile of the bucket asks), again when the bucket's profiles change.
+  let solved = solvedBuckets.get(report);
+  if (solved === undefined) solvedBuckets.set(report, (solved = new Map()));
+  const id = keys.join("\n");
+  const cached = solved.get(bucket);
+  if (cached?.keys === id) return cached.failed;
+  const failed = failedSubset(keys, (k) => o.expect.failureMark(k), record.bucket(bucket));
+  solved.set(bucket, { keys: id, failed });
+  return failed;
+}
+
+const solvedBuckets = new WeakMap<NodeReport, Map<number, { keys: string; failed: Set<string> | undefined }>>();
+
 /** Whether a node's agent installs the profiles of `namespace`. */
 function inScope(report: NodeReport | undefined, namespace: string, catalogueNamespace: string): boolean {
   const only = report?.scope?.namespace;
@@ -81,8 +118,10 @@ export function aggregate(key: string, hash: string | undefined, nodes: readonly
     if (!inScope(report, namespace, o.catalogueNamespace)) continue;
     out.total++;
     const failure = report?.failures?.find((f) => f.profile === key);
+    const failed = failure === undefined ? failedInBucket(report, bucketOf(key), o) : undefined;
     if (failure !== undefined) out.failing.push({ node, reason: failure.reason });
-    else if (hash !== undefined && hasInstalled(report, key, hash, o)) out.installed++;
+    else if (failed?.has(key) === true) out.failing.push({ node, reason: `could not be installed (not listed: the node lists ${report?.failures?.length ?? 0} of its ${(report?.failures?.length ?? 0) + (report?.failuresOmitted ?? 0)} failures; see its agent's log)` });
+    else if (hash !== undefined && failed !== undefined && hasInstalled(report, key, hash, failed, o)) out.installed++;
     else {
       out.waiting.push(node);
       if ((report?.failuresOmitted ?? 0) > 0) out.unlisted.push(node);
@@ -96,15 +135,15 @@ export function aggregate(key: string, hash: string | undefined, nodes: readonly
 }
 
 /**
- * Whether the node has `key` at `hash`: its bucket equals the one expected, or differs only by
- * one other profile of the bucket the node has not caught up with (absent, or at one of its
- * previous hashes), so that another profile's update or churn does not hide this one.
+ * Whether the node has `key` at `hash`: its bucket equals the one expected with the node's
+ * failures (`failed`, all of them) left out, or differs only by one other profile of the bucket
+ * the node has not caught up with (absent, or at one of its previous hashes), so that another
+ * profile's update or churn does not hide this one.
  */
-function hasInstalled(report: NodeReport | undefined, key: string, hash: string, o: AggregateOptions): boolean {
+function hasInstalled(report: NodeReport | undefined, key: string, hash: string, failed: ReadonlySet<string>, o: AggregateOptions): boolean {
   const digest = digestOf(report);
   if (digest === undefined) return false;
   const bucket = bucketOf(key);
-  const failed = new Set((report?.failures ?? []).map((f) => f.profile));
   const diff = Buffer.from(digest.bucket(bucket));
   xorInto(diff, o.expect.contribution(key, hash));
   const others: string[] = [];
@@ -135,7 +174,7 @@ function isZero(bytes: Uint8Array): boolean {
   return true;
 }
 
-/** The profile keys whose per-node state may differ between two reports of one node: those of changed buckets and failures. */
+/** The profile keys whose per-node state may differ between two reports of one node: those of changed buckets, failure records and failures. */
 export function changedKeys(before: NodeReport | undefined, after: NodeReport | undefined, inBucket: (bucket: number) => readonly string[]): Set<string> {
   const keys = new Set<string>();
   const a = before?.failures ?? [];
@@ -145,5 +184,20 @@ export function changedKeys(before: NodeReport | undefined, after: NodeReport | 
   if (before?.installed?.digests !== after?.installed?.digests || before?.scope?.namespace !== after?.scope?.namespace) {
     for (const bucket of InstallDigest.changedBuckets(digestOf(before), digestOf(after))) for (const key of inBucket(bucket)) keys.add(key);
   }
+  if (before?.failedBuckets !== after?.failedBuckets) {
+    for (const bucket of changedFailureBuckets(failureDigestOf(before), failureDigestOf(after))) for (const key of inBucket(bucket)) keys.add(key);
+  }
   return keys;
+}
+
+/** Buckets whose failure record differs; every bucket when either record is missing. */
+function changedFailureBuckets(a: FailureDigest | undefined, b: FailureDigest | undefined): number[] {
+  if (a === undefined || b === undefined) return Array.from({ length: DIGEST_BUCKETS }, (_, i) => i);
+  const out: number[] = [];
+  for (const bucket of new Set([...a.buckets(), ...b.buckets()])) {
+    const x = a.bucket(bucket);
+    const y = b.bucket(bucket);
+    if (x.count !== y.count || !x.xor.equals(y.xor)) out.push(bucket);
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 // The hash every profile is expected to have on the nodes, its few previous hashes, and which
 // profiles share a digest bucket: what the controller needs to read a node's digests.
+import { failureMark } from "../../api/failure-digest.js";
 import { bucketOf, contribution } from "../../api/install-digest.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import type { Informer } from "../../kube/informer.js";
@@ -18,6 +19,7 @@ export class ProfileHashes {
   private readonly entries = new Map<string, Entry>();
   private readonly buckets = new Map<number, Set<string>>();
   private readonly contributions = new Map<string, Buffer>();
+  private readonly marks = new Map<string, Buffer>();
 
   constructor(
     private readonly profiles: Pick<Informer<SeccompProfile>, "get" | "addHandler">,
@@ -40,6 +42,7 @@ export class ProfileHashes {
         if (set?.size === 0) this.buckets.delete(bucket);
         const entry = this.entries.get(key);
         if (entry !== undefined) this.contributions.delete(`${key}\n${entry.hash}`);
+        this.marks.delete(key);
         this.entries.delete(key);
       },
     });
@@ -79,6 +82,16 @@ export class ProfileHashes {
       if (this.entries.get(key)?.hash === hash) this.contributions.set(id, c);
     }
     return c;
+  }
+
+  /** The profile's mark in a node's failure record, cached while the profile exists. */
+  failureMark(key: string): Buffer {
+    let mark = this.marks.get(key);
+    if (mark === undefined) {
+      mark = failureMark(key);
+      if (this.profiles.get(key) !== undefined) this.marks.set(key, mark);
+    }
+    return mark;
   }
 
   private update(key: string, hash: string | undefined): Entry {
