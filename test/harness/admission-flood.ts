@@ -55,7 +55,7 @@ export function startFlood(options: FloodOptions): { stop(): Promise<FloodResult
       sockets.delete(socket);
       if (!answered) result.answers.none = (result.answers.none ?? 0) + 1;
       // Reconnect after a pause, as a patient attacker would.
-      setTimeout(() => open(whole), 100);
+      setTimeout(() => open(whole), 500);
     });
     const sendWhole = () => {
       if (!stopped) socket.write(Buffer.concat([Buffer.from(header), body]));

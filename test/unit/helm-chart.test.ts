@@ -2,7 +2,8 @@
 // object (Helm's own labels aside), its values change what they say, and bad values are refused.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
@@ -165,6 +166,20 @@ describe("charts/seccomp-operator", function () {
     const container = (objects.get(`Deployment ${OPERATOR_NAMESPACE}/seccomp-operator-controller`) as Obj & { spec: { template: { spec: { containers: { args: string[]; ports: { name: string }[] }[] } } } }).spec.template.spec.containers[0]!;
     assert.ok(!container.args.some((a) => a.startsWith("--webhook-")));
     assert.deepEqual(container.ports.map((p) => p.name), ["health"]);
+  });
+
+  it("networkPolicy: who may call the webhook and the metrics ports comes from the values; enabled=false leaves both policies out", async () => {
+    type Policy = Obj & { spec: { ingress: { ports: { port: string }[]; from?: unknown[] }[] } };
+    const rules = (objects: Map<string, Obj>, component: string) => Object.fromEntries((objects.get(`NetworkPolicy ${OPERATOR_NAMESPACE}/seccomp-operator-${component}`) as Policy).spec.ingress.map((r) => [r.ports[0]!.port, r.from]));
+    const values = join(mkdtempSync(join(tmpdir(), "chart-values-")), "values.yaml");
+    writeFileSync(values, "networkPolicy:\n  webhookFrom: [{ipBlock: {cidr: 10.0.0.0/24}}]\n  metricsFrom: [{namespaceSelector: {matchLabels: {team: obs}}, podSelector: {matchLabels: {app: prometheus}}}]\n");
+    const narrowed = byId(await template(["-f", values]));
+    assert.deepEqual(rules(narrowed, "controller"), { webhook: [{ ipBlock: { cidr: "10.0.0.0/24" } }], health: [{ namespaceSelector: { matchLabels: { team: "obs" } }, podSelector: { matchLabels: { app: "prometheus" } } }] });
+    assert.deepEqual(rules(narrowed, "agent"), { health: [{ namespaceSelector: { matchLabels: { team: "obs" } }, podSelector: { matchLabels: { app: "prometheus" } } }] });
+    assert.deepEqual(Object.keys(rules(byId(await template(["--set", "webhook.enabled=false"])), "controller")), ["health"], "no webhook port to open");
+    const off = byId(await template(["--set", "networkPolicy.enabled=false"]));
+    assert.ok(![...off.keys()].some((k) => k.startsWith("NetworkPolicy ")));
+    assert.match(await refused(["--set", "networkPolicy.metricsFrom[0].namespace=x"]), /networkPolicy\/metricsFrom\/0': additional properties 'namespace' not allowed/);
   });
 
   it("each admission policy can be left out, with its bindings", async () => {
