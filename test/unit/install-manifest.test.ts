@@ -134,7 +134,7 @@ describe("dist/install.yaml and config/", function () {
         const policy = policies.find((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/component"] === component)!;
         assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
         const workload = workloads().find((w) => w.metadata.name === `seccomp-operator-${component}`)!;
-        assert.deepEqual(Object.fromEntries(Object.entries(workload.spec.template.metadata.labels).filter(([k]) => k in policy.spec.podSelector.matchLabels)), policy.spec.podSelector.matchLabels, "selects the pods");
+        assert.deepEqual(Object.fromEntries(Object.entries(workload.spec.template.metadata.labels ?? {}).filter(([k]) => k in policy.spec.podSelector.matchLabels)), policy.spec.podSelector.matchLabels, "selects the pods");
         const rules = Object.fromEntries(policy.spec.ingress.map((r) => [r.ports.map((p) => p.port).join(","), r.from]));
         const ports = allContainers(workload).flatMap((c) => (c.ports ?? []).map((p) => p.name));
         assert.deepEqual(Object.keys(rules).sort(), [...ports].sort(), `every port of the ${component} has its rule, by name`);
