@@ -2,7 +2,8 @@
 // process and API server: connections that hold large bodies must not take the controller's
 // memory or event loop, and a fresh start must never register a CA bundle before a replica
 // serves the certificate it verifies (with failurePolicy Fail every create would fail; with
-// Ignore it would run without its profile).
+// Ignore it would run without its profile). A pod admitted without its profile all the same (the
+// webhook skipped) is reported: an Event on it, a metric, the report's column.
 import assert from "node:assert/strict";
 import { PROFILE_ANNOTATION } from "../../src/api/names.js";
 import { POD_RESOURCE } from "../../src/api/resources.js";
@@ -11,7 +12,10 @@ import type { KubeObject } from "../../src/kube/objects.js";
 import { RestClient } from "../../src/kube/rest-client.js";
 import { rssMiB, settledRssMiB } from "../../bench/process-memory.js";
 import { longestWait, startFlood } from "../harness/admission-flood.js";
-import { startController, type ControllerProcess } from "../harness/agents.js";
+import type { ClusterReport } from "../../src/cli/cluster-report.js";
+import { cliMain, startController, type ControllerProcess } from "../harness/agents.js";
+import { commandResult } from "../harness/command-result.js";
+import { eventually } from "../harness/eventually.js";
 import { installCrds } from "../harness/crds.js";
 import { createNamespace, ensureDefaultServiceAccount } from "../harness/namespaces.js";
 import { freePorts } from "../harness/ports.js";
@@ -108,5 +112,43 @@ describe("admission webhook under hostile clients", function () {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.deepEqual(failures.slice(0, 3), [], `${failures.length} creates failed`);
+  });
+
+  it("reports pods that asked for a profile and run without it, bare and a Job's: an Event on each, the metric, the report", async () => {
+    // No webhook at all: nothing sets the profiles at creation, as when the API server skips it.
+    for (const name of configs) await client.delete({ ...MUTATING_WEBHOOK_CONFIGURATIONS, name }).catch(() => undefined);
+    controller = await startController(cp(), { identity: "hostile-unprofiled" });
+    const JOBS = { group: "batch", version: "v1", plural: "jobs" };
+    // The API server may still call the deleted configuration's webhook for a moment.
+    const job = await eventually(() =>
+      client.create<KubeObject>(
+        { ...JOBS, namespace: ns },
+        { apiVersion: "batch/v1", kind: "Job", metadata: { name: "nightly", namespace: ns, annotations: { [PROFILE_ANNOTATION]: "web" } }, spec: { suspend: true, template: { spec: { restartPolicy: "Never", containers: [{ name: "run", image: "run:1" }] } } } },
+      ),
+    );
+    const createPod = (name: string, extra: object) => client.create<KubeObject>({ ...POD_RESOURCE, namespace: ns }, { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: ns, ...extra }, spec: { containers: [{ name: "app", image: "app:1" }] } });
+    await createPod("bare", { annotations: { [PROFILE_ANNOTATION]: "web" } });
+    // As the Job controller makes it: the Job's annotation is not on the pod.
+    await createPod("nightly-x", { ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: "nightly", uid: job.metadata!.uid!, controller: true }] });
+    await createPod("unasked", {});
+
+    const events = await eventually(async () => {
+      const list = await client.list<KubeObject & { reason?: string; note?: string; regarding?: { kind?: string; name?: string } }>({ group: "events.k8s.io", version: "v1", plural: "events", namespace: ns });
+      const found = list.items.filter((e) => e.reason === "ProfileNotApplied").map((e) => `${e.regarding?.kind}/${e.regarding?.name}`).sort();
+      assert.deepEqual(found, ["Pod/bare", "Pod/nightly-x"]);
+      return list.items.filter((e) => e.reason === "ProfileNotApplied");
+    });
+    assert.match(events[0]!.note ?? "", /asked for a seccomp profile by annotation but runs without the operator's/);
+    await eventually(async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${controller!.healthPort}/metrics`)).text();
+      assert.match(metrics, new RegExp(`^seccomp_profile_not_applied_containers\\{namespace="${ns}"\\} 2$`, "m"));
+    });
+
+    const { code, stdout, stderr } = await commandResult(process.execPath, [cliMain, "report", "-n", ns, "-o", "json"], { ...process.env, KUBECONFIG: cp().kubeconfigPath });
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout) as ClusterReport;
+    const rows = result.namespaces[0]!.workloads.flatMap((w) => w.containers.map((c) => `${c.pod} ${c.profileNotApplied === true}`)).sort();
+    assert.deepEqual(rows, ["bare true", "nightly-x true", "unasked false"]);
+    assert.equal(result.totals.profileNotApplied, 2);
   });
 });
