@@ -156,6 +156,10 @@ describe("charts/seccomp-operator", function () {
     assert.deepEqual(webhooks(fail).map((w) => [w.failurePolicy, w.timeoutSeconds]), [["Fail", 5], ["Fail", 5]]);
     assert.ok(controllerArgs(fail).includes("--webhook-failure-policy=Fail"));
     assert.ok(controllerArgs(fail).includes("--webhook-timeout=5"));
+    assert.ok(!controllerArgs(defaults).some((a) => a.startsWith("--webhook-max-")), "the defaults are the controller's");
+    const bounded = controllerArgs(byId(await template(["--set", "webhook.maxConnections=64", "--set", "webhook.maxInFlightMiB=16"])));
+    assert.ok(bounded.includes("--webhook-max-connections=64") && bounded.includes("--webhook-max-inflight-mib=16"), bounded.join(" "));
+    assert.match(await refused(["--set", "webhook.maxInFlightMiB=6"]), /at '\/webhook\/maxInFlightMiB': minimum: got 6, want 7/);
   });
 
   it("webhook.enabled=false leaves out the webhook, its RBAC, and the controller's webhook flag and port", async () => {
