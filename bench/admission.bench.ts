@@ -2,7 +2,9 @@
 // gate) for an annotated Deployment of 3 containers whose profile extends a catalogue base, with
 // 1,000 node reports, once with the compile memoized (the usual case: the profile did not change)
 // and once with a fresh compile per review; then the same reviews through the HTTPS server on
-// loopback, as the API server sends them (one keep-alive connection).
+// loopback, as the API server sends them (one keep-alive connection). Last, the real controller
+// process (against a real API server) under a flood: 60 connections sending 7 MiB bodies slowly
+// and 4 sending them whole, with its resident memory and /healthz latency (BENCH_FLOOD=0 skips it).
 import { request, Agent } from "node:https";
 import { performance } from "node:perf_hooks";
 import { PROFILE_ANNOTATION } from "../src/api/names.js";
@@ -16,7 +18,13 @@ import { ProfileHashes } from "../src/controller/profiles/profile-hashes.js";
 import { admissionResponse, type AdmissionRequest } from "../src/kube/admission-review.js";
 import { createLogger } from "../src/kube/logger.js";
 import { createCertificateAuthority, issueServingCertificate } from "../src/kube/x509-certificates.js";
-import { WebhookServer } from "../src/kube/webhook-server.js";
+import { MAX_BODY_BYTES, WebhookServer } from "../src/kube/webhook-server.js";
+import { longestWait, startFlood } from "../test/harness/admission-flood.js";
+import { startController } from "../test/harness/agents.js";
+import { ControlPlane } from "../test/harness/control-plane.js";
+import { installCrds } from "../test/harness/crds.js";
+import { freePorts } from "../test/harness/ports.js";
+import { rssMiB, settledRssMiB } from "./process-memory.js";
 
 const NODES = Number(process.env.BENCH_NODES ?? 1_000);
 const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 2_000);
@@ -108,3 +116,30 @@ samples.sort((a, b) => a - b);
 console.log(`HTTPS round trip on loopback: p50 ${(samples[Math.floor(samples.length / 2)]! * 1000).toFixed(0)} µs, p99 ${(samples[Math.floor(samples.length * 0.99)]! * 1000).toFixed(0)} µs`);
 agent.destroy();
 await server.close();
+
+if (process.env.BENCH_FLOOD !== "0") {
+  const seconds = Number(process.env.BENCH_FLOOD_SECONDS ?? 30);
+  const cp = await ControlPlane.start();
+  try {
+    await installCrds(cp.kubeConfig());
+    const [port] = await freePorts(1);
+    const controller = await startController(cp, {
+      identity: "admission-flood-bench",
+      extraArgs: [`--webhook-addr=127.0.0.1:${port}`, `--webhook-url=https://127.0.0.1:${port}`, "--webhook-config=admission-flood-bench", "--operator-namespace=default"],
+    });
+    const pid = controller.process.pid;
+    const before = await settledRssMiB(pid);
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 250);
+    const flood = startFlood({ port: port!, slow: 60, whole: 4, bodyBytes: MAX_BODY_BYTES, slowRate: 384 * 1024 });
+    const health = await longestWait(`http://127.0.0.1:${controller.healthPort}/healthz`, new Promise((resolve) => setTimeout(resolve, seconds * 1000)));
+    const result = await flood.stop();
+    clearInterval(sampler);
+    const after = await settledRssMiB(pid);
+    console.log(`flood of the controller's webhook (${seconds} s, 60 slow + 4 whole ${MAX_BODY_BYTES >> 20} MiB bodies, ${result.connections} connections, answers ${JSON.stringify(result.answers)}):`);
+    console.log(`  RSS before ${before.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB, after ${after.toFixed(0)} MiB; /healthz at most ${health.maxMs.toFixed(0)} ms, ${health.failures} failed`);
+    await controller.process.stop();
+  } finally {
+    await cp.stop();
+  }
+}

@@ -1,6 +1,7 @@
 // What the operator reads of a pod: the seccomp fields of the pod and its containers, and the
 // states of containers that failed, to tell when a profile stopped one from running.
-import type { KubeObject } from "../kube/objects.js";
+import type { KubeObject, OwnerReference } from "../kube/objects.js";
+import { profileAnnotationsOf } from "./profile-not-applied.js";
 import { setFields } from "./set-fields.js";
 
 interface SecurityContextHolder {
@@ -53,7 +54,7 @@ function troubledStatuses(statuses: ContainerStatusShape[] | undefined): Contain
 }
 
 /**
- * A pod reduced to its identity (an informer transform: the caches hold only this), its node
+ * A pod reduced to its identity and the operator's annotations (an informer transform: the caches hold only this), its node
  * and phase, the seccomp profiles it refers to with what decides how the runtime loads them
  * (privileged, allowPrivilegeEscalation), and its failed containers' states; with what `podSeccompOf`
  * (container-seccomp.ts) reads to tell each container's effective profile: the OS and HostProcess.
@@ -77,7 +78,7 @@ export function podSeccompShape(pod: KubeObject): KubeObject {
   return (setFields({
     apiVersion: pod.apiVersion,
     kind: pod.kind,
-    metadata: setFields({ name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion }),
+    metadata: setFields({ name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion, annotations: profileAnnotationsOf(pod), ownerReferences: controllerReference(meta.ownerReferences) }),
     status: setFields({ phase: status.phase, containerStatuses: troubledStatuses(status.containerStatuses), initContainerStatuses: troubledStatuses(status.initContainerStatuses) }),
     spec: setFields({
       nodeName: spec.nodeName,
@@ -88,6 +89,12 @@ export function podSeccompShape(pod: KubeObject): KubeObject {
       ephemeralContainers: spec.ephemeralContainers?.map(keep),
     }),
   }) ?? {}) as KubeObject;
+}
+
+/** The controller's reference alone: a Job's pod is asked for a profile by the Job's annotations. */
+function controllerReference(refs: OwnerReference[] | undefined): OwnerReference[] | undefined {
+  const ref = refs?.find((r) => r.controller === true);
+  return ref === undefined ? undefined : [{ apiVersion: ref.apiVersion, kind: ref.kind, name: ref.name, uid: ref.uid, controller: true }];
 }
 
 interface SeccompProfileField {

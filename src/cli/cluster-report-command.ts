@@ -91,9 +91,10 @@ export async function reportCommand(argv: readonly string[], io: { stdout: (t: s
   try {
     const pods = (await client.listAll<KubeObject>({ ...POD_RESOURCE, ...(namespace ? { namespace } : {}) })).items;
     const notes: string[] = [];
-    const owners = await readOwners(client, namespace, pods, notes);
+    const jobs = new Map<string, KubeObject>();
+    const owners = await readOwners(client, namespace, pods, notes, jobs);
     const profiles = await readProfiles(client, pods);
-    const report = buildReport({ pods, owners, profiles: (ns, name) => profiles.get(`${ns}/${name}`), notes });
+    const report = buildReport({ pods, owners, jobs, profiles: (ns, name) => profiles.get(`${ns}/${name}`), notes });
     if (output === "json") io.stdout(`${JSON.stringify({ scope: namespace ?? "all namespaces", ...report }, null, 2)}\n`);
     else io.stdout(report.namespaces.length === 0 ? `no pods in ${namespace === undefined ? "any namespace" : `namespace ${namespace}`}\n` : formatReportTable(report));
     return failOn !== undefined && failsAt(report, failOn as FailOn) ? EXIT.findings : EXIT.ok;
@@ -103,8 +104,8 @@ export async function reportCommand(argv: readonly string[], io: { stdout: (t: s
   }
 }
 
-/** The Deployment or CronJob behind each ReplicaSet or Job that owns a listed pod; without read access, the ReplicaSet or Job itself. */
-async function readOwners(client: RestClient, namespace: string | undefined, pods: KubeObject[], notes: string[]): Promise<Map<string, Owner>> {
+/** The Deployment or CronJob behind each ReplicaSet or Job that owns a listed pod (and the Jobs, into `jobs`); without read access, the ReplicaSet or Job itself. */
+async function readOwners(client: RestClient, namespace: string | undefined, pods: KubeObject[], notes: string[], jobs: Map<string, KubeObject>): Promise<Map<string, Owner>> {
   const owners = new Map<string, Owner>();
   const kinds = new Set(pods.flatMap((p) => (p.metadata?.ownerReferences ?? []).filter((r) => r.controller === true).map((r) => r.kind)));
   for (const [kind, resource] of [["ReplicaSet", REPLICASETS], ["Job", JOBS]] as const) {
@@ -112,6 +113,7 @@ async function readOwners(client: RestClient, namespace: string | undefined, pod
     try {
       const items = (await client.listAll<KubeObject>({ ...resource, ...(namespace ? { namespace } : {}) })).items;
       for (const item of items) {
+        if (kind === "Job" && item.metadata?.uid) jobs.set(item.metadata.uid, item);
         const ref = item.metadata?.ownerReferences?.find((r) => r.controller === true);
         if (ref !== undefined && item.metadata?.uid) owners.set(item.metadata.uid, { kind: ref.kind, name: ref.name });
       }

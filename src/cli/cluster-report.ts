@@ -2,6 +2,7 @@
 // and owning workload, with totals and a verdict per namespace. Pure: the command reads the
 // cluster and hands the objects here.
 import { PROFILE_TYPES, podSeccompOf, profileLevel, type ContainerSeccomp, type ProfileType } from "../api/container-seccomp.js";
+import { profileNotApplied } from "../api/profile-not-applied.js";
 import type { KubeObject } from "../kube/objects.js";
 
 /** A workload that owns pods, directly or through a ReplicaSet or a Job. */
@@ -23,6 +24,8 @@ export interface ContainerRow extends ContainerSeccomp {
   /** For operator profiles: the hash the container runs (pinned) or the profile's (stable path). */
   hash?: string;
   note?: string;
+  /** The pod's (or its Job's) annotations ask for a profile, and the container runs without the operator's: admission was skipped. */
+  profileNotApplied?: true;
 }
 
 export interface WorkloadReport extends Owner {
@@ -37,6 +40,7 @@ export type Counts = Record<ProfileType, number> & {
   privileged: number;
   allowPrivilegeEscalation: number;
   notCurrent: number;
+  profileNotApplied: number;
   ignoredPods: number;
 };
 
@@ -60,6 +64,8 @@ export interface ReportInput {
   /** ReplicaSets and Jobs by uid, to the workload that controls them (a Deployment, a CronJob). */
   owners: Map<string, Owner>;
   profiles: ProfileLookup;
+  /** Jobs by uid, as far as they were read: their annotations ask for their pods' profiles. */
+  jobs?: Map<string, KubeObject>;
   notes?: string[];
 }
 
@@ -73,6 +79,7 @@ function emptyCounts(): Counts {
     privileged: 0,
     allowPrivilegeEscalation: 0,
     notCurrent: 0,
+    profileNotApplied: 0,
     ignoredPods: 0,
   };
 }
@@ -128,7 +135,11 @@ export function buildReport(input: ReportInput): ClusterReport {
     workload.pods++;
     const seccomp = podSeccompOf(pod);
     if (seccomp.ignored !== undefined) workload.ignored.push({ pod: name, reason: seccomp.ignored });
-    else workload.containers.push(...seccomp.containers.map((c) => rowOf(name, c, input.profiles)));
+    else {
+      const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+      const missing = new Set(profileNotApplied(pod, ref?.kind === "Job" ? input.jobs?.get(ref.uid) : undefined));
+      workload.containers.push(...seccomp.containers.map((c) => ({ ...rowOf(name, c, input.profiles), ...(missing.has(c.name) && c.kind !== "ephemeral" ? { profileNotApplied: true as const } : {}) })));
+    }
   }
   const totals = emptyCounts();
   const namespaces: NamespaceReport[] = [...byNamespace.keys()].sort().map((namespace) => {
@@ -143,6 +154,7 @@ export function buildReport(input: ReportInput): ClusterReport {
         if (c.privileged) counts.privileged++;
         if (c.allowPrivilegeEscalation) counts.allowPrivilegeEscalation++;
         if (c.current === false) counts.notCurrent++;
+        if (c.profileNotApplied) counts.profileNotApplied++;
       }
     }
     addCounts(totals, counts);
@@ -150,6 +162,9 @@ export function buildReport(input: ReportInput): ClusterReport {
   });
   const notes = [...(input.notes ?? [])];
   if (totals.ignoredPods > 0) notes.push(`${plural(totals.ignoredPods, "pod")} ignored: Windows, HostProcess or finished pods run no Linux container that seccomp could confine`);
+  if (totals.profileNotApplied > 0) {
+    notes.push("NOT APPLIED: the pod (or its Job) asks for a seccomp profile by annotation, but admission did not set it when the pod was created (the webhook was not called or failed open); a pod's profile cannot change, so recreate it");
+  }
   if (totals.unconfined > 0 && namespaces.some((n) => n.workloads.some((w) => w.containers.some((c) => c.source === "default")))) {
     notes.push("containers without a seccompProfile count as Unconfined, the kubelet's default; a kubelet with seccompDefault: true runs them with RuntimeDefault instead");
   }
@@ -189,6 +204,7 @@ function countsText(c: Counts): string {
     `${plural(c.containers, "container")} in ${plural(c.pods, "pod")}: ${c.unconfined} unconfined, ${c["runtime-default"]} RuntimeDefault, ` +
     `${plural(c["localhost-operator"], "operator profile")} (${c.notCurrent} not current), ${c["localhost-other"]} other Localhost; ` +
     `${c.privileged} privileged, ${c.allowPrivilegeEscalation} allow privilege escalation` +
+    (c.profileNotApplied > 0 ? `; ${c.profileNotApplied} asked for a profile and run without it` : "") +
     (c.ignoredPods > 0 ? `; ${plural(c.ignoredPods, "pod")} ignored` : "")
   );
 }
@@ -199,9 +215,9 @@ export function formatReportTable(report: ClusterReport): string {
   const yesNo = (b: boolean) => (b ? "yes" : "no");
   for (const ns of report.namespaces) {
     out.push(`NAMESPACE ${ns.namespace}`);
-    const rows = [["WORKLOAD", "POD", "CONTAINER", "KIND", "FROM", "PRIVILEGED", "ESCALATION", "PROFILE"]];
+    const rows = [["WORKLOAD", "POD", "CONTAINER", "KIND", "FROM", "PRIVILEGED", "ESCALATION", "NOT APPLIED", "PROFILE"]];
     for (const w of ns.workloads) {
-      for (const c of w.containers) rows.push([`${w.kind}/${w.name}`, c.pod, c.name, c.kind, c.source, yesNo(c.privileged), yesNo(c.allowPrivilegeEscalation), profileText(c) + (c.note ? ` (${c.note})` : "")]);
+      for (const c of w.containers) rows.push([`${w.kind}/${w.name}`, c.pod, c.name, c.kind, c.source, yesNo(c.privileged), yesNo(c.allowPrivilegeEscalation), yesNo(c.profileNotApplied === true), profileText(c) + (c.note ? ` (${c.note})` : "")]);
     }
     if (rows.length > 1) out.push(...table(rows).map((l) => `  ${l}`));
     for (const w of ns.workloads) for (const i of w.ignored) out.push(`  ignored ${w.kind}/${w.name} pod ${i.pod}: ${i.reason}`);

@@ -1,9 +1,12 @@
 // The controller's admission webhook flags: off unless --webhook-addr is given; registered
 // through the in-cluster Service, or by --webhook-url for a controller outside the cluster.
 import type { AdmissionWebhookSetup } from "../controller/admission/admission-webhook.js";
+import { DEFAULT_LIMITS, MAX_BODY_BYTES } from "../kube/webhook-server.js";
 import { servingNames } from "../kube/x509-certificates.js";
 import { UsageError } from "./exit-codes.js";
 import { parseListenAddress, parseSeconds } from "./flags.js";
+
+const MIB = 1024 * 1024;
 
 export const WEBHOOK_HELP = `      --webhook-addr HOST:PORT    serve the mutating admission webhook here (default: no webhook)
       --webhook-url URL           register the webhook at this https URL (a controller outside
@@ -22,6 +25,9 @@ export const WEBHOOK_HELP = `      --webhook-addr HOST:PORT    serve the mutatin
       --webhook-ca-validity SECONDS    CA lifetime (default 12 times the certificate's); each is
                                   renewed with a third of its lifetime left
       --webhook-check-interval SECONDS how often certificates are re-read and checked (default 10)
+      --webhook-max-connections N connections served at once (default 256); more are dropped
+      --webhook-max-inflight-mib N request bodies held at once, all connections together (default
+                                  32, at least 7: one review of the largest size); past it: 503
 `;
 
 export const WEBHOOK_OPTIONS = {
@@ -36,6 +42,8 @@ export const WEBHOOK_OPTIONS = {
   "webhook-cert-validity": { type: "string", default: String(30 * 24 * 3600) },
   "webhook-ca-validity": { type: "string" },
   "webhook-check-interval": { type: "string", default: "10" },
+  "webhook-max-connections": { type: "string", default: String(DEFAULT_LIMITS.maxConnections) },
+  "webhook-max-inflight-mib": { type: "string", default: String(DEFAULT_LIMITS.maxInFlightBytes / MIB) },
 } as const;
 
 interface WebhookValues {
@@ -50,6 +58,8 @@ interface WebhookValues {
   "webhook-cert-validity": string;
   "webhook-ca-validity"?: string | undefined;
   "webhook-check-interval": string;
+  "webhook-max-connections": string;
+  "webhook-max-inflight-mib": string;
 }
 
 export function webhookSetup(values: WebhookValues, operatorNamespace: string): Omit<AdmissionWebhookSetup, "lookup"> | undefined {
@@ -69,6 +79,12 @@ export function webhookSetup(values: WebhookValues, operatorNamespace: string): 
   const caValidityMs = caFlag === undefined ? validityMs * 12 : parseSeconds(caFlag, "--webhook-ca-validity", 3) * 1000;
   if (caValidityMs < validityMs * 3) throw new UsageError("--webhook-ca-validity must be at least 3 times --webhook-cert-validity: a certificate, issued while its CA has a third left, must not outlive it");
   const checkIntervalMs = parseSeconds(values["webhook-check-interval"], "--webhook-check-interval", 0.1) * 1000;
+  const maxConnections = Number(values["webhook-max-connections"]);
+  if (!/^\d+$/.test(values["webhook-max-connections"]) || maxConnections < 1) throw new UsageError(`--webhook-max-connections must be a whole number from 1, not ${JSON.stringify(values["webhook-max-connections"])}`);
+  const inFlightMiB = Number(values["webhook-max-inflight-mib"]);
+  if (!/^\d+$/.test(values["webhook-max-inflight-mib"]) || inFlightMiB * MIB < MAX_BODY_BYTES) {
+    throw new UsageError(`--webhook-max-inflight-mib must be a whole number from ${MAX_BODY_BYTES / MIB} (one review of the largest size), not ${JSON.stringify(values["webhook-max-inflight-mib"])}`);
+  }
 
   let endpoint: AdmissionWebhookSetup["configuration"]["endpoint"];
   let hosts: string[];
@@ -96,6 +112,7 @@ export function webhookSetup(values: WebhookValues, operatorNamespace: string): 
     host: listen.host,
     port: listen.port,
     checkIntervalMs,
+    limits: { maxConnections, maxInFlightBytes: inFlightMiB * MIB },
     configuration: {
       name: values["webhook-config"],
       endpoint,

@@ -12,6 +12,7 @@ import { operatorVersion } from "../version.js";
 import { NODE_STATUSES, PROFILES } from "./controller-caches.js";
 import { EventRecorder } from "./event-recorder.js";
 import { setupNodeLiveness } from "./nodes/node-liveness.js";
+import { setupProfileNotAppliedReporter } from "./pods/profile-not-applied-reporter.js";
 import { setupSeccompContainersMetric } from "./pods/seccomp-containers-metric.js";
 import { ProfileCompiles } from "./profiles/profile-compiles.js";
 import { ProfileGate } from "./profiles/profile-gate.js";
@@ -102,6 +103,7 @@ export function createController(options: ControllerOptions): Manager {
   setupWorkloadReconciler(manager, { usage, readiness, lookup: gate.lookup, events, ...(onApplied === undefined ? {} : { onApplied }) });
   if (options.webhook !== undefined) setupAdmissionWebhook(manager, { ...options.webhook, lookup: gate.lookup });
   setupSeccompContainersMetric(manager);
+  setupProfileNotAppliedReporter(manager, events);
   setupRecordingReconciler(manager, { gate, catalogueNamespace, events });
 
   new Gauge({

@@ -135,7 +135,7 @@ describe("seccomp-operator report on a real API server", function () {
     assert.equal(table.code, 1, table.stderr);
     assert.match(table.stdout, new RegExp(`^  verdict ${mixed}: unconfined: 3 of 9 containers run unconfined \\(1 privileged\\)$`, "m"));
     assert.match(table.stdout, new RegExp(`^  verdict ${confined}: runtime-default: every container is confined, 1 of 2 only by RuntimeDefault$`, "m"));
-    assert.match(table.stdout, new RegExp(`^  Pod/debug +debug +debugger +ephemeral +default +no +yes +Unconfined \\(unset\\)$`, "m"));
+    assert.match(table.stdout, new RegExp(`^  Pod/debug +debug +debugger +ephemeral +default +no +yes +no +Unconfined \\(unset\\)$`, "m"));
     assert.match(table.stdout, /^note: .*Windows, HostProcess or finished pods/m);
 
     assert.equal((await report(["-n", confined, "--fail-on", "unconfined"], cp().kubeconfigPath)).code, 0);

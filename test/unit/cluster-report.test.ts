@@ -102,12 +102,35 @@ describe("cli: cluster report", () => {
   it("the table has a row per container, the ignored pods, a verdict per namespace and the totals", () => {
     const text = formatReportTable(report);
     assert.match(text, /^NAMESPACE ops$/m);
-    assert.match(text, /^ {2}Pod\/debug +debug +sh +container +privileged +yes +yes +Unconfined \(privileged\)$/m);
-    assert.match(text, /^ {2}Deployment\/web +web-5d8f-a +app +container +container +no +no +operator shop\/web@111111111111 NOT CURRENT \(the profile is now at 222222222222\)$/m);
-    assert.match(text, /^ {2}Pod\/agent +agent +b +container +container +no +no +Localhost custom\/audit\.json$/m);
+    assert.match(text, /^ {2}Pod\/debug +debug +sh +container +privileged +yes +yes +no +Unconfined \(privileged\)$/m);
+    assert.match(text, /^ {2}Deployment\/web +web-5d8f-a +app +container +container +no +no +no +operator shop\/web@111111111111 NOT CURRENT \(the profile is now at 222222222222\)$/m);
+    assert.match(text, /^ {2}Pod\/agent +agent +b +container +container +no +no +no +Localhost custom\/audit\.json$/m);
     assert.match(text, /^ {2}ignored Pod\/iis pod iis: Windows pod: seccomp does not apply$/m);
     assert.match(text, /^ {2}verdict ops: unconfined: 1 of 3 containers run unconfined \(1 privileged\)$/m);
     assert.match(text, /^TOTAL 4 namespaces, 7 containers in 8 pods: 1 unconfined, 1 RuntimeDefault, 4 operator profiles \(2 not current\), 1 other Localhost; 1 privileged, 2 allow privilege escalation; 2 pods ignored$/m);
+  });
+
+  it("marks the containers that asked for a profile by annotation (the pod's or its Job's) and run without the operator's", () => {
+    const asking = (p: KubeObject, annotations: Record<string, string>) => ({ ...p, metadata: { ...p.metadata, annotations } });
+    const job = { apiVersion: "batch/v1", kind: "Job", metadata: { name: "nightly", namespace: "batch", uid: "job-1", annotations: { "seccomp.operator.dev/profile": "web" } } };
+    const asked = buildReport({
+      pods: [
+        asking(pod("batch", "bare", [{ name: "app" }, { name: "side", ...localhost(`operator/batch/side/${H1}.json`) }]), { "seccomp.operator.dev/profile": "web" }),
+        asking(pod("batch", "one", [{ name: "app" }, { name: "other" }]), { "container.seccomp.operator.dev/app": "web" }),
+        pod("batch", "nightly-x", [{ name: "run", securityContext: { seccompProfile: { type: "RuntimeDefault" } } }], { owner: { kind: "Job", name: "nightly", uid: "job-1" } }),
+        pod("batch", "unasked", [{ name: "app" }]),
+      ],
+      owners: new Map(),
+      jobs: new Map([["job-1", job]]),
+      profiles: () => ({ hash: H1 }),
+    });
+    const rows = asked.namespaces[0]!.workloads.flatMap((w) => w.containers.map((c) => `${c.pod}/${c.name} ${c.profileNotApplied === true}`)).sort();
+    assert.deepEqual(rows, ["bare/app true", "bare/side false", "nightly-x/run true", "one/app true", "one/other false", "unasked/app false"]);
+    assert.equal(asked.totals.profileNotApplied, 3);
+    const text = formatReportTable(asked);
+    assert.match(text, /^ {2}Pod\/bare +bare +app +container +default +no +yes +yes +Unconfined \(unset\)$/m);
+    assert.match(text, /3 asked for a profile and run without it/);
+    assert.match(text, /^note: NOT APPLIED: .*recreate it$/m);
   });
 
   it("refuses contradictory or unknown flags before it reads a cluster", async () => {

@@ -2,7 +2,8 @@
 // object (Helm's own labels aside), its values change what they say, and bad values are refused.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
@@ -155,6 +156,10 @@ describe("charts/seccomp-operator", function () {
     assert.deepEqual(webhooks(fail).map((w) => [w.failurePolicy, w.timeoutSeconds]), [["Fail", 5], ["Fail", 5]]);
     assert.ok(controllerArgs(fail).includes("--webhook-failure-policy=Fail"));
     assert.ok(controllerArgs(fail).includes("--webhook-timeout=5"));
+    assert.ok(!controllerArgs(defaults).some((a) => a.startsWith("--webhook-max-")), "the defaults are the controller's");
+    const bounded = controllerArgs(byId(await template(["--set", "webhook.maxConnections=64", "--set", "webhook.maxInFlightMiB=16"])));
+    assert.ok(bounded.includes("--webhook-max-connections=64") && bounded.includes("--webhook-max-inflight-mib=16"), bounded.join(" "));
+    assert.match(await refused(["--set", "webhook.maxInFlightMiB=6"]), /at '\/webhook\/maxInFlightMiB': minimum: got 6, want 7/);
   });
 
   it("webhook.enabled=false leaves out the webhook, its RBAC, and the controller's webhook flag and port", async () => {
@@ -176,6 +181,20 @@ describe("charts/seccomp-operator", function () {
       assert.equal(pod.metadata.annotations["prometheus.io/scheme"], "http", key);
     }
     await assert.rejects(template(["--set", "metrics.auth=open"]), /metrics\.auth|auth/);
+  });
+
+  it("networkPolicy: who may call the webhook and the metrics ports comes from the values; enabled=false leaves both policies out", async () => {
+    type Policy = Obj & { spec: { ingress: { ports: { port: string }[]; from?: unknown[] }[] } };
+    const rules = (objects: Map<string, Obj>, component: string) => Object.fromEntries((objects.get(`NetworkPolicy ${OPERATOR_NAMESPACE}/seccomp-operator-${component}`) as Policy).spec.ingress.flatMap((r) => r.ports.map((p) => [p.port, r.from])));
+    const values = join(mkdtempSync(join(tmpdir(), "chart-values-")), "values.yaml");
+    writeFileSync(values, "networkPolicy:\n  webhookFrom: [{ipBlock: {cidr: 10.0.0.0/24}}]\n  metricsFrom: [{namespaceSelector: {matchLabels: {team: obs}}, podSelector: {matchLabels: {app: prometheus}}}]\n");
+    const narrowed = byId(await template(["-f", values]));
+    assert.deepEqual(rules(narrowed, "controller"), { webhook: [{ ipBlock: { cidr: "10.0.0.0/24" } }], health: [{ namespaceSelector: { matchLabels: { team: "obs" } }, podSelector: { matchLabels: { app: "prometheus" } } }], metrics: [{ namespaceSelector: { matchLabels: { team: "obs" } }, podSelector: { matchLabels: { app: "prometheus" } } }] });
+    assert.deepEqual(rules(narrowed, "agent"), { health: [{ namespaceSelector: { matchLabels: { team: "obs" } }, podSelector: { matchLabels: { app: "prometheus" } } }], metrics: [{ namespaceSelector: { matchLabels: { team: "obs" } }, podSelector: { matchLabels: { app: "prometheus" } } }] });
+    assert.deepEqual(Object.keys(rules(byId(await template(["--set", "webhook.enabled=false"])), "controller")), ["health", "metrics"], "no webhook port to open");
+    const off = byId(await template(["--set", "networkPolicy.enabled=false"]));
+    assert.ok(![...off.keys()].some((k) => k.startsWith("NetworkPolicy ")));
+    assert.match(await refused(["--set", "networkPolicy.metricsFrom[0].namespace=x"]), /networkPolicy\/metricsFrom\/0': additional properties 'namespace' not allowed/);
   });
 
   it("each admission policy can be left out, with its bindings", async () => {

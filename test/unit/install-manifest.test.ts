@@ -126,6 +126,24 @@ describe("dist/install.yaml and config/", function () {
   });
 
   describe("contents", function () {
+    it("lets the webhook port be called from anywhere and the health and metrics ports only from labelled namespaces", function () {
+      type Policy = Obj & { spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: { ports: { port: string }[]; from?: unknown[] }[] } };
+      const policies = objects.filter((o) => o.kind === "NetworkPolicy") as Policy[];
+      const scraper = [{ namespaceSelector: { matchLabels: { "seccomp.operator.dev/metrics-scraper": "true" } } }];
+      for (const component of ["controller", "agent"]) {
+        const policy = policies.find((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/component"] === component)!;
+        assert.deepEqual(policy.spec.policyTypes, ["Ingress"]);
+        const workload = workloads().find((w) => w.metadata.name === `seccomp-operator-${component}`)!;
+        assert.deepEqual(Object.fromEntries(Object.entries(workload.spec.template.metadata.labels ?? {}).filter(([k]) => k in policy.spec.podSelector.matchLabels)), policy.spec.podSelector.matchLabels, "selects the pods");
+        const rules = Object.fromEntries(policy.spec.ingress.flatMap((r) => r.ports.map((p) => [p.port, r.from])));
+        const ports = allContainers(workload).flatMap((c) => (c.ports ?? []).map((p) => p.name));
+        assert.deepEqual(Object.keys(rules).sort(), [...ports].sort(), `every port of the ${component} has its rule, by name`);
+        assert.deepEqual(rules.health, scraper);
+        assert.deepEqual(rules.metrics, scraper);
+        if (component === "controller") assert.equal(rules.webhook, undefined, "the API server calls from the host network or outside: no selector");
+      }
+    });
+
     it("holds the API, the RBAC, the controller and the agent, in the expected namespaces", function () {
       const ids = objects.map((o) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`).sort();
       assert.deepEqual(ids, [
@@ -150,6 +168,8 @@ describe("dist/install.yaml and config/", function () {
         "MutatingWebhookConfiguration seccomp-operator",
         "Namespace seccomp-catalogue",
         "Namespace seccomp-operator-system",
+        "NetworkPolicy seccomp-operator-system/seccomp-operator-agent",
+        "NetworkPolicy seccomp-operator-system/seccomp-operator-controller",
         "PodDisruptionBudget seccomp-operator-system/seccomp-operator-controller",
         "ResourceQuota seccomp-operator-system/seccomp-operator-critical-pods",
         "Role seccomp-operator-system/seccomp-operator-leader-election",

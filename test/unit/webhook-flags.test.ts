@@ -19,6 +19,8 @@ describe("controller webhook flags", () => {
     assert.ok("selfManaged" in s.certificates);
     assert.ok(s.certificates.selfManaged.policy.names.dnsNames.includes("seccomp-operator-webhook.ops.svc"));
     assert.deepEqual(s.certificates.selfManaged.secret, { namespace: "ops", name: "seccomp-operator-webhook-tls" });
+    assert.deepEqual(s.limits, { maxConnections: 256, maxInFlightBytes: 32 * 1024 * 1024 });
+    assert.deepEqual(setup({ "webhook-addr": ":9443", "webhook-max-connections": "64", "webhook-max-inflight-mib": "7" })!.limits, { maxConnections: 64, maxInFlightBytes: 7 * 1024 * 1024 });
   });
 
   it("register a URL with a certificate for its host, and take a certificate directory instead", () => {
@@ -37,5 +39,8 @@ describe("controller webhook flags", () => {
     assert.throws(() => setup({ ...on, "webhook-url": "http://127.0.0.1:9443" }), /--webhook-url must be https/);
     assert.throws(() => setup({ ...on, "webhook-service": "Hook" }), /--webhook-service must be NAME:PORT/);
     assert.throws(() => setup({ ...on, "webhook-cert-validity": "100", "webhook-ca-validity": "200" }), /--webhook-ca-validity must be at least 3 times/);
+    assert.throws(() => setup({ ...on, "webhook-max-connections": "0" }), /--webhook-max-connections must be a whole number from 1, not "0"/);
+    assert.throws(() => setup({ ...on, "webhook-max-inflight-mib": "6" }), /--webhook-max-inflight-mib must be a whole number from 7 \(one review of the largest size\), not "6"/);
+    assert.throws(() => setup({ "webhook-max-connections": "64" }), /--webhook-max-connections needs --webhook-addr/);
   });
 });

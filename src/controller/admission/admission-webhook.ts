@@ -8,7 +8,7 @@ import { errorMessage } from "../../kube/logger.js";
 import type { Manager } from "../../kube/manager.js";
 import { every } from "../../kube/periodic.js";
 import type { RotationPolicy } from "../../kube/certificate-rotation.js";
-import { WebhookServer } from "../../kube/webhook-server.js";
+import { WebhookServer, type ServingCertificate, type WebhookServerLimits } from "../../kube/webhook-server.js";
 import type { ReadinessLookup } from "../profiles/readiness-index.js";
 import { mutateProfiles } from "./profile-mutation.js";
 import { currentCertificate, rotateCertificates, type CertificateSource } from "./webhook-certificates.js";
@@ -24,6 +24,8 @@ export interface AdmissionWebhookSetup {
   certificates: { selfManaged: { secret: { namespace: string; name: string }; policy: RotationPolicy } } | { dir: string };
   /** How often replicas re-read the certificate and the leader checks rotation. */
   checkIntervalMs: number;
+  /** The server's bounds; its defaults where unset. */
+  limits?: Partial<WebhookServerLimits>;
 }
 
 export interface AdmissionWebhook {
@@ -68,6 +70,21 @@ export function setupAdmissionWebhook(manager: Manager, setup: AdmissionWebhookS
   const source: CertificateSource = "dir" in setup.certificates ? { dir: setup.certificates.dir } : { secret: setup.certificates.selfManaged.secret };
   let server: WebhookServer | undefined;
   let served: string | undefined;
+  let serving: Promise<void> = Promise.resolve();
+  // One at a time: the replica's reads of the Secret and the leader's rotation both serve what they hold.
+  const serve = (certificate: ServingCertificate): Promise<void> =>
+    (serving = serving
+      .catch(() => undefined)
+      .then(async () => {
+        if (`${certificate.cert}${certificate.key}` === served) return;
+        if (server === undefined) {
+          server = await WebhookServer.start({ host: setup.host, port: setup.port, certificate, handlers: { [WORKLOADS_PATH]: review, [PODS_PATH]: review }, logger, ...(setup.limits ? { limits: setup.limits } : {}) });
+        } else {
+          server.setCertificate(certificate);
+          logger.info("serving a new certificate");
+        }
+        served = `${certificate.cert}${certificate.key}`;
+      }));
   let reloader: { stop(): Promise<void> } | undefined;
   manager.addReadyCheck("admission-webhook", () => server !== undefined || "no serving certificate yet");
   manager.add({
@@ -79,14 +96,7 @@ export function setupAdmissionWebhook(manager: Manager, setup: AdmissionWebhookS
         setup.checkIntervalMs,
         async (signal) => {
           const certificate = await currentCertificate(manager.client, source, signal);
-          if (certificate === undefined || `${certificate.cert}${certificate.key}` === served) return;
-          if (server === undefined) {
-            server = await WebhookServer.start({ host: setup.host, port: setup.port, certificate, handlers: { [WORKLOADS_PATH]: review, [PODS_PATH]: review }, logger });
-          } else {
-            server.setCertificate(certificate);
-            logger.info("serving a new certificate");
-          }
-          served = `${certificate.cert}${certificate.key}`;
+          if (certificate !== undefined) await serve(certificate);
         },
         "reading the webhook certificate",
         logger,
@@ -94,6 +104,7 @@ export function setupAdmissionWebhook(manager: Manager, setup: AdmissionWebhookS
     },
     stop: async () => {
       await reloader?.stop();
+      await serving.catch(() => undefined);
       await server?.close();
     },
   });
@@ -114,7 +125,7 @@ export function setupAdmissionWebhook(manager: Manager, setup: AdmissionWebhookS
       rotation = every(
         setup.checkIntervalMs,
         async (signal) => {
-          await rotateCertificates(options, signal, { applyConfiguration: !applied });
+          await rotateCertificates(options, signal, { applyConfiguration: !applied, serve });
           applied = true;
         },
         "rotating the webhook certificates",

@@ -56,11 +56,17 @@ export interface CertificateRotatorOptions {
 }
 
 /**
- * One round of the leader's loop: rotate what is due, store it, then make the webhook
- * configuration trust the stored bundle (and apply all of it when asked: a new leader's
- * flags). Idempotent; a failed write is tried next round.
+ * One round of the leader's loop: rotate what is due, store it, serve it (`serve`: the leader's
+ * own server, so that the configuration never names a CA no replica serves a certificate of,
+ * not even until the replicas' next read of the Secret), then make the webhook configuration
+ * trust the stored bundle (and apply all of it when asked: a new leader's flags). Idempotent; a
+ * failed write is tried next round.
  */
-export async function rotateCertificates(o: CertificateRotatorOptions, signal?: AbortSignal, options: { applyConfiguration?: boolean } = {}): Promise<void> {
+export async function rotateCertificates(
+  o: CertificateRotatorOptions,
+  signal?: AbortSignal,
+  options: { applyConfiguration?: boolean; serve?: (certificate: ServingCertificate) => Promise<void> } = {},
+): Promise<void> {
   const { data: current, resourceVersion } = await readCertificateSecret(o.client, o.secret, signal);
   const trusted = await trustedBundle(o.client, o.configuration.name, signal);
   const decision = planRotation(current, trusted, o.policy);
@@ -79,6 +85,7 @@ export async function rotateCertificates(o: CertificateRotatorOptions, signal?: 
     o.logger.info("webhook certificates stored", { key: `${o.secret.namespace}/${o.secret.name}`, reasons: decision.reasons });
   }
   if (data !== undefined && (options.applyConfiguration === true || trusted !== data["ca.crt"])) {
+    await options.serve?.({ cert: data["tls.crt"], key: data["tls.key"] });
     await applyWebhookConfiguration(o.client, { ...o.configuration, caBundle: data["ca.crt"] }, signal);
     o.logger.info("webhook configuration trusts the current CA bundle", { key: o.configuration.name });
   }
