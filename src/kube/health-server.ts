@@ -2,7 +2,7 @@
 // (readiness: I can do my work). Open, as the kubelet probes without credentials; they say
 // pass or fail and name the checks, nothing more. /metrics is served apart (metrics-server.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { answeringErrors, listenOn, SMALL_ENDPOINT_CONNECTIONS, SMALL_ENDPOINT_OPTIONS } from "./http-serving.js";
 import { createLogger, errorMessage, type Logger } from "./logger.js";
 
 /** true / undefined: passing; false or a string (the reason): failing; a throw: failing. */
@@ -29,24 +29,11 @@ export interface HealthServer {
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const logger = options.logger ?? createLogger("health-server");
-  const server = createServer((req, res) => {
-    handle(req, res, options).catch((err: unknown) => {
-      logger.error("health endpoint failed", { path: req.url, error: errorMessage(err) });
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
-      res.end("internal error\n");
-    });
-  });
-  // Probes must not be held up by idle keep-alive connections on shutdown.
-  server.keepAliveTimeout = 5_000;
-  const host = options.host ?? "0.0.0.0";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  // Probes must not be held up by idle keep-alive connections on shutdown, nor the port by
+  // callers that hold connections open.
+  const server = createServer(SMALL_ENDPOINT_OPTIONS, answeringErrors((req, res) => handle(req, res, options), logger, "health endpoint"));
+  server.maxConnections = SMALL_ENDPOINT_CONNECTIONS;
+  const address = await listenOn(server, options.port, options.host ?? "0.0.0.0");
   logger.info("serving health", { address: address.address, port: address.port });
   return {
     host: address.address,

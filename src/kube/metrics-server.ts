@@ -6,9 +6,9 @@
 // kubelet probes them without credentials.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import { errorMessage, type Logger } from "./logger.js";
+import { answeringErrors, listenOn, SMALL_ENDPOINT_CONNECTIONS, SMALL_ENDPOINT_OPTIONS } from "./http-serving.js";
+import type { Logger } from "./logger.js";
 import type { MetricsAccess } from "./metrics-access.js";
 import { createCertificateAuthority, issueServingCertificate, servingNames, type KeyPairPem } from "./x509-certificates.js";
 
@@ -37,30 +37,15 @@ const YEAR_MS = 365 * 24 * 3600_000;
 
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {
   const { logger, access } = options;
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res, options).catch((err: unknown) => {
-      logger.error("metrics endpoint failed", { path: req.url, error: errorMessage(err) });
-      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
-      res.end("internal error\n");
-    });
-  };
+  const listener = answeringErrors((req, res) => handle(req, res, options), logger, "metrics endpoint");
   let server: Server;
   if (access === "none") {
-    server = createHttpServer(listener);
+    server = createHttpServer(SMALL_ENDPOINT_OPTIONS, listener);
   } else {
-    server = createHttpsServer({ ...(options.certificate ?? selfSigned()) }, listener);
+    server = createHttpsServer({ ...SMALL_ENDPOINT_OPTIONS, ...(options.certificate ?? selfSigned()) }, listener);
   }
-  server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
+  server.maxConnections = SMALL_ENDPOINT_CONNECTIONS;
+  const address = await listenOn(server, options.port, options.host);
   const scheme = access === "none" ? "http" : "https";
   if (access === "none") {
     logger.warn("serving metrics WITHOUT authentication or TLS (--metrics-auth=none): anyone who reaches this port reads them", { address: address.address, port: address.port });

@@ -3,7 +3,7 @@
 // get the new one; requests in flight finish on the old), so a rotation drops nothing.
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { answeringErrors, listenOn } from "./http-serving.js";
 import { admissionReview, parseAdmissionReview, type AdmissionRequest, type AdmissionResponse } from "./admission-review.js";
 import { errorMessage, type Logger } from "./logger.js";
 
@@ -96,25 +96,12 @@ export class WebhookServer {
         // How often the two timeouts above are checked (Node's default is 30 s, which would triple them).
         connectionsCheckingInterval: 1_000,
       },
-      (req, res) => {
-        handle(req, res, options, budget).catch((error: unknown) => {
-          options.logger.error("admission request failed", { path: req.url, error: errorMessage(error) });
-          if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
-          res.end("internal error\n");
-        });
-      },
+      answeringErrors((req, res) => handle(req, res, options, budget), options.logger, "admission request"),
     );
     // Past this many, new connections are dropped as they come (each holds TLS state and buffers).
     server.maxConnections = limits.maxConnections;
     server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port, options.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    const address = server.address() as AddressInfo;
+    const address = await listenOn(server, options.port, options.host);
     options.logger.info("serving admission webhooks", { address: address.address, port: address.port, paths: Object.keys(options.handlers) });
     return new WebhookServer(server, address.address, address.port);
   }

@@ -18,6 +18,7 @@ import { commandResult } from "../harness/command-result.js";
 import { eventually } from "../harness/eventually.js";
 import { installCrds } from "../harness/crds.js";
 import { createNamespace, ensureDefaultServiceAccount } from "../harness/namespaces.js";
+import { scrapeMetrics } from "../harness/metrics.js";
 import { freePorts } from "../harness/ports.js";
 import { useControlPlane } from "../harness/shared.js";
 
@@ -74,7 +75,7 @@ describe("admission webhook under hostile clients", function () {
     const health = await longestWait(`http://127.0.0.1:${controller.healthPort}/healthz`, attack);
     const result = await flood.stop();
     clearInterval(sampler);
-    const lag = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${controller.healthPort}/metrics`)).text())?.[1];
+    const lag = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await scrapeMetrics(cp(), controller.metricsPort))?.[1];
     const summary = `event loop delay at most ${(Number(lag) * 1000).toFixed(0)} ms, RSS ${baseline.toFixed(0)} -> peak ${peak.toFixed(0)} MiB, /healthz at most ${health.maxMs.toFixed(0)} ms (${health.failures} failed), ${result.connections} connections, answers ${JSON.stringify(result.answers)}`;
     console.log(`      ${summary}`);
     assert.ok(peak - baseline < 150, `memory held by the flood: ${summary}`);
@@ -140,7 +141,7 @@ describe("admission webhook under hostile clients", function () {
     });
     assert.match(events[0]!.note ?? "", /asked for a seccomp profile by annotation but runs without the operator's/);
     await eventually(async () => {
-      const metrics = await (await fetch(`http://127.0.0.1:${controller!.healthPort}/metrics`)).text();
+      const metrics = await scrapeMetrics(cp(), controller!.metricsPort);
       assert.match(metrics, new RegExp(`^seccomp_profile_not_applied_containers\\{namespace="${ns}"\\} 2$`, "m"));
     });
 

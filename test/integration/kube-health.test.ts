@@ -2,6 +2,7 @@
 // cache is synced; and the runtime's metrics as served (here openly: who may read them is
 // metrics-auth.test.ts's subject).
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { Registry } from "prom-client";
 import { startHealthServer } from "../../src/kube/health-server.js";
 import { startMetricsServer } from "../../src/kube/metrics-server.js";
@@ -76,6 +77,35 @@ describe("kube health server", function () {
     } finally {
       await informer.stop();
       await queue.shutdown();
+      await server.close();
+      await metricsServer.close();
+    }
+  });
+
+  it("cuts off callers that send their headers slowly, on the health and the metrics port", async function () {
+    this.timeout(30_000);
+    const server = await startHealthServer({ host: "127.0.0.1", port: 0, healthz: { process: () => true }, logger: quiet });
+    const metricsServer = await startMetricsServer({ host: "127.0.0.1", port: 0, registry: new Registry(), logger: quiet, access: "none" });
+    try {
+      // Node's defaults hold such a connection for a minute and more (headers) or five (request).
+      const held = [server.port, metricsServer.port].map((port) => {
+        const started = performance.now();
+        const socket = connect(port, "127.0.0.1");
+        socket.on("error", () => {});
+        socket.on("connect", () => socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n"));
+        const drip = setInterval(() => socket.write("X-Slow: 1\r\n"), 500);
+        return new Promise<number>((resolve) =>
+          socket.on("close", () => {
+            clearInterval(drip);
+            resolve(performance.now() - started);
+          }),
+        );
+      });
+      const closedAfter = await Promise.race([Promise.all(held), new Promise<"held">((resolve) => setTimeout(() => resolve("held"), 20_000))]);
+      assert.notEqual(closedAfter, "held", "a slow caller still holds a connection after 20 s");
+      for (const ms of closedAfter as number[]) assert.ok(ms >= 9_000, `cut off after ${Math.round(ms)} ms, before the 10 s bound`);
+      assert.equal((await get(server, "/healthz")).status, 200);
+    } finally {
       await server.close();
       await metricsServer.close();
     }
