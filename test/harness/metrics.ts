@@ -1,6 +1,6 @@
 // Scraping the daemons' /metrics as Prometheus does: over HTTPS (the daemons' certificate is
 // self-signed, so not verified here) with the bearer token of a ServiceAccount bound to the
-// shipped seccomp-operator-metrics-reader ClusterRole, or with any token a test gives.
+// rules of the shipped seccomp-operator-metrics-reader ClusterRole, or with any token a test gives.
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -11,6 +11,12 @@ import { apiRequest } from "./raw-api.js";
 
 export const SCRAPER_NAMESPACE = "metrics-scrapers";
 export const READER_ROLE = "seccomp-operator-metrics-reader";
+/**
+ * The shipped role's rules under a name of the harness's own: suites that install and uninstall
+ * the operator (the chart's release test) delete the shipped one, and every later scrape would
+ * be refused.
+ */
+const HARNESS_READER_ROLE = "harness-metrics-reader";
 
 export interface Scrape {
   status: number;
@@ -84,12 +90,12 @@ async function createToken(cp: ControlPlane, name: string, reader: boolean): Pro
     const file = join(import.meta.dirname, "..", "..", "config", "rbac", "metrics_auth_role.yaml");
     const role = parseManifests(readFileSync(file, "utf8"), file).find((m) => m.kind === "ClusterRole" && m.metadata.name === READER_ROLE);
     if (role === undefined) throw new Error(`${file} has no ClusterRole ${READER_ROLE}`);
-    await put("/apis/rbac.authorization.k8s.io/v1/clusterroles", role);
+    await put("/apis/rbac.authorization.k8s.io/v1/clusterroles", { ...role, metadata: { name: HARNESS_READER_ROLE } });
     await put("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "ClusterRoleBinding",
-      metadata: { name: `${READER_ROLE}-${name}` },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: READER_ROLE },
+      metadata: { name: `${HARNESS_READER_ROLE}-${name}` },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: HARNESS_READER_ROLE },
       subjects: [{ kind: "ServiceAccount", name, namespace: SCRAPER_NAMESPACE }],
     });
   }

@@ -32,6 +32,7 @@ const RESOURCES: Record<string, Omit<ResourceRef, "name" | "namespace"> & { name
   Deployment: { group: "apps", version: "v1", plural: "deployments", namespaced: true },
   DaemonSet: { group: "apps", version: "v1", plural: "daemonsets", namespaced: true },
   PodDisruptionBudget: { group: "policy", version: "v1", plural: "poddisruptionbudgets", namespaced: true },
+  NetworkPolicy: { group: "networking.k8s.io", version: "v1", plural: "networkpolicies", namespaced: true },
   MutatingWebhookConfiguration: { group: "admissionregistration.k8s.io", version: "v1", plural: "mutatingwebhookconfigurations", namespaced: false },
   ValidatingAdmissionPolicy: { group: "admissionregistration.k8s.io", version: "v1", plural: "validatingadmissionpolicies", namespaced: false },
   ValidatingAdmissionPolicyBinding: { group: "admissionregistration.k8s.io", version: "v1", plural: "validatingadmissionpolicybindings", namespaced: false },

