@@ -30,8 +30,7 @@ const expectations = (profiles: Record<string, { hash?: string; previous?: strin
 });
 /** A node's report as its agent would build it from what it has installed. */
 const report = (agoMs: number, installed: Record<string, string>, failures: { profile: string; reason: string }[] = [], scope: { namespace?: string } = {}) => {
-  const state = new NodeState();
-  state.setSalt(SALT);
+  const state = new NodeState(SALT);
   for (const [key, hash] of Object.entries(installed)) state.setInstalled(key, hash);
   for (const f of failures) state.setFailed(f.profile, { reason: f.reason });
   return { agentVersion: "0.1.0", heartbeatTime: beat(agoMs), scope, installed: { saltId: SALT.id, count: state.currentCount, digests: state.digest.encode() }, failures };
@@ -93,7 +92,7 @@ describe("controller: node aggregation", () => {
       const { listed, hidden } = attack();
       const profiles: Record<string, { hash: string }> = { [victim]: { hash: H2 } };
       for (const k of [...listed, ...hidden]) profiles[k] = { hash: H1 };
-      const state = new NodeState();
+      const state = new NodeState(SALT);
       state.setInstalled(victim, H2);
       for (const k of [...listed, ...hidden]) state.setFailed(k, { hash: H1, reason: "EEXIST: a folder is in the way", write: true });
       const report = written(state);
@@ -110,7 +109,7 @@ describe("controller: node aggregation", () => {
       const { listed, hidden } = attack();
       const profiles: Record<string, { hash: string }> = { [victim]: { hash: H2 } };
       for (const k of [...listed, ...hidden]) profiles[k] = { hash: H1 };
-      const state = new NodeState();
+      const state = new NodeState(SALT);
       for (const k of [...listed, ...hidden]) state.setFailed(k, { hash: H1, reason: "EEXIST", write: true });
       assert.equal(aggregate(victim, H2, [{ node: "n", report: written(state) }], options(expectations(profiles))).installed, 0, "not installed");
       state.setInstalled(victim, H2);
@@ -121,7 +120,7 @@ describe("controller: node aggregation", () => {
     });
 
     it("keeps the record in step with installs, failures and removals, and round-trips it", () => {
-      const state = new NodeState();
+      const state = new NodeState(SALT);
       const [a, b] = evilInBucketOf(victim, 2) as [string, string];
       state.setFailed(a, { reason: "x" });
       state.setFailed(a, { reason: "y" });
@@ -137,7 +136,7 @@ describe("controller: node aggregation", () => {
     });
 
     it("stays within its schema bound with every bucket failing", () => {
-      const state = new NodeState();
+      const state = new NodeState(SALT);
       const hit = new Set<number>();
       for (let i = 0; hit.size < DIGEST_BUCKETS; i++) {
         state.setFailed(`t/p${i}`, { reason: "x" });
