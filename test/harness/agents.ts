@@ -46,6 +46,8 @@ export interface StartAgentOptions {
    * run agents without a controller. False to leave it to the controller.
    */
   provideSalt?: boolean;
+  /** The operator namespace the agent reads the salt from (--operator-namespace); the default one when omitted. */
+  operatorNamespace?: string;
 }
 
 /** Where the agents and controllers of these tests keep the digest salt: the default operator namespace. */
@@ -70,7 +72,7 @@ export function requireBuiltCli(): void {
 
 export async function startAgent(cp: ControlPlane, options: StartAgentOptions): Promise<AgentProcess> {
   requireBuiltCli();
-  if (options.provideSalt !== false) await provideDigestSalt(cp);
+  if (options.provideSalt !== false) await provideDigestSalt(cp, options.operatorNamespace);
   const kubeletDir = options.kubeletDir ?? mkdtempSync(join(tmpdir(), `kubelet-${options.nodeName}-`));
   mkdirSync(kubeletDir, { recursive: true });
   const [healthPort, metricsPort] = await freePorts(2);
@@ -91,6 +93,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
       "--gc-grace=2",
       "--gc-interval=0.5",
       "--log-level=info",
+      ...(options.operatorNamespace === undefined ? [] : [`--operator-namespace=${options.operatorNamespace}`]),
       ...(options.extraArgs ?? []),
     ],
     logFile,

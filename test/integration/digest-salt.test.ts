@@ -50,7 +50,7 @@ describe("digest salt", function () {
   const condition = (p: Profile, type: string) => p.status?.conditions?.find((c) => c.type === type);
 
   it("the agent reports a heartbeat without digests until the controller creates the salt, then names it, and the profile becomes Ready", async () => {
-    agent = await startAgent(cp(), { nodeName: node, provideSalt: false, extraArgs: [`--operator-namespace=${operator}`] });
+    agent = await startAgent(cp(), { nodeName: node, provideSalt: false, operatorNamespace: operator });
     await eventually(async () => {
       const r = await report();
       assert.ok(r?.heartbeatTime, "a heartbeat");
