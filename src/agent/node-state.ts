@@ -24,13 +24,13 @@ export class NodeState {
   /** The cluster's bucket spread; until it is known the digests are empty and not reported. */
   private spread: DigestSalt | undefined;
   private current = 0;
+  private version = 0;
+  private listener: (() => void) | undefined;
 
   /** With the salt when it is known already; else setSalt() once it is read. */
   constructor(salt?: DigestSalt) {
     this.spread = salt;
   }
-  private version = 0;
-  private listener: (() => void) | undefined;
 
   get salt(): DigestSalt | undefined {
     return this.spread;
