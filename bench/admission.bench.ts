@@ -11,6 +11,7 @@ import { PROFILE_ANNOTATION } from "../src/api/names.js";
 import type { SeccompNodeStatus } from "../src/api/node-status.js";
 import type { SeccompProfile } from "../src/api/seccomp-profile.js";
 import { mutateProfiles } from "../src/controller/admission/profile-mutation.js";
+import { DigestSalt } from "../src/api/digest-salt.js";
 import { InstallDigest } from "../src/api/install-digest.js";
 import { ProfileCompiles } from "../src/controller/profiles/profile-compiles.js";
 import { ProfileGate } from "../src/controller/profiles/profile-gate.js";
@@ -26,6 +27,7 @@ import { installCrds } from "../test/harness/crds.js";
 import { freePorts } from "../test/harness/ports.js";
 import { rssMiB, settledRssMiB } from "./process-memory.js";
 
+const SALT = DigestSalt.random();
 const NODES = Number(process.env.BENCH_NODES ?? 1_000);
 const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 2_000);
 
@@ -34,7 +36,7 @@ const added: ((p: SeccompProfile) => void)[] = [];
 // The profile cache as the informer shows it: objects by key, and an add event for each new one.
 const cache = { get: (k: string) => profiles.get(k), addHandler: (h: { onAdd?: (p: SeccompProfile) => void }) => void (h.onAdd && added.push(h.onAdd)) } as unknown as ConstructorParameters<typeof ProfileHashes>[0];
 const compiles = new ProfileCompiles({ profiles: cache, catalogueNamespace: "seccomp-catalogue" });
-const hashes = new ProfileHashes(cache, compiles);
+const hashes = new ProfileHashes(cache, compiles, SALT);
 const put = (namespace: string, name: string, rv: string, spec: object) => {
   const object = { apiVersion: "seccomp.operator.dev/v1alpha1", kind: "SeccompProfile", metadata: { namespace, name, resourceVersion: rv }, spec } as SeccompProfile;
   profiles.set(`${namespace}/${name}`, object);
@@ -49,9 +51,9 @@ const gate = new ProfileGate({ profiles: cache, hashes, compiles, nodeStatuses: 
 const compiled = gate.compile(profiles.get("shop/web")!);
 if (!compiled.ok) throw new Error("bench profile does not compile");
 const digest = new InstallDigest();
-digest.toggle("shop/web", compiled.value.rendered.hash);
+digest.toggle(SALT.bucketOf("shop/web"), "shop/web", compiled.value.rendered.hash);
 for (let i = 0; i < NODES; i++) {
-  statuses.push({ metadata: { name: `node-${i}` }, status: { heartbeatTime: new Date().toISOString(), installed: { count: 1, digests: digest.encode() } } } as unknown as SeccompNodeStatus);
+  statuses.push({ metadata: { name: `node-${i}` }, status: { heartbeatTime: new Date().toISOString(), installed: { saltId: SALT.id, count: 1, digests: digest.encode() } } } as unknown as SeccompNodeStatus);
 }
 
 const review = (uid: string): AdmissionRequest => ({

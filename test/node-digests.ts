@@ -1,6 +1,7 @@
 // Reads a SeccompNodeStatus's digests for tests: which profiles of the cluster the node has at
 // the hash their objects compile to, by rebuilding the digest from every profile in the cluster.
-import { bucketOf, InstallDigest } from "../src/api/install-digest.js";
+import { DIGEST_SALT_SECRET, readDigestSalt } from "../src/api/digest-salt.js";
+import { InstallDigest } from "../src/api/install-digest.js";
 import type { NodeReport } from "../src/api/node-status.js";
 import { PROFILE_RESOURCE } from "../src/api/resources.js";
 import type { SeccompProfile } from "../src/api/seccomp-profile.js";
@@ -14,7 +15,10 @@ export interface NodeView {
   expected(key: string): string | undefined;
 }
 
-export async function nodeView(client: RestClient, report: NodeReport | undefined, catalogueNamespace = "seccomp-catalogue"): Promise<NodeView> {
+export async function nodeView(client: RestClient, report: NodeReport | undefined, catalogueNamespace = "seccomp-catalogue", operatorNamespace = "seccomp-operator-system"): Promise<NodeView> {
+  const salt = await readDigestSalt(client, { namespace: operatorNamespace, name: DIGEST_SALT_SECRET });
+  if (salt === undefined) throw new Error(`no digest salt Secret in ${operatorNamespace}`);
+  const bucketOf = (key: string) => salt.bucketOf(key);
   const { items } = await client.listAll<SeccompProfile>(PROFILE_RESOURCE);
   const byKey = new Map(items.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
   const failed = new Set((report?.failures ?? []).map((f) => f.profile));
@@ -24,11 +28,11 @@ export async function nodeView(client: RestClient, report: NodeReport | undefine
     const compiled = compileObject(object, (ns, n) => byKey.get(`${ns}/${n}`), catalogueNamespace);
     if (!compiled.ok) continue;
     expected.set(key, compiled.value.rendered.hash);
-    if (!failed.has(key)) digest.toggle(key, compiled.value.rendered.hash);
+    if (!failed.has(key)) digest.toggle(bucketOf(key), key, compiled.value.rendered.hash);
   }
   const reported = InstallDigest.decode(report?.installed?.digests);
   return {
-    consistent: (key) => reported !== undefined && reported.bucket(bucketOf(key)).equals(digest.bucket(bucketOf(key))),
+    consistent: (key) => reported !== undefined && report?.installed?.saltId === salt.id && reported.bucket(bucketOf(key)).equals(digest.bucket(bucketOf(key))),
     expected: (key) => expected.get(key),
   };
 }

@@ -3,6 +3,7 @@
 // file only registers the components with the manager: what each one watches is declared in
 // its setup function. Every agent runs all of them (no leader election).
 import { join } from "node:path";
+import type { SecretRef } from "../api/digest-salt.js";
 import { podSeccompShape } from "../api/pod-seccomp.js";
 import { POD_RESOURCE } from "../api/resources.js";
 import type { ClusterAccess } from "../kube/cluster-access.js";
@@ -16,6 +17,7 @@ import { NodeState } from "./node-state.js";
 import { NodeStatusWriter } from "./node-status-writer.js";
 import { PinnedCollector, setupPinnedGc } from "./pinned-gc.js";
 import { profileCaches, setupProfileInstaller } from "./profile-installer.js";
+import { readSaltUntilFound } from "./salt-reader.js";
 
 export interface AgentOptions {
   nodeName: string;
@@ -24,6 +26,8 @@ export interface AgentOptions {
   /** Only profiles of this namespace (and the catalogue's); all namespaces when omitted. */
   namespace?: string;
   catalogueNamespace: string;
+  /** The Secret holding the cluster's digest salt (the controller creates it). */
+  saltSecret: SecretRef;
   kubeConfig: ClusterAccess;
   logger: Logger;
   healthHost?: string;
@@ -77,6 +81,13 @@ export function createAgent(options: AgentOptions): Manager {
     onWrite: (ok) => metrics.statusWrites.inc({ result: ok ? "ok" : "error" }),
   });
   manager.add({ name: "node-status", leaderOnly: false, start: () => writer.start(), stop: () => writer.stop() });
+  const saltReading = new AbortController();
+  manager.add({
+    name: "digest-salt",
+    leaderOnly: false,
+    start: () => void readSaltUntilFound(manager.client, options.saltSecret, state, options.logger, saltReading.signal),
+    stop: () => saltReading.abort(),
+  });
   const installer = setupProfileInstaller(manager, { store, state, scope, metrics });
   setupPinnedGc(manager, {
     store,

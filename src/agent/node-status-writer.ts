@@ -140,10 +140,11 @@ export function nodeReport(state: NodeState, options: Pick<NodeStatusWriterOptio
     agentVersion: options.agentVersion,
     kernel: { release: options.kernel.release, actionsAvail: options.kernel.actionsAvail },
     scope: options.namespace === undefined ? {} : { namespace: options.namespace },
-    installed: { count: state.currentCount, digests: state.digest.encode() },
+    // Without the cluster's salt the agent cannot place profiles in buckets: a heartbeat, no digests.
+    ...(state.salt === undefined ? {} : { installed: { saltId: state.salt.id, count: state.currentCount, digests: state.digest.encode() } }),
     failures: listed,
     failuresOmitted: state.failures.size - listed.length,
-    failedBuckets: state.failed.encode(),
+    ...(state.salt === undefined ? {} : { failedBuckets: state.failed.encode() }),
   };
 }
 

@@ -4,18 +4,13 @@
 // hash of every profile in it: the same size at ten profiles or a million, and updated in
 // place on every install or removal. The controller compares a bucket with the one it
 // computes from the hashes it expects: equal means every profile of the bucket is installed
-// at its expected hash.
+// at its expected hash. Which bucket a key falls in is the cluster's secret (digest-salt.ts).
 import { createHash } from "node:crypto";
 
 export const DIGEST_BUCKETS = 2048;
 export const CONTRIBUTION_BYTES = 16;
 /** Length of the base64 text of all buckets. */
 export const DIGEST_TEXT_LENGTH = Math.ceil((DIGEST_BUCKETS * CONTRIBUTION_BYTES) / 3) * 4;
-
-/** The bucket of a profile key: a stable spread over the buckets. */
-export function bucketOf(key: string): number {
-  return createHash("sha256").update(key).digest().readUInt32BE(0) % DIGEST_BUCKETS;
-}
 
 /** What one installed profile adds to its bucket: 128 bits of sha256 over key and hash. */
 export function contribution(key: string, hash: string): Buffer {
@@ -34,9 +29,9 @@ export class InstallDigest {
     this.bytes = bytes ?? Buffer.alloc(DIGEST_BUCKETS * CONTRIBUTION_BYTES);
   }
 
-  /** Adds or removes (the same call) one profile at one hash. */
-  toggle(key: string, hash: string): void {
-    const at = bucketOf(key) * CONTRIBUTION_BYTES;
+  /** Adds or removes (the same call) one profile, in its bucket, at one hash. */
+  toggle(bucket: number, key: string, hash: string): void {
+    const at = bucket * CONTRIBUTION_BYTES;
     xorInto(this.bytes.subarray(at, at + CONTRIBUTION_BYTES), contribution(key, hash));
   }
 

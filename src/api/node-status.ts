@@ -44,12 +44,17 @@ export const NodeReportSchema = z
       .describe("Which profiles this agent installs."),
     installed: z
       .object({
+        saltId: z
+          .string()
+          .regex(/^[0-9a-f]{16}$/)
+          .optional()
+          .describe('Which salt places profiles in buckets: the first 16 hex digits of sha256("salt-id\\n" + salt). A controller with another salt confirms nothing from these digests.'),
         count: z.number().int().min(0).describe("Profiles installed at the hash of their current, valid object."),
         digests: z
           .string()
           .max(DIGEST_TEXT_LENGTH)
           .describe(
-            `Base64 of ${DIGEST_BUCKETS} buckets of ${CONTRIBUTION_BYTES} bytes: each the XOR of sha256("<namespace>/<name>\\n<hash>")[0:${CONTRIBUTION_BYTES}] over the installed profiles whose key falls in it (sha256(key)[0:4] as a big-endian number, modulo ${DIGEST_BUCKETS}). Fixed size whatever the number of profiles.`,
+            `Base64 of ${DIGEST_BUCKETS} buckets of ${CONTRIBUTION_BYTES} bytes: each the XOR of sha256("<namespace>/<name>\\n<hash>")[0:${CONTRIBUTION_BYTES}] over the installed profiles whose key falls in it (HMAC-SHA256 of the key, keyed by the cluster's secret salt, [0:4] as a big-endian number, modulo ${DIGEST_BUCKETS}). Fixed size whatever the number of profiles.`,
           ),
       })
       .optional()

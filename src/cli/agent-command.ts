@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { createAgent } from "../agent/agent.js";
+import { DIGEST_SALT_SECRET } from "../api/digest-salt.js";
 import { errorMessage } from "../kube/logger.js";
 import { daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT, UsageError } from "./exit-codes.js";
@@ -15,6 +16,8 @@ installed in the SeccompNodeStatus named after the node.
       --gc-grace SECONDS          keep an unused pinned file this long (default 600)
       --gc-interval SECONDS       look for unused pinned files this often (default 30)
       --heartbeat SECONDS         write the node status at least this often (default 30)
+      --operator-namespace NS     where the controller keeps the digest salt Secret
+                                  (default: POD_NAMESPACE, else seccomp-operator-system)
 ${daemonHelp("agent")}`;
 
 /** `seccomp-operator agent`: runs until SIGTERM or SIGINT. */
@@ -28,6 +31,7 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
       "gc-grace": { type: "string", default: "600" },
       "gc-interval": { type: "string", default: "30" },
       heartbeat: { type: "string", default: "30" },
+      "operator-namespace": { type: "string" },
     },
     allowPositionals: true,
     strict: true,
@@ -49,6 +53,7 @@ export async function agentCommand(argv: readonly string[], stdout: (text: strin
       kubeletDir: values["kubelet-dir"],
       ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
       catalogueNamespace: daemon.catalogueNamespace,
+      saltSecret: { namespace: values["operator-namespace"] ?? process.env.POD_NAMESPACE ?? "seccomp-operator-system", name: DIGEST_SALT_SECRET },
       kubeConfig: daemon.kubeConfig,
       logger: daemon.logger,
       healthHost: daemon.health.host,

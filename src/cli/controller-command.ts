@@ -1,6 +1,9 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { DIGEST_SALT_SECRET } from "../api/digest-salt.js";
 import { createController } from "../controller/controller.js";
+import { obtainDigestSalt } from "../controller/nodes/digest-salt-secret.js";
+import { RestClient } from "../kube/rest-client.js";
 import { errorMessage } from "../kube/logger.js";
 import { daemonHelp, daemonOptions, runUntilStopped, startDaemon } from "./daemon.js";
 import { EXIT } from "./exit-codes.js";
@@ -17,7 +20,8 @@ it once it is installed on every node.
       --lease-namespace NS        where the Lease lives (default: POD_NAMESPACE, else seccomp-operator-system)
       --lease-duration SECONDS    how long a leader's Lease lasts without renewal (default 15)
       --agent-timeout SECONDS     a node agent silent this long is not waited for (default 90)
-      --operator-namespace NS     the operator's namespace: webhook Secret and Service, never
+      --operator-namespace NS     the operator's namespace: webhook Secret and Service, digest
+                                  salt Secret (created when absent, never changed), never
                                   sent to the webhook (default: POD_NAMESPACE, else seccomp-operator-system)
 ${WEBHOOK_HELP}${daemonHelp("controller")}`;
 
@@ -48,7 +52,11 @@ export async function controllerCommand(argv: readonly string[], stdout: (text: 
   const webhook = webhookSetup(values, operatorNamespace);
   const daemon = startDaemon("controller", values, positionals, { identity });
   if (typeof daemon === "number") return daemon;
+  // Every replica needs the salt to read the digests; whichever starts first creates it.
+  const saltSecret = { namespace: operatorNamespace, name: DIGEST_SALT_SECRET };
+  const digestSalt = await obtainDigestSalt(new RestClient(daemon.kubeConfig), saltSecret, daemon.logger);
   const controller = createController({
+    digestSalt,
     kubeConfig: daemon.kubeConfig,
     logger: daemon.logger,
     catalogueNamespace: daemon.catalogueNamespace,

@@ -17,6 +17,7 @@ import { setupSeccompContainersMetric } from "./pods/seccomp-containers-metric.j
 import { ProfileCompiles } from "./profiles/profile-compiles.js";
 import { ProfileGate } from "./profiles/profile-gate.js";
 import { setupProfileReconciler } from "./profiles/profile-reconciler.js";
+import type { DigestSalt } from "../api/digest-salt.js";
 import { ProfileHashes } from "./profiles/profile-hashes.js";
 import { setupProfileRevisions } from "./profiles/profile-revisions.js";
 import { ReadinessIndex } from "./profiles/readiness-index.js";
@@ -26,6 +27,8 @@ import { setupUsageIndex } from "./workloads/usage-index.js";
 import { setupWorkloadReconciler } from "./workloads/workload-reconciler.js";
 
 export interface ControllerOptions {
+  /** The cluster's digest salt (ensureDigestSalt), to read the nodes' digests. */
+  digestSalt: DigestSalt;
   kubeConfig: ClusterAccess;
   logger: Logger;
   catalogueNamespace: string;
@@ -86,7 +89,7 @@ export function createController(options: ControllerOptions): Manager {
   const liveness = setupNodeLiveness(manager, { staleAfterMs });
   const events = new EventRecorder(manager.client, { controller: "seccomp.operator.dev/controller", instance: options.identity, logger: options.logger });
   const compiles = new ProfileCompiles({ profiles, catalogueNamespace, registry: manager.registry });
-  const hashes = new ProfileHashes(profiles, compiles);
+  const hashes = new ProfileHashes(profiles, compiles, options.digestSalt);
   const revisions = setupProfileRevisions(manager);
   const gate = new ProfileGate({
     profiles,

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
-import { bucketOf, contribution, CONTRIBUTION_BYTES, InstallDigest, xorInto } from "../../src/api/install-digest.js";
+import { DigestSalt, DIGEST_SALT_KEY, DIGEST_SALT_SECRET } from "../../src/api/digest-salt.js";
+import { contribution, CONTRIBUTION_BYTES, InstallDigest, xorInto } from "../../src/api/install-digest.js";
 import { describePods, OPERATOR_NAMESPACE, useE2eCluster, type ProfileObject } from "../harness/e2e-cluster.js";
 import { createNamespaceIn } from "../harness/namespaces.js";
 import { waitUntil } from "../harness/readiness.js";
@@ -126,6 +127,10 @@ describe("e2e: audit mode and agent loss on a real node", function () {
     const profiles = (await c.custom().listClusterCustomObject({ group: "seccomp.operator.dev", version: "v1alpha1", plural: "seccompprofiles" })) as {
       items: ProfileObject[];
     };
+    // The cluster's salt, which only the operator (and an administrator, as here) can read.
+    const secret = await c.core().readNamespacedSecret({ namespace: OPERATOR_NAMESPACE, name: DIGEST_SALT_SECRET });
+    const salt = new DigestSalt(Buffer.from(secret.data![DIGEST_SALT_KEY]!, "base64"));
+    const bucketOf = (k: string) => salt.bucketOf(k);
     const expected = Buffer.alloc(CONTRIBUTION_BYTES);
     for (const p of profiles.items) {
       const other = `${p.metadata.namespace}/${p.metadata.name}`;

@@ -3,6 +3,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DIGEST_SALT_SECRET, ensureDigestSalt } from "../../src/api/digest-salt.js";
+import { isAlreadyExists } from "../../src/kube/api-error.js";
+import { RestClient } from "../../src/kube/rest-client.js";
 import type { ControlPlane } from "./control-plane.js";
 import { freePorts } from "./ports.js";
 import { startProcess, type ManagedProcess } from "./processes.js";
@@ -38,6 +41,29 @@ export interface StartAgentOptions {
   /** Node.js flags besides the image's, e.g. `--import` of a test hook. */
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /**
+   * Create the cluster's digest salt first, as the controller would (default true): most tests
+   * run agents without a controller. False to leave it to the controller.
+   */
+  provideSalt?: boolean;
+  /** The operator namespace the agent reads the salt from (--operator-namespace); the default one when omitted. */
+  operatorNamespace?: string;
+}
+
+/** Where the agents and controllers of these tests keep the digest salt: the default operator namespace. */
+export const HARNESS_OPERATOR_NAMESPACE = "seccomp-operator-system";
+
+/** The operator namespace and the digest salt Secret in it, created the controller's way (create, or read what exists). */
+export async function provideDigestSalt(cp: ControlPlane, namespace = HARNESS_OPERATOR_NAMESPACE): Promise<void> {
+  await ensureOperatorNamespace(cp, namespace);
+  await ensureDigestSalt(new RestClient(cp.kubeConfig()), { namespace, name: DIGEST_SALT_SECRET });
+}
+
+/** The namespace the controller keeps its Secrets in, which the deployment manifests create. */
+export async function ensureOperatorNamespace(cp: ControlPlane, namespace = HARNESS_OPERATOR_NAMESPACE): Promise<void> {
+  await new RestClient(cp.kubeConfig()).create({ group: "", version: "v1", plural: "namespaces" }, { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } }).catch((error: unknown) => {
+    if (!isAlreadyExists(error)) throw error;
+  });
 }
 
 export function requireBuiltCli(): void {
@@ -46,6 +72,7 @@ export function requireBuiltCli(): void {
 
 export async function startAgent(cp: ControlPlane, options: StartAgentOptions): Promise<AgentProcess> {
   requireBuiltCli();
+  if (options.provideSalt !== false) await provideDigestSalt(cp, options.operatorNamespace);
   const kubeletDir = options.kubeletDir ?? mkdtempSync(join(tmpdir(), `kubelet-${options.nodeName}-`));
   mkdirSync(kubeletDir, { recursive: true });
   const [healthPort, metricsPort] = await freePorts(2);
@@ -66,6 +93,7 @@ export async function startAgent(cp: ControlPlane, options: StartAgentOptions): 
       "--gc-grace=2",
       "--gc-interval=0.5",
       "--log-level=info",
+      ...(options.operatorNamespace === undefined ? [] : [`--operator-namespace=${options.operatorNamespace}`]),
       ...(options.extraArgs ?? []),
     ],
     logFile,
@@ -119,6 +147,8 @@ export interface StartControllerOptions {
 /** The controller as a real process, as its Deployment would run it. */
 export async function startController(cp: ControlPlane, options: StartControllerOptions): Promise<ControllerProcess> {
   requireBuiltCli();
+  // The controller creates the digest salt itself, in the namespace its manifests create.
+  await ensureOperatorNamespace(cp);
   const [healthPort, metricsPort] = await freePorts(2);
   const logFile = join(cp.dir, `controller-${options.identity}-${Date.now()}.log`);
   const child = startProcess({

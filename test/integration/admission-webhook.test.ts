@@ -141,7 +141,8 @@ describe("admission webhook", function () {
     const blocked = mkdtempSync(join(tmpdir(), "kubelet-blocked-"));
     mkdirSync(join(blocked, "seccomp"));
     symlinkSync(mkdtempSync(join(tmpdir(), "elsewhere-")), join(blocked, "seccomp", "operator"));
-    agents = await Promise.all([startAgent(cp(), { nodeName: nodes[0]! }), startAgent(cp(), { nodeName: nodes[1]!, kubeletDir: blocked })]);
+    // The agents read the digest salt where these controllers keep it.
+    agents = await Promise.all([startAgent(cp(), { nodeName: nodes[0]!, operatorNamespace: operatorNs }), startAgent(cp(), { nodeName: nodes[1]!, kubeletDir: blocked, operatorNamespace: operatorNs })]);
   });
 
   after(async () => {

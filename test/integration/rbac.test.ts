@@ -207,6 +207,10 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         "ClusterRoleBinding",
         "Role",
         "Role",
+        "Role",
+        "Role",
+        "RoleBinding",
+        "RoleBinding",
         "RoleBinding",
         "RoleBinding",
         "ServiceAccount",
@@ -387,6 +391,9 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
         [{ path: `/apis/apps/v1/deployments` }, "list Deployments"],
         [{ path: `/api/v1/namespaces/${ns}/secrets/token` }, "get a Secret"],
         [{ path: `/api/v1/secrets` }, "list Secrets"],
+        [{ path: `/api/v1/namespaces/${ns}/secrets` }, "list the Secrets of the operator's namespace"],
+        [{ method: "POST", path: `/api/v1/namespaces/${ns}/secrets`, body: { apiVersion: "v1", kind: "Secret", metadata: { name: "seccomp-operator-digest-salt" } } }, "create the digest salt"],
+        [{ method: "PATCH", path: `/api/v1/namespaces/${ns}/secrets/seccomp-operator-digest-salt`, contentType: MERGE, body: { data: { salt: "" } } }, "change the digest salt"],
         [{ path: `/api/v1/namespaces/${ns}/configmaps/settings` }, "get a ConfigMap"],
         [{ path: `/api/v1/nodes` }, "list nodes"],
         [{ method: "POST", path: `/apis/${API_VERSION}/namespaces/${ns}/seccompprofiles`, body: { apiVersion: API_VERSION, kind: PROFILE_KIND, metadata: { name: "x" }, spec: { defaultAction: "SCMP_ACT_LOG" } } }, "create a profile"],
@@ -690,14 +697,23 @@ describe("RBAC and admission policy of the operator's ServiceAccounts", function
       expectForbiddenByRbac(await call(kc, controller, { path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations" }), "list validating webhook configurations");
     });
 
+    it("creates the digest salt Secret in its namespace and reads it back, by name", async function () {
+      const salt = { apiVersion: "v1", kind: "Secret", metadata: { name: "seccomp-operator-digest-salt" }, type: "Opaque", data: { salt: Buffer.alloc(32, 1).toString("base64") } };
+      expectStatus(await call(kc, controller, { method: "POST", path: `/api/v1/namespaces/${ns}/secrets`, body: salt }), 201, "create the digest salt");
+      expectStatus(await call(kc, controller, { path: `/api/v1/namespaces/${ns}/secrets/seccomp-operator-digest-salt` }), 200, "get the digest salt");
+      expectStatus(await call(kc, agent, { path: `/api/v1/namespaces/${ns}/secrets/seccomp-operator-digest-salt` }), 200, "the agent gets the digest salt");
+    });
+
     it("may not read other Secrets or ConfigMaps, write node statuses, or create and delete workloads", async function () {
       const refused: [Call, string][] = [
         [{ path: `/api/v1/namespaces/${ns}/secrets/token` }, "get a Secret"],
         [{ path: `/api/v1/secrets` }, "list Secrets"],
         [{ path: `/api/v1/namespaces/${ns}/secrets` }, "list the Secrets of its own namespace"],
         [{ path: `/api/v1/namespaces/${ns}/secrets?watch=true&fieldSelector=metadata.name%3Dtoken` }, "watch another Secret"],
-        [{ method: "POST", path: `/api/v1/namespaces/${ns}/secrets`, body: { apiVersion: "v1", kind: "Secret", metadata: { name: "seccomp-operator-webhook-tls-2" } } }, "create a Secret"],
+        [{ method: "POST", path: `/api/v1/namespaces/default/secrets`, body: { apiVersion: "v1", kind: "Secret", metadata: { name: "seccomp-operator-digest-salt" } } }, "create a Secret outside its namespace"],
         [{ method: "DELETE", path: `/api/v1/namespaces/${ns}/secrets/seccomp-operator-webhook-tls` }, "delete its Secret"],
+        [{ method: "PATCH", path: `/api/v1/namespaces/${ns}/secrets/seccomp-operator-digest-salt`, contentType: MERGE, body: { data: { salt: "" } } }, "change the digest salt"],
+        [{ method: "DELETE", path: `/api/v1/namespaces/${ns}/secrets/seccomp-operator-digest-salt` }, "delete the digest salt"],
         [{ path: `/api/v1/configmaps` }, "list ConfigMaps"],
         [{ method: "POST", path: nodeStatuses, body: nodeStatus(`${ns}-node-e`) }, "create a SeccompNodeStatus"],
         [{ method: "PATCH", path: `${nodeStatuses}/${nodeB}`, contentType: MERGE, body: { status: { agentVersion: "forged" } } }, "patch a SeccompNodeStatus"],

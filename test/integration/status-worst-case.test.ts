@@ -39,7 +39,7 @@ describe("profile status, worst case", function () {
         generation: 1,
         previous: undefined,
         compiled: { ok: true, hash: hex(1), findings },
-        nodes: { installed: 0, total: 1000, failing: nodes.map((node) => ({ node, reason: long("disk full ", 5000) })), waiting: [], unlisted: [], stale: nodes },
+        nodes: { installed: 0, total: 1000, failing: nodes.map((node) => ({ node, reason: long("disk full ", 5000) })), waiting: [], unlisted: [], otherSalt: [], stale: nodes },
         usedBy: uses,
         hashesInUse: Array.from({ length: 200 }, (_, i) => hex(i)),
         workloadFindings: workloadFindings(uses),

@@ -86,7 +86,7 @@ describe("one compile path", () => {
         generation: 1,
         previous: undefined,
         compiled: { ok: false, errors: compiled.error },
-        nodes: aggregate("t/app", undefined, [], { now: Date.now(), staleAfterMs: 90_000, catalogueNamespace: "catalogue", expect: { inBucket: () => [], expected: () => undefined, previous: () => [], contribution, failureMark } }),
+        nodes: aggregate("t/app", undefined, [], { now: Date.now(), staleAfterMs: 90_000, catalogueNamespace: "catalogue", expect: { saltId: "0000000000000000", bucketOf: () => 0, inBucket: () => [], expected: () => undefined, previous: () => [], contribution, failureMark } }),
         usedBy: [],
         hashesInUse: [],
         workloadFindings: [],

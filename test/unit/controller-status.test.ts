@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { mergeConditions } from "../../src/controller/profiles/condition-merge.js";
 import { FAILURE_TEXT_MAX_LENGTH, failureMark, FailureDigest } from "../../src/api/failure-digest.js";
-import { bucketOf, contribution, DIGEST_BUCKETS } from "../../src/api/install-digest.js";
+import { DigestSalt } from "../../src/api/digest-salt.js";
+import { contribution, DIGEST_BUCKETS } from "../../src/api/install-digest.js";
 import { NodeReportSchema } from "../../src/api/node-status.js";
 import { NodeState } from "../../src/agent/node-state.js";
 import { nodeReport } from "../../src/agent/node-status-writer.js";
@@ -13,11 +14,15 @@ import { UsageIndex } from "../../src/controller/workloads/usage-index.js";
 const H1 = "1".repeat(64);
 const H2 = "2".repeat(64);
 const H3 = "3".repeat(64);
+/** The cluster's salt in these tests. */
+const SALT = new DigestSalt(Buffer.alloc(32, 7));
 const now = Date.parse("2026-11-28T12:00:00Z");
 const beat = (agoMs: number) => new Date(now - agoMs).toISOString();
 /** Profiles by key, their hash now and before: what the controller expects. */
 const expectations = (profiles: Record<string, { hash?: string; previous?: string[] }>): Expectations => ({
-  inBucket: (bucket) => Object.keys(profiles).filter((k) => bucketOf(k) === bucket),
+  saltId: SALT.id,
+  bucketOf: (key) => SALT.bucketOf(key),
+  inBucket: (bucket) => Object.keys(profiles).filter((k) => SALT.bucketOf(k) === bucket),
   expected: (key) => profiles[key]?.hash,
   previous: (key) => profiles[key]?.previous ?? [],
   contribution,
@@ -25,10 +30,10 @@ const expectations = (profiles: Record<string, { hash?: string; previous?: strin
 });
 /** A node's report as its agent would build it from what it has installed. */
 const report = (agoMs: number, installed: Record<string, string>, failures: { profile: string; reason: string }[] = [], scope: { namespace?: string } = {}) => {
-  const state = new NodeState();
+  const state = new NodeState(SALT);
   for (const [key, hash] of Object.entries(installed)) state.setInstalled(key, hash);
   for (const f of failures) state.setFailed(f.profile, { reason: f.reason });
-  return { agentVersion: "0.1.0", heartbeatTime: beat(agoMs), scope, installed: { count: state.currentCount, digests: state.digest.encode() }, failures };
+  return { agentVersion: "0.1.0", heartbeatTime: beat(agoMs), scope, installed: { saltId: SALT.id, count: state.currentCount, digests: state.digest.encode() }, failures };
 };
 const options = (expect: Expectations) => ({ now, staleAfterMs: 90_000, catalogueNamespace: "cat", expect });
 
@@ -48,7 +53,7 @@ describe("controller: node aggregation", () => {
       ],
       options(expect),
     );
-    assert.deepEqual(result, { installed: 1, total: 3, failing: [{ node: "c", reason: "symlink at operator" }], waiting: ["b"], unlisted: [], stale: ["d", "e"] });
+    assert.deepEqual(result, { installed: 1, total: 3, failing: [{ node: "c", reason: "symlink at operator" }], waiting: ["b"], unlisted: [], otherSalt: [], stale: ["d", "e"] });
   });
 
   it("names the waiting nodes that list only some of their failures: the profile may be one they left out", () => {
@@ -79,7 +84,7 @@ describe("controller: node aggregation", () => {
       // 64 failures the node lists (names sorting first, none in the victim's bucket), and 2
       // more in the victim's bucket that it leaves out: a few thousand hashes to find.
       const listed: string[] = [];
-      for (let i = 0; listed.length < 64; i++) if (bucketOf(`evil/a${String(i).padStart(4, "0")}`) !== bucketOf(victim)) listed.push(`evil/a${String(i).padStart(4, "0")}`);
+      for (let i = 0; listed.length < 64; i++) if (SALT.bucketOf(`evil/a${String(i).padStart(4, "0")}`) !== SALT.bucketOf(victim)) listed.push(`evil/a${String(i).padStart(4, "0")}`);
       return { listed, hidden: evilInBucketOf(victim, 2) };
     };
 
@@ -87,7 +92,7 @@ describe("controller: node aggregation", () => {
       const { listed, hidden } = attack();
       const profiles: Record<string, { hash: string }> = { [victim]: { hash: H2 } };
       for (const k of [...listed, ...hidden]) profiles[k] = { hash: H1 };
-      const state = new NodeState();
+      const state = new NodeState(SALT);
       state.setInstalled(victim, H2);
       for (const k of [...listed, ...hidden]) state.setFailed(k, { hash: H1, reason: "EEXIST: a folder is in the way", write: true });
       const report = written(state);
@@ -104,7 +109,7 @@ describe("controller: node aggregation", () => {
       const { listed, hidden } = attack();
       const profiles: Record<string, { hash: string }> = { [victim]: { hash: H2 } };
       for (const k of [...listed, ...hidden]) profiles[k] = { hash: H1 };
-      const state = new NodeState();
+      const state = new NodeState(SALT);
       for (const k of [...listed, ...hidden]) state.setFailed(k, { hash: H1, reason: "EEXIST", write: true });
       assert.equal(aggregate(victim, H2, [{ node: "n", report: written(state) }], options(expectations(profiles))).installed, 0, "not installed");
       state.setInstalled(victim, H2);
@@ -115,27 +120,27 @@ describe("controller: node aggregation", () => {
     });
 
     it("keeps the record in step with installs, failures and removals, and round-trips it", () => {
-      const state = new NodeState();
+      const state = new NodeState(SALT);
       const [a, b] = evilInBucketOf(victim, 2) as [string, string];
       state.setFailed(a, { reason: "x" });
       state.setFailed(a, { reason: "y" });
       state.setFailed(b, { reason: "x" });
-      assert.equal(state.failed.bucket(bucketOf(victim)).count, 2);
+      assert.equal(state.failed.bucket(SALT.bucketOf(victim)).count, 2);
       state.setInstalled(a, H1);
       state.remove(b);
       assert.deepEqual(state.failed.buckets(), []);
       state.setFailed(b, { reason: "x" });
       const decoded = FailureDigest.decode(state.failed.encode())!;
-      assert.deepEqual(decoded.bucket(bucketOf(b)), { count: 1, xor: failureMark(b) });
+      assert.deepEqual(decoded.bucket(SALT.bucketOf(b)), { count: 1, xor: failureMark(b) });
       assert.equal(FailureDigest.decode("AAAA"), undefined, "not a whole entry");
     });
 
     it("stays within its schema bound with every bucket failing", () => {
-      const state = new NodeState();
+      const state = new NodeState(SALT);
       const hit = new Set<number>();
       for (let i = 0; hit.size < DIGEST_BUCKETS; i++) {
         state.setFailed(`t/p${i}`, { reason: "x" });
-        hit.add(bucketOf(`t/p${i}`));
+        hit.add(SALT.bucketOf(`t/p${i}`));
       }
       const text = written(state).failedBuckets!;
       assert.equal(text.length, FAILURE_TEXT_MAX_LENGTH);
@@ -156,7 +161,7 @@ describe("controller: node aggregation", () => {
   });
 
   it("tells which profiles a node's new report may have changed, ignoring heartbeats", () => {
-    const inBucket = (b: number) => ["t/a", "t/b", "t/c"].filter((k) => bucketOf(k) === b);
+    const inBucket = (b: number) => ["t/a", "t/b", "t/c"].filter((k) => SALT.bucketOf(k) === b);
     const before = report(5000, { "t/a": H1, "t/b": H1 });
     const after = report(0, { "t/a": H1, "t/b": H2, "t/c": H1 }, [{ profile: "t/d", reason: "x" }]);
     assert.deepEqual([...changedKeys(before, after, inBucket)].sort(), ["t/b", "t/c", "t/d"]);
@@ -167,14 +172,14 @@ describe("controller: node aggregation", () => {
 /** `count` keys of namespace evil that share the bucket of `key`, sorting after every `evil/a…`. */
 function evilInBucketOf(key: string, count: number): string[] {
   const out: string[] = [];
-  for (let i = 0; out.length < count; i++) if (bucketOf(`evil/z${i}`) === bucketOf(key)) out.push(`evil/z${i}`);
+  for (let i = 0; out.length < count; i++) if (SALT.bucketOf(`evil/z${i}`) === SALT.bucketOf(key)) out.push(`evil/z${i}`);
   return out;
 }
 
 /** `count` keys of namespace x that share the bucket of `key`. */
 function namesInBucketOf(key: string, count: number): string[] {
   const out: string[] = [];
-  for (let i = 0; out.length < count; i++) if (bucketOf(`x/p${i}`) === bucketOf(key)) out.push(`x/p${i}`);
+  for (let i = 0; out.length < count; i++) if (SALT.bucketOf(`x/p${i}`) === SALT.bucketOf(key)) out.push(`x/p${i}`);
   return out;
 }
 
@@ -185,7 +190,7 @@ describe("controller: profile status", () => {
     generation: 3,
     previous: undefined,
     compiled: { ok: true, hash: H2, findings: [] },
-    nodes: { installed: 2, total: 2, failing: [], waiting: [], unlisted: [], stale: [] },
+    nodes: { installed: 2, total: 2, failing: [], waiting: [], unlisted: [], otherSalt: [], stale: [] },
     usedBy: [],
     hashesInUse: [],
     workloadFindings: [],
@@ -209,21 +214,21 @@ describe("controller: profile status", () => {
   });
 
   it("waits, naming the nodes, while installation is under way", () => {
-    const { status, ready } = computeStatus(base({ nodes: { installed: 1, total: 3, failing: [], waiting: ["b", "c"], unlisted: [], stale: ["z"] } }), new Date(now));
+    const { status, ready } = computeStatus(base({ nodes: { installed: 1, total: 3, failing: [], waiting: ["b", "c"], unlisted: [], otherSalt: [], stale: ["z"] } }), new Date(now));
     assert.equal(ready, false);
     assert.deepEqual([condition(status, "Installed").reason, condition(status, "Ready").reason], ["Installing", "Installing"]);
     assert.match(condition(status, "Installed").message, /^1\/3 live nodes; waiting for b, c; agents not reporting \(not counted\): z$/);
   });
 
   it("says which waiting nodes list only some of their failures", () => {
-    const { status } = computeStatus(base({ nodes: { installed: 1, total: 3, failing: [], waiting: ["a", "b"], unlisted: ["a"], stale: [] } }), new Date(now));
+    const { status } = computeStatus(base({ nodes: { installed: 1, total: 3, failing: [], waiting: ["a", "b"], unlisted: ["a"], otherSalt: [], stale: [] } }), new Date(now));
     assert.match(condition(status, "Installed").message, /^1\/3 live nodes; waiting for a, b; a report more failures than they list, and this profile may be one of them/);
   });
 
   it("reports failures with the node's reason, and no agents as its own reason", () => {
-    const failed = computeStatus(base({ nodes: { installed: 1, total: 2, failing: [{ node: "b", reason: "symlink at operator" }], waiting: [], unlisted: [], stale: [] } }), new Date(now));
+    const failed = computeStatus(base({ nodes: { installed: 1, total: 2, failing: [{ node: "b", reason: "symlink at operator" }], waiting: [], unlisted: [], otherSalt: [], stale: [] } }), new Date(now));
     assert.match(condition(failed.status, "Installed").message, /failed on b \(b: symlink at operator\)/);
-    const none = computeStatus(base({ nodes: { installed: 0, total: 0, failing: [], waiting: [], unlisted: [], stale: [] } }), new Date(now));
+    const none = computeStatus(base({ nodes: { installed: 0, total: 0, failing: [], waiting: [], unlisted: [], otherSalt: [], stale: [] } }), new Date(now));
     assert.equal(condition(none.status, "Installed").reason, "NoAgents");
     assert.equal(none.ready, false);
   });
@@ -239,8 +244,8 @@ describe("controller: profile status", () => {
   });
 
   it("changes lastTransitionTime only when a condition's status changes", () => {
-    const first = computeStatus(base({ nodes: { installed: 1, total: 2, failing: [], waiting: ["b"], unlisted: [], stale: [] } }), new Date(now)).status;
-    const same = computeStatus(base({ previous: first, nodes: { installed: 1, total: 2, failing: [], waiting: ["b"], unlisted: [], stale: [] } }), new Date(now + 60_000)).status;
+    const first = computeStatus(base({ nodes: { installed: 1, total: 2, failing: [], waiting: ["b"], unlisted: [], otherSalt: [], stale: [] } }), new Date(now)).status;
+    const same = computeStatus(base({ previous: first, nodes: { installed: 1, total: 2, failing: [], waiting: ["b"], unlisted: [], otherSalt: [], stale: [] } }), new Date(now + 60_000)).status;
     assert.deepEqual(same, first, "a resync that finds nothing new computes the same status");
     const later = computeStatus(base({ previous: first }), new Date(now + 120_000)).status;
     assert.equal(condition(later, "Valid").lastTransitionTime, condition(first, "Valid").lastTransitionTime);
@@ -323,7 +328,7 @@ describe("controller: usage index", () => {
 
   it("says when more hashes are in use than the status can list", () => {
     const many = Array.from({ length: 70 }, (_, i) => i.toString(16).padStart(64, "0"));
-    const observation: ProfileObservation = { namespace: "t", name: "web", generation: 1, previous: undefined, compiled: { ok: true, hash: H2, findings: [] }, nodes: { installed: 1, total: 1, failing: [], waiting: [], unlisted: [], stale: [] }, usedBy: [], hashesInUse: many, workloadFindings: [], failureFindings: [] };
+    const observation: ProfileObservation = { namespace: "t", name: "web", generation: 1, previous: undefined, compiled: { ok: true, hash: H2, findings: [] }, nodes: { installed: 1, total: 1, failing: [], waiting: [], unlisted: [], otherSalt: [], stale: [] }, usedBy: [], hashesInUse: many, workloadFindings: [], failureFindings: [] };
     const { status } = computeStatus(observation, new Date(now));
     assert.equal(status.hashesInUse?.length, 64);
     assert.match(status.findings?.[0]?.message ?? "", /70 hashes .* 6 are not/);

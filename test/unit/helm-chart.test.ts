@@ -142,6 +142,8 @@ describe("charts/seccomp-operator", function () {
       assert.deepEqual(w.namespaceSelector.matchExpressions[0]!.values, ["security", "kube-system"]);
     }
     assert.ok(objects.has("Service security/seccomp-operator-webhook") && objects.has("Secret security/seccomp-operator-webhook-tls"));
+    // The digest salt Secret the controller creates in the release namespace, where both read it.
+    for (const name of ["seccomp-operator-digest-salt", "seccomp-operator-agent-digest-salt"]) assert.ok(objects.has(`Role security/${name}`) && objects.has(`RoleBinding security/${name}`), name);
     const tenancy = JSON.stringify(objects.get("ValidatingAdmissionPolicy seccomp-operator-profile-tenancy"));
     assert.ok(tenancy.includes("operator/profiles/") && !tenancy.includes("seccomp-catalogue"));
   });

@@ -172,9 +172,13 @@ describe("dist/install.yaml and config/", function () {
         "NetworkPolicy seccomp-operator-system/seccomp-operator-controller",
         "PodDisruptionBudget seccomp-operator-system/seccomp-operator-controller",
         "ResourceQuota seccomp-operator-system/seccomp-operator-critical-pods",
+        "Role seccomp-operator-system/seccomp-operator-agent-digest-salt",
+        "Role seccomp-operator-system/seccomp-operator-digest-salt",
         "Role seccomp-operator-system/seccomp-operator-leader-election",
         "Role seccomp-operator-system/seccomp-operator-webhook-certificates",
         "RoleBinding seccomp-catalogue/seccomp-catalogue-readers",
+        "RoleBinding seccomp-operator-system/seccomp-operator-agent-digest-salt",
+        "RoleBinding seccomp-operator-system/seccomp-operator-digest-salt",
         "RoleBinding seccomp-operator-system/seccomp-operator-leader-election",
         "RoleBinding seccomp-operator-system/seccomp-operator-webhook-certificates",
         "Secret seccomp-operator-system/seccomp-operator-webhook-tls",
@@ -359,6 +363,12 @@ describe("dist/install.yaml and config/", function () {
       assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-webhook-configuration")), ["admissionregistration.k8s.io/mutatingwebhookconfigurations/seccomp-operator: get,patch"]);
     });
 
+    it("the digest salt: the controller creates Secrets in its namespace and gets the salt's by name; the agent only gets it", function () {
+      for (const name of ["seccomp-operator-digest-salt", "seccomp-operator-agent-digest-salt"]) assert.equal(find("Role", name).metadata.namespace, OPERATOR_NAMESPACE);
+      assert.deepEqual(grants(rulesOf("Role", "seccomp-operator-digest-salt")), ["core/secrets/seccomp-operator-digest-salt: get", "core/secrets: create"]);
+      assert.deepEqual(grants(rulesOf("Role", "seccomp-operator-agent-digest-salt")), ["core/secrets/seccomp-operator-digest-salt: get"]);
+    });
+
     it("the agent's ClusterRole grants exactly what it needs", function () {
       assert.deepEqual(grants(rulesOf("ClusterRole", "seccomp-operator-agent")), [
         "core/pods: get,list,watch",
@@ -376,7 +386,7 @@ describe("dist/install.yaml and config/", function () {
       assert.ok(!objects.some((o) => o.kind === "ClusterRoleBinding" && (o as Obj & { roleRef: { name: string } }).roleRef.name === "seccomp-operator-metrics-reader"), "the scrapers' role is bound by whoever runs the scraper");
     });
 
-    it("no rule anywhere uses a wildcard or touches Secrets (but the webhook's own, by name), ConfigMaps or RBAC itself", function () {
+    it("no rule anywhere uses a wildcard or touches Secrets (but the webhook's own and the digest salt, by name, and creating the salt), ConfigMaps or RBAC itself", function () {
       for (const o of objects.filter((x) => x.kind === "ClusterRole" || x.kind === "Role")) {
         for (const r of (o as Obj & { rules: Rule[] }).rules) {
           const where = `${o.kind} ${o.metadata.name}`;
@@ -385,7 +395,8 @@ describe("dist/install.yaml and config/", function () {
           assert.ok(metricsReader || !r.nonResourceURLs, `${where}: no non-resource URLs`);
           for (const field of [r.apiGroups, r.resources, r.verbs]) assert.ok(!field?.includes("*"), `${where}: no wildcard`);
           const ownCertificate = o.metadata.name === "seccomp-operator-webhook-certificates" && r.resources?.join() === "secrets" && r.resourceNames?.join() === "seccomp-operator-webhook-tls";
-          for (const res of r.resources ?? []) assert.ok(ownCertificate || !/^(secrets|configmaps)\b/.test(res), `${where}: ${res}`);
+          const salt = r.resources?.join() === "secrets" && ((r.resourceNames?.join() === "seccomp-operator-digest-salt" && r.verbs.join() === "get") || (o.metadata.name === "seccomp-operator-digest-salt" && r.resourceNames === undefined && r.verbs.join() === "create"));
+          for (const res of r.resources ?? []) assert.ok(ownCertificate || salt || !/^(secrets|configmaps)\b/.test(res), `${where}: ${res}`);
           assert.ok(!r.apiGroups?.includes("rbac.authorization.k8s.io"), `${where}: no RBAC`);
           for (const verb of ["escalate", "bind", "impersonate"]) assert.ok(!r.verbs.includes(verb), `${where}: ${verb}`);
         }
@@ -398,6 +409,8 @@ describe("dist/install.yaml and config/", function () {
         ["ClusterRoleBinding", "seccomp-operator-agent", "seccomp-operator-agent"],
         ["RoleBinding", "seccomp-operator-leader-election", "seccomp-operator-controller"],
         ["RoleBinding", "seccomp-operator-webhook-certificates", "seccomp-operator-controller"],
+        ["RoleBinding", "seccomp-operator-digest-salt", "seccomp-operator-controller"],
+        ["RoleBinding", "seccomp-operator-agent-digest-salt", "seccomp-operator-agent"],
         ["ClusterRoleBinding", "seccomp-operator-webhook-configuration", "seccomp-operator-controller"],
       ];
       for (const [kind, name, account] of expected) {

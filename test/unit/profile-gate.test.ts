@@ -1,11 +1,15 @@
 import assert from "node:assert/strict";
 import type { SeccompNodeStatus } from "../../src/api/node-status.js";
 import type { SeccompProfile } from "../../src/api/seccomp-profile.js";
+import { DigestSalt } from "../../src/api/digest-salt.js";
 import { InstallDigest } from "../../src/api/install-digest.js";
 import { ProfileCompiles } from "../../src/controller/profiles/profile-compiles.js";
 import { ProfileGate } from "../../src/controller/profiles/profile-gate.js";
 import { ProfileHashes } from "../../src/controller/profiles/profile-hashes.js";
 import { compileObject } from "../../src/profile/compile.js";
+
+/** The cluster's salt in these tests. */
+const SALT = new DigestSalt(Buffer.alloc(32, 7));
 
 const spec = (...names: string[]) => ({ defaultAction: "SCMP_ACT_ERRNO", architectures: ["SCMP_ARCH_X86_64"], syscalls: [{ names: ["exit", ...names], action: "SCMP_ACT_ALLOW" }] });
 
@@ -43,11 +47,11 @@ describe("profile gate", () => {
   const { profiles, cache, put } = profileCache();
   const statuses: SeccompNodeStatus[] = [];
   const compiles = new ProfileCompiles({ profiles: cache, catalogueNamespace: "cat" });
-  const gate = new ProfileGate({ profiles: cache, hashes: new ProfileHashes(cache, compiles), compiles, nodeStatuses: { list: () => statuses }, heartbeatAge: () => 0, catalogueNamespace: "cat", staleAfterMs: 60_000 });
+  const gate = new ProfileGate({ profiles: cache, hashes: new ProfileHashes(cache, compiles, SALT), compiles, nodeStatuses: { list: () => statuses }, heartbeatAge: () => 0, catalogueNamespace: "cat", staleAfterMs: 60_000 });
   const report = (node: string, installed: Record<string, string>) => {
     const digest = new InstallDigest();
-    for (const [key, hash] of Object.entries(installed)) digest.toggle(key, hash);
-    return { metadata: { name: node }, status: { heartbeatTime: new Date().toISOString(), installed: { count: Object.keys(installed).length, digests: digest.encode() } } } as unknown as SeccompNodeStatus;
+    for (const [key, hash] of Object.entries(installed)) digest.toggle(SALT.bucketOf(key), key, hash);
+    return { metadata: { name: node }, status: { heartbeatTime: new Date().toISOString(), installed: { saltId: SALT.id, count: Object.keys(installed).length, digests: digest.encode() } } } as unknown as SeccompNodeStatus;
   };
 
   it("is ready only when every live node has the current hash, resolving in the namespace, then the catalogue", () => {
@@ -82,7 +86,7 @@ describe("the controller's compiles", () => {
     const { cache, put } = profileCache();
     const { calls, compile } = countedCompile();
     const compiles = new ProfileCompiles({ profiles: cache, catalogueNamespace: "cat", compile });
-    const hashes = new ProfileHashes(cache, compiles);
+    const hashes = new ProfileHashes(cache, compiles, SALT);
     const gate = new ProfileGate({ profiles: cache, hashes, compiles, nodeStatuses: { list: () => [] }, heartbeatAge: () => undefined, catalogueNamespace: "cat", staleAfterMs: 60_000 });
     // A costly profile: the most names the schema allows.
     const costly = { defaultAction: "SCMP_ACT_ERRNO", syscalls: [0, 1, 2, 3].map((k) => ({ names: Array.from({ length: 1024 }, (_, i) => `zz${k}_${i}`), action: "SCMP_ACT_ALLOW" })) };

@@ -1,5 +1,5 @@
 import { FailureDigest } from "../../api/failure-digest.js";
-import { bucketOf, CONTRIBUTION_BYTES, DIGEST_BUCKETS, InstallDigest, xorInto } from "../../api/install-digest.js";
+import { CONTRIBUTION_BYTES, DIGEST_BUCKETS, InstallDigest, xorInto } from "../../api/install-digest.js";
 import type { NodeReport } from "../../api/node-status.js";
 import { failedSubset } from "./failed-subset.js";
 
@@ -16,6 +16,10 @@ export interface NodeStatusView {
 
 /** What the controller expects nodes to have, to read their digests. */
 export interface Expectations {
+  /** The id of this controller's digest salt: digests under another salt confirm nothing. */
+  readonly saltId: string;
+  /** The key's bucket under this controller's salt. */
+  bucketOf(key: string): number;
   /** Profile keys whose bucket is `bucket`. */
   inBucket(bucket: number): readonly string[];
   /** The hash nodes should have; undefined for an invalid or missing profile (nodes leave it out). */
@@ -47,6 +51,11 @@ export interface Aggregate {
    * profile may be one it left out, so they may never install it.
    */
   unlisted: string[];
+  /**
+   * Of those, the nodes whose digests are under another salt than this controller's, or none
+   * (their agent has not read the cluster's salt yet): nothing is confirmed on them.
+   */
+  otherSalt: string[];
   /** Nodes whose agent stopped reporting; they neither count nor block. */
   stale: string[];
 }
@@ -77,7 +86,7 @@ function failureDigestOf(report: NodeReport | undefined): FailureDigest | undefi
  * without a record (an older agent) has only its listed failures.
  */
 function failedInBucket(report: NodeReport | undefined, bucket: number, o: AggregateOptions): Set<string> | undefined {
-  if (report?.failedBuckets === undefined) return new Set((report?.failures ?? []).map((f) => f.profile).filter((k) => bucketOf(k) === bucket));
+  if (report?.failedBuckets === undefined) return new Set((report?.failures ?? []).map((f) => f.profile).filter((k) => o.expect.bucketOf(k) === bucket));
   const record = failureDigestOf(report);
   if (record === undefined) return undefined;
   const keys = o.expect.inBucket(bucket).filter((k) => inScope(report, k.slice(0, k.indexOf("/")), o.catalogueNamespace));
@@ -107,7 +116,7 @@ function inScope(report: NodeReport | undefined, namespace: string, catalogueNam
  * whose agent does not install the profile's namespace is not counted.
  */
 export function aggregate(key: string, hash: string | undefined, nodes: readonly NodeStatusView[], o: AggregateOptions): Aggregate {
-  const out: Aggregate = { installed: 0, total: 0, failing: [], waiting: [], unlisted: [], stale: [] };
+  const out: Aggregate = { installed: 0, total: 0, failing: [], waiting: [], unlisted: [], otherSalt: [], stale: [] };
   const namespace = key.slice(0, key.indexOf("/"));
   for (const { node, report, ageMs } of nodes) {
     const age = ageMs ?? (report?.heartbeatTime === undefined ? NaN : o.now - Date.parse(report.heartbeatTime));
@@ -118,8 +127,13 @@ export function aggregate(key: string, hash: string | undefined, nodes: readonly
     if (!inScope(report, namespace, o.catalogueNamespace)) continue;
     out.total++;
     const failure = report?.failures?.find((f) => f.profile === key);
-    const failed = failure === undefined ? failedInBucket(report, bucketOf(key), o) : undefined;
+    const sameSalt = report?.installed?.saltId === o.expect.saltId;
+    const failed = failure === undefined && sameSalt ? failedInBucket(report, o.expect.bucketOf(key), o) : undefined;
     if (failure !== undefined) out.failing.push({ node, reason: failure.reason });
+    else if (!sameSalt) {
+      out.waiting.push(node);
+      out.otherSalt.push(node);
+    }
     else if (failed?.has(key) === true) out.failing.push({ node, reason: `could not be installed (not listed: the node lists ${report?.failures?.length ?? 0} of its ${(report?.failures?.length ?? 0) + (report?.failuresOmitted ?? 0)} failures; see its agent's log)` });
     else if (hash !== undefined && failed !== undefined && hasInstalled(report, key, hash, failed, o)) out.installed++;
     else {
@@ -130,6 +144,7 @@ export function aggregate(key: string, hash: string | undefined, nodes: readonly
   out.failing.sort((a, b) => (a.node < b.node ? -1 : 1));
   out.waiting.sort();
   out.unlisted.sort();
+  out.otherSalt.sort();
   out.stale.sort();
   return out;
 }
@@ -143,7 +158,7 @@ export function aggregate(key: string, hash: string | undefined, nodes: readonly
 function hasInstalled(report: NodeReport | undefined, key: string, hash: string, failed: ReadonlySet<string>, o: AggregateOptions): boolean {
   const digest = digestOf(report);
   if (digest === undefined) return false;
-  const bucket = bucketOf(key);
+  const bucket = o.expect.bucketOf(key);
   const diff = Buffer.from(digest.bucket(bucket));
   xorInto(diff, o.expect.contribution(key, hash));
   const others: string[] = [];
@@ -181,7 +196,9 @@ export function changedKeys(before: NodeReport | undefined, after: NodeReport | 
   const b = after?.failures ?? [];
   for (const f of a) if (!b.some((g) => g.profile === f.profile && g.reason === f.reason && g.hash === f.hash)) keys.add(f.profile);
   for (const f of b) if (!a.some((g) => g.profile === f.profile && g.reason === f.reason && g.hash === f.hash)) keys.add(f.profile);
-  if (before?.installed?.digests !== after?.installed?.digests || before?.scope?.namespace !== after?.scope?.namespace) {
+  if (before?.installed?.saltId !== after?.installed?.saltId) {
+    for (let bucket = 0; bucket < DIGEST_BUCKETS; bucket++) for (const key of inBucket(bucket)) keys.add(key);
+  } else if (before?.installed?.digests !== after?.installed?.digests || before?.scope?.namespace !== after?.scope?.namespace) {
     for (const bucket of InstallDigest.changedBuckets(digestOf(before), digestOf(after))) for (const key of inBucket(bucket)) keys.add(key);
   }
   if (before?.failedBuckets !== after?.failedBuckets) {

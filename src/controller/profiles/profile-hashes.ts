@@ -1,7 +1,8 @@
 // The hash every profile is expected to have on the nodes, its few previous hashes, and which
 // profiles share a digest bucket: what the controller needs to read a node's digests.
 import { failureMark } from "../../api/failure-digest.js";
-import { bucketOf, contribution } from "../../api/install-digest.js";
+import type { DigestSalt } from "../../api/digest-salt.js";
+import { contribution } from "../../api/install-digest.js";
 import type { SeccompProfile } from "../../api/seccomp-profile.js";
 import type { Informer } from "../../kube/informer.js";
 import { objectKey } from "../../kube/objects.js";
@@ -24,10 +25,11 @@ export class ProfileHashes {
   constructor(
     private readonly profiles: Pick<Informer<SeccompProfile>, "get" | "addHandler">,
     private readonly compiles: Pick<ProfileCompiles, "compile">,
+    private readonly salt: DigestSalt,
   ) {
     const add = (p: SeccompProfile) => {
       const key = objectKey(p);
-      const bucket = bucketOf(key);
+      const bucket = salt.bucketOf(key);
       let set = this.buckets.get(bucket);
       if (set === undefined) this.buckets.set(bucket, (set = new Set()));
       set.add(key);
@@ -36,7 +38,7 @@ export class ProfileHashes {
       onAdd: add,
       onDelete: (p) => {
         const key = objectKey(p);
-        const bucket = bucketOf(key);
+        const bucket = salt.bucketOf(key);
         const set = this.buckets.get(bucket);
         set?.delete(key);
         if (set?.size === 0) this.buckets.delete(bucket);
@@ -46,6 +48,14 @@ export class ProfileHashes {
         this.entries.delete(key);
       },
     });
+  }
+
+  get saltId(): string {
+    return this.salt.id;
+  }
+
+  bucketOf(key: string): number {
+    return this.salt.bucketOf(key);
   }
 
   /** Profile keys in one digest bucket. */

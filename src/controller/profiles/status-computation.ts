@@ -142,7 +142,8 @@ export function installedCondition(nodes: Aggregate): ConditionInput {
   }
   if (nodes.installed < nodes.total) {
     const unlisted = nodes.unlisted.length > 0 ? `; ${listed(nodes.unlisted, 10)} report more failures than they list, and this profile may be one of them (see those nodes' agent logs)` : "";
-    return { type: "Installed", status: "False", reason: "Installing", message: `${counts}; waiting for ${listed(nodes.waiting, 10)}${unlisted}${stale}` };
+    const otherSalt = nodes.otherSalt.length > 0 ? `; ${listed(nodes.otherSalt, 10)} report no digests under this cluster's salt (their agent has not read the digest salt Secret, or holds another one; see those nodes' agent logs), so nothing is confirmed on them` : "";
+    return { type: "Installed", status: "False", reason: "Installing", message: `${counts}; waiting for ${listed(nodes.waiting, 10)}${unlisted}${otherSalt}${stale}` };
   }
   return { type: "Installed", status: "True", reason: "InstalledOnAllNodes", message: `${counts}${stale}` };
 }
