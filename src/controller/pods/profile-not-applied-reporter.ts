@@ -16,9 +16,19 @@ export const ProfileNotApplied = "ProfileNotApplied";
 export function setupProfileNotAppliedReporter(manager: Manager, events: Pick<EventRecorder, "warn">): void {
   const pods = manager.cache(PODS);
   const jobs = manager.cache(workloadCache("Job"));
+  // Pods whose controlling Job was not in the cache yet when they came (the two watches deliver
+  // in any order), by the Job's key: the Job's arrival counts and reports them again.
+  const awaitingJob = new Map<string, Set<string>>();
   const missing = (pod: KubeObject) => {
     const job = controllingJob(pod);
-    return profileNotApplied(pod, job === undefined ? undefined : jobs.get(`${pod.metadata?.namespace ?? ""}/${job}`));
+    if (job === undefined) return profileNotApplied(pod, undefined);
+    const jobKey = `${pod.metadata?.namespace ?? ""}/${job}`;
+    const found = jobs.get(jobKey);
+    if (found === undefined) {
+      const waiting = awaitingJob.get(jobKey) ?? new Set<string>();
+      awaitingJob.set(jobKey, waiting.add(`${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`));
+    }
+    return profileNotApplied(pod, found);
   };
   // Containers per namespace, kept as pods come, change and go (as seccomp_containers is); each
   // pod counted out with what it was counted in with, whatever its Job's annotations became.
@@ -41,6 +51,12 @@ export function setupProfileNotAppliedReporter(manager: Manager, events: Pick<Ev
   };
   const uncount = (pod: KubeObject) => {
     const key = `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
+    const job = controllingJob(pod);
+    if (job !== undefined) {
+      const jobKey = `${pod.metadata?.namespace ?? ""}/${job}`;
+      awaitingJob.get(jobKey)?.delete(key);
+      if (awaitingJob.get(jobKey)?.size === 0) awaitingJob.delete(jobKey);
+    }
     const before = counted.get(key);
     if (before !== undefined) add(before.namespace, -before.n);
     counted.delete(key);
@@ -63,6 +79,20 @@ export function setupProfileNotAppliedReporter(manager: Manager, events: Pick<Ev
     },
     onUpdate: (_, pod) => count(pod),
     onDelete: uncount,
+  });
+  jobs.addHandler({
+    onAdd: (job) => {
+      const jobKey = `${job.metadata?.namespace ?? ""}/${job.metadata?.name ?? ""}`;
+      const waiting = awaitingJob.get(jobKey);
+      if (waiting === undefined) return;
+      awaitingJob.delete(jobKey);
+      for (const podKey of waiting) {
+        const pod = pods.get(podKey);
+        if (pod === undefined) continue;
+        count(pod);
+        report(pod);
+      }
+    },
   });
   // Pods already there when this replica came to lead.
   manager.add({ name: "profile-not-applied", leaderOnly: true, start: () => pods.list().forEach(report), stop: () => undefined });
