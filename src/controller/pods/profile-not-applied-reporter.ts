@@ -7,7 +7,7 @@
 import { Gauge } from "prom-client";
 import { controllingJob, profileNotApplied } from "../../api/profile-not-applied.js";
 import type { Manager } from "../../kube/manager.js";
-import type { KubeObject } from "../../kube/objects.js";
+import { objectKey, type KubeObject } from "../../kube/objects.js";
 import { PODS, workloadCache } from "../controller-caches.js";
 import type { EventRecorder } from "../event-recorder.js";
 
@@ -24,10 +24,7 @@ export function setupProfileNotAppliedReporter(manager: Manager, events: Pick<Ev
     if (job === undefined) return profileNotApplied(pod, undefined);
     const jobKey = `${pod.metadata?.namespace ?? ""}/${job}`;
     const found = jobs.get(jobKey);
-    if (found === undefined) {
-      const waiting = awaitingJob.get(jobKey) ?? new Set<string>();
-      awaitingJob.set(jobKey, waiting.add(`${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`));
-    }
+    if (found === undefined) awaitingJob.set(jobKey, (awaitingJob.get(jobKey) ?? new Set<string>()).add(objectKey(pod)));
     return profileNotApplied(pod, found);
   };
   // Containers per namespace, kept as pods come, change and go (as seccomp_containers is); each
@@ -39,27 +36,29 @@ export function setupProfileNotAppliedReporter(manager: Manager, events: Pick<Ev
     if (total === 0) counts.delete(namespace);
     else counts.set(namespace, total);
   };
-  const count = (pod: KubeObject) => {
-    const key = `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
+  /** Takes a pod's containers out of the counts, as they were counted in. */
+  const forget = (key: string) => {
     const before = counted.get(key);
     if (before !== undefined) add(before.namespace, -before.n);
     counted.delete(key);
+  };
+  const count = (pod: KubeObject) => {
+    const key = objectKey(pod);
+    forget(key);
     const n = missing(pod).length;
     if (n === 0) return;
     counted.set(key, { namespace: pod.metadata?.namespace ?? "", n });
     add(pod.metadata?.namespace ?? "", n);
   };
   const uncount = (pod: KubeObject) => {
-    const key = `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
+    const key = objectKey(pod);
     const job = controllingJob(pod);
     if (job !== undefined) {
       const jobKey = `${pod.metadata?.namespace ?? ""}/${job}`;
       awaitingJob.get(jobKey)?.delete(key);
       if (awaitingJob.get(jobKey)?.size === 0) awaitingJob.delete(jobKey);
     }
-    const before = counted.get(key);
-    if (before !== undefined) add(before.namespace, -before.n);
-    counted.delete(key);
+    forget(key);
   };
   const report = (pod: KubeObject) => {
     if (!manager.isLeader) return;
@@ -82,7 +81,7 @@ export function setupProfileNotAppliedReporter(manager: Manager, events: Pick<Ev
   });
   jobs.addHandler({
     onAdd: (job) => {
-      const jobKey = `${job.metadata?.namespace ?? ""}/${job.metadata?.name ?? ""}`;
+      const jobKey = objectKey(job);
       const waiting = awaitingJob.get(jobKey);
       if (waiting === undefined) return;
       awaitingJob.delete(jobKey);
